@@ -1,0 +1,267 @@
+//===- ImportLayers.cpp - layers that create parameters -------------------===//
+//
+// dense, conv2d, batchnorm, layernorm, normalize and embedding: each checks
+// its input in the language's terms, creates its parameters (named by the
+// rule of language.md) and decomposes into nnc ops.
+//
+//===----------------------------------------------------------------------===//
+#include "frontend/ImportArgs.h"
+
+using namespace mlir;
+using namespace nnc;
+using llvm::SMLoc;
+using llvm::StringRef;
+
+/// Padding [top, bottom, left, right] of `same` (TensorFlow's rule: the
+/// output is ceil(in / stride), extra padding goes after) or `valid`.
+SmallVector<int64_t> nnc::windowPadding(StringRef mode, RankedTensorType x,
+                                          std::array<int64_t, 2> window,
+                                          std::array<int64_t, 2> stride) {
+  SmallVector<int64_t> pad(4, 0);
+  if (mode != "same")
+    return pad;
+  for (int i = 0; i < 2; ++i) {
+    int64_t in = x.getDimSize(1 + i);
+    int64_t out = (in + stride[i] - 1) / stride[i];
+    int64_t total = std::max<int64_t>((out - 1) * stride[i] + window[i] - in, 0);
+    pad[2 * i] = total / 2;
+    pad[2 * i + 1] = total - total / 2;
+  }
+  return pad;
+}
+
+/// Checks an NHWC input of a windowed op; reports in the op's terms.
+bool nnc::checkNHWC(OpBuilderCtx &c, StringRef op, RankedTensorType xt) {
+  if (xt.getRank() == 4 && !xt.isDynamicDim(1) && !xt.isDynamicDim(2) &&
+      !xt.isDynamicDim(3))
+    return true;
+  auto d = c.args.error(c.args.locOf(0),
+                        op + " expects a 4-D NHWC input [batch, height, "
+                             "width, channels], got " +
+                            formatType(xt));
+  if (xt.getRank() == 3)
+    d.attachNote() << "add a channels dimension: declare the input as "
+                   << formatType(RankedTensorType::get(
+                          {xt.getDimSize(0), xt.getDimSize(1),
+                           xt.getDimSize(2), 1},
+                          xt.getElementType()))
+                   << " or use reshape(x, [" << xt.getDimSize(1) << ", "
+                   << xt.getDimSize(2) << ", 1])";
+  return false;
+}
+
+bool nnc::checkWindowFits(OpBuilderCtx &c, StringRef op, RankedTensorType xt,
+                            std::array<int64_t, 2> window,
+                            std::array<int64_t, 2> stride,
+                            ArrayRef<int64_t> pad) {
+  for (int i = 0; i < 2; ++i) {
+    if (shapes::windowOutputSize(xt.getDimSize(1 + i), window[i], stride[i],
+                                 pad[2 * i], pad[2 * i + 1]) <= 0) {
+      c.args.error(c.args.call->loc,
+                   op + " window " + llvm::Twine(window[0]) + "x" +
+                       llvm::Twine(window[1]) + " does not fit the input " +
+                       formatType(xt) + " with padding=valid")
+              .attachNote()
+          << "use padding=same or a smaller window";
+      return false;
+    }
+  }
+  return true;
+}
+
+SValue nnc::importDense(OpBuilderCtx &c) {
+  Args &a = c.args;
+  SValue x = a.tensor(0);
+  int64_t units = a.integer(1, 1, 1);
+  StringRef act = a.activation(2);
+  bool useBias = a.boolean(3, true);
+  InitKind init = InitKind::glorot_uniform;
+  double scale = 0;
+  a.init(4, init, scale);
+  StringRef name = a.string(5);
+  if (a.failed)
+    return SValue::error();
+  RankedTensorType xt = x.type();
+  if (xt.getRank() != 2) {
+    auto d = a.error(a.locOf(0), "dense expects a 2-D input [batch, "
+                                 "features], got " +
+                                     formatType(xt));
+    if (xt.getRank() > 2)
+      d.attachNote() << "insert flatten() before dense";
+    return SValue::error();
+  }
+  int64_t k = xt.getDimSize(1);
+  if (ShapedType::isDynamic(k)) {
+    a.error(a.locOf(0), "dense needs a fixed number of features, got " +
+                            formatType(xt));
+    return SValue::error();
+  }
+  Type el = xt.getElementType();
+  c.imp.beginCreatingCall("dense");
+  Value w = c.imp.createVariable(a.call, "weight", VariableKind::param,
+                                 c.tensorType({k, units}, el), init, scale,
+                                 name);
+  if (!w)
+    return SValue::error();
+  Value bias;
+  if (useBias &&
+      !(bias = c.imp.createVariable(a.call, "bias", VariableKind::param,
+                                    c.tensorType({units}, el),
+                                    InitKind::zeros, 0, name)))
+    return SValue::error();
+  Value y = c.b.create<MatmulOp>(
+      c.at, c.tensorType({xt.getDimSize(0), units}, el), x.tensor, w);
+  if (bias)
+    y = c.addBias(y, bias);
+  return c.result(c.activation(act, y));
+}
+
+SValue nnc::importConv2D(OpBuilderCtx &c) {
+  Args &a = c.args;
+  SValue x = a.tensor(0);
+  int64_t filters = a.integer(1, 1, 1);
+  auto kernel = a.pair(2, 3, 1);
+  auto stride = a.pair(3, 1, 1);
+  StringRef padding = a.choice(4, "valid");
+  StringRef act = a.activation(5);
+  bool useBias = a.boolean(6, true);
+  InitKind init = InitKind::glorot_uniform;
+  double scale = 0;
+  a.init(7, init, scale);
+  StringRef name = a.string(8);
+  if (a.failed || !checkNHWC(c, "conv2d", x.type()))
+    return SValue::error();
+  RankedTensorType xt = x.type();
+  SmallVector<int64_t> pad = windowPadding(padding, xt, kernel, stride);
+  if (!checkWindowFits(c, "conv2d", xt, kernel, stride, pad))
+    return SValue::error();
+  Type el = xt.getElementType();
+  c.imp.beginCreatingCall("conv2d");
+  Value w = c.imp.createVariable(
+      a.call, "weight", VariableKind::param,
+      c.tensorType({kernel[0], kernel[1], xt.getDimSize(3), filters}, el),
+      init, scale, name);
+  if (!w)
+    return SValue::error();
+  Value bias;
+  if (useBias &&
+      !(bias = c.imp.createVariable(a.call, "bias", VariableKind::param,
+                                    c.tensorType({filters}, el),
+                                    InitKind::zeros, 0, name)))
+    return SValue::error();
+  auto type = shapes::conv2d(c.at, xt, cast<RankedTensorType>(w.getType()),
+                             stride, pad);
+  if (failed(type))
+    return c.imp.diag.countReported(), SValue::error();
+  Value y = c.b.create<Conv2DOp>(c.at, *type, x.tensor, w, stride, pad);
+  if (bias)
+    y = c.addBias(y, bias);
+  return c.result(c.activation(act, y));
+}
+
+SValue nnc::importNormalization(OpBuilderCtx &c, StringRef op) {
+  Args &a = c.args;
+  SValue x = a.tensor(0);
+  bool isBatch = op == "batchnorm";
+  double momentum = isBatch ? a.real(1, 0.99) : 0;
+  double eps = a.real(isBatch ? 2 : 1, isBatch ? 0.001 : 1e-5);
+  StringRef name = a.string(isBatch ? 3 : 2);
+  if (a.failed)
+    return SValue::error();
+  if (isBatch && (momentum < 0 || momentum > 1)) {
+    a.error(a.locOf(1), "momentum must be in [0, 1]");
+    return SValue::error();
+  }
+  if (eps <= 0) {
+    a.error(a.locOf(isBatch ? 2 : 1), "eps must be positive");
+    return SValue::error();
+  }
+  RankedTensorType xt = x.type();
+  if (xt.getRank() < 2 || xt.isDynamicDim(xt.getRank() - 1)) {
+    a.error(a.locOf(0), op + " expects [batch, ..., features], got " +
+                            formatType(xt));
+    return SValue::error();
+  }
+  auto ptype = c.tensorType({xt.getShape().back()}, xt.getElementType());
+  c.imp.beginCreatingCall(op);
+  auto var = [&](StringRef param, VariableKind kind, InitKind init) {
+    return c.imp.createVariable(a.call, param, kind, ptype, init, 0, name);
+  };
+  Value gamma = var("gamma", VariableKind::param, InitKind::ones);
+  if (!gamma)
+    return SValue::error();
+  Value beta = var("beta", VariableKind::param, InitKind::zeros);
+  if (!isBatch) {
+    if (!beta)
+      return SValue::error();
+    return c.result(c.b.create<LayerNormOp>(c.at, x.tensor, gamma, beta,
+                                            c.b.getF64FloatAttr(eps)));
+  }
+  Value mean = var("mean", VariableKind::state, InitKind::zeros);
+  Value variance = var("var", VariableKind::state, InitKind::ones);
+  if (!gamma || !beta || !mean || !variance)
+    return SValue::error();
+  return c.result(c.b.create<BatchNormOp>(
+      c.at, x.tensor, gamma, beta, mean, variance,
+      c.b.getF64FloatAttr(momentum), c.b.getF64FloatAttr(eps)));
+}
+
+SValue nnc::importNormalize(OpBuilderCtx &c) {
+  Args &a = c.args;
+  SValue x = a.tensor(0);
+  StringRef name = a.string(1);
+  if (a.failed)
+    return SValue::error();
+  if (!x.isInput) {
+    a.error(a.locOf(0), "normalize expects an input declared with 'input', "
+                        "got a computed value")
+            .attachNote()
+        << "normalize standardizes data with statistics of the training "
+           "split; apply it to the input itself";
+    return SValue::error();
+  }
+  RankedTensorType xt = x.type();
+  ArrayRef<int64_t> sample = xt.getShape();
+  if (hasBatch(xt))
+    sample = sample.drop_front();
+  auto stype = c.tensorType(sample, xt.getElementType());
+  c.imp.beginCreatingCall("normalize");
+  Value mean = c.imp.createVariable(a.call, "mean", VariableKind::state, stype,
+                                    InitKind::zeros, 0, name);
+  if (!mean)
+    return SValue::error();
+  Value var = c.imp.createVariable(a.call, "var", VariableKind::state, stype,
+                                   InitKind::ones, 0, name);
+  if (!var)
+    return SValue::error();
+  return c.result(c.b.create<NormalizeOp>(c.at, x.tensor, mean, var,
+                                          c.b.getF64FloatAttr(1e-7)));
+}
+
+SValue nnc::importEmbedding(OpBuilderCtx &c) {
+  Args &a = c.args;
+  SValue ids = a.tensor(0, /*needFloat=*/false);
+  int64_t vocab = a.integer(1, 1, 1);
+  int64_t dim = a.integer(2, 1, 1);
+  InitKind init = InitKind::uniform;
+  double scale = 0.05;
+  a.init(3, init, scale);
+  StringRef name = a.string(4);
+  if (a.failed)
+    return SValue::error();
+  if (!ids.type().getElementType().isInteger(32)) {
+    a.error(a.locOf(0), "embedding expects integer ids i32[batch, ...], got " +
+                            formatType(ids.type()));
+    return SValue::error();
+  }
+  c.imp.beginCreatingCall("embedding");
+  Value table = c.imp.createVariable(
+      a.call, "weight", VariableKind::param,
+      c.tensorType({vocab, dim}, c.b.getF32Type()), init, scale, name);
+  if (!table)
+    return SValue::error();
+  auto type = shapes::embedding(c.at, cast<RankedTensorType>(table.getType()),
+                                ids.type());
+  return c.result(c.b.create<EmbeddingOp>(c.at, *type, table, ids.tensor));
+}
+

@@ -1,0 +1,248 @@
+//===- NncOps.cpp - operations of the nnc dialect -------------------------===//
+#include "ir/NncOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+using namespace nnc;
+
+//===----------------------------------------------------------------------===//
+// Variables and constants
+//===----------------------------------------------------------------------===//
+
+LogicalResult VariableOp::verify() {
+  auto type = cast<RankedTensorType>(getType());
+  if (!type.hasStaticShape())
+    return emitOpError("variable must have a static shape, got ") << type;
+  if (getScale().convertToDouble() < 0)
+    return emitOpError("init scale must be non-negative");
+  if (getFanIn() <= 0 || getFanOut() <= 0)
+    return emitOpError("fans must be positive");
+  return success();
+}
+
+LogicalResult LoadOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto var = symbolTable.lookupNearestSymbolFrom<VariableOp>(*this,
+                                                            getVariableAttr());
+  if (!var)
+    return emitOpError("'") << getVariable() << "' is not an nnc.variable";
+  if (var.getType() != getType())
+    return emitOpError("type ")
+           << getType() << " differs from the variable's " << var.getType();
+  return success();
+}
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+//===----------------------------------------------------------------------===//
+// Type inference through the shared shape rules
+//===----------------------------------------------------------------------===//
+
+static LogicalResult done(FailureOr<RankedTensorType> type,
+                          SmallVectorImpl<Type> &results) {
+  if (failed(type))
+    return failure();
+  results.push_back(*type);
+  return success();
+}
+
+static RankedTensorType tensorOf(Value v) {
+  return cast<RankedTensorType>(v.getType());
+}
+
+#define NNC_BINARY_INFER(OP)                                                   \
+  LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location> l, \
+                                     Adaptor a,                                \
+                                     SmallVectorImpl<Type> &results) {         \
+    return done(shapes::broadcast(l, tensorOf(a.getLhs()),                     \
+                                  tensorOf(a.getRhs())),                       \
+                results);                                                      \
+  }
+NNC_BINARY_INFER(AddOp)
+NNC_BINARY_INFER(SubOp)
+NNC_BINARY_INFER(MulOp)
+NNC_BINARY_INFER(DivOp)
+#undef NNC_BINARY_INFER
+
+LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> l, Adaptor a,
+                                         SmallVectorImpl<Type> &results) {
+  return done(shapes::matmul(l, tensorOf(a.getLhs()), tensorOf(a.getRhs())),
+              results);
+}
+
+LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> l, Adaptor a,
+                                         SmallVectorImpl<Type> &results) {
+  return done(shapes::conv2d(l, tensorOf(a.getInput()),
+                             tensorOf(a.getFilter()), a.getStrides(),
+                             a.getPadding()),
+              results);
+}
+
+#define NNC_POOL_INFER(OP)                                                     \
+  LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location> l, \
+                                     Adaptor a,                                \
+                                     SmallVectorImpl<Type> &results) {         \
+    return done(shapes::pool2d(l, tensorOf(a.getInput()), a.getWindow(),       \
+                               a.getStrides(), a.getPadding()),                \
+                results);                                                      \
+  }
+NNC_POOL_INFER(MaxPool2DOp)
+NNC_POOL_INFER(AvgPool2DOp)
+#undef NNC_POOL_INFER
+
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> l,
+                                            Adaptor a,
+                                            SmallVectorImpl<Type> &results) {
+  return done(shapes::transpose(l, tensorOf(a.getInput()), a.getPerm()),
+              results);
+}
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> l, Adaptor a,
+                                         SmallVectorImpl<Type> &results) {
+  return done(shapes::concat(l, a.getInputs().getTypes(), a.getAxis()),
+              results);
+}
+
+#define NNC_REDUCE_INFER(OP)                                                   \
+  LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location> l, \
+                                     Adaptor a,                                \
+                                     SmallVectorImpl<Type> &results) {         \
+    return done(shapes::reduce(l, tensorOf(a.getInput()), a.getAxes(),         \
+                               a.getKeepdims()),                               \
+                results);                                                      \
+  }
+NNC_REDUCE_INFER(ReduceSumOp)
+NNC_REDUCE_INFER(ReduceMeanOp)
+NNC_REDUCE_INFER(ReduceMaxOp)
+#undef NNC_REDUCE_INFER
+
+LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> l,
+                                            Adaptor a,
+                                            SmallVectorImpl<Type> &results) {
+  return done(
+      shapes::embedding(l, tensorOf(a.getTable()), tensorOf(a.getIds())),
+      results);
+}
+
+#define NNC_SCALAR_INFER(OP, NAME)                                             \
+  LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location> l, \
+                                     Adaptor a,                                \
+                                     SmallVectorImpl<Type> &results) {         \
+    return done(shapes::scalarLoss(l, NAME, tensorOf(a.getLhs()),              \
+                                   tensorOf(a.getRhs())),                      \
+                results);                                                      \
+  }
+NNC_SCALAR_INFER(CrossEntropyOp, "cross_entropy")
+NNC_SCALAR_INFER(BinaryCrossEntropyOp, "binary_cross_entropy")
+NNC_SCALAR_INFER(MseOp, "mse")
+NNC_SCALAR_INFER(AccuracyOp, "accuracy")
+#undef NNC_SCALAR_INFER
+
+//===----------------------------------------------------------------------===//
+// Verifiers
+//===----------------------------------------------------------------------===//
+
+/// Elements per sample: all dims but a leading batch dim.
+static std::optional<int64_t> perSampleElements(RankedTensorType t) {
+  ArrayRef<int64_t> shape = t.getShape();
+  if (!shape.empty() && ShapedType::isDynamic(shape[0]))
+    shape = shape.drop_front();
+  if (llvm::any_of(shape, ShapedType::isDynamic))
+    return std::nullopt;
+  return ShapedType::getNumElements(shape);
+}
+
+LogicalResult ReshapeOp::verify() {
+  auto in = tensorOf(getInput()), out = tensorOf(getResult());
+  if (in.getElementType() != out.getElementType())
+    return emitOpError("element type must be kept");
+  bool inBatch = in.getRank() > 0 && in.isDynamicDim(0);
+  bool outBatch = out.getRank() > 0 && out.isDynamicDim(0);
+  if (inBatch != outBatch)
+    return emitOpError("the batch dim must stay first: ")
+           << in << " -> " << out;
+  auto a = perSampleElements(in), b = perSampleElements(out);
+  if (!a || !b)
+    return emitOpError("only the first dim may be dynamic");
+  if (*a != *b)
+    return emitOpError("element count changes: ") << in << " -> " << out;
+  return success();
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  if (auto prev = getInput().getDefiningOp<ReshapeOp>()) {
+    getInputMutable().assign(prev.getInput());
+    return getResult();
+  }
+  return {};
+}
+
+template <typename Op>
+static LogicalResult verifyAxis(Op op) {
+  int64_t rank = tensorOf(op.getInput()).getRank();
+  if (op.getAxis() < 0 || op.getAxis() >= rank)
+    return op.emitOpError("axis ") << op.getAxis() << " is out of range";
+  return success();
+}
+LogicalResult SoftmaxOp::verify() { return verifyAxis(*this); }
+LogicalResult LogSoftmaxOp::verify() { return verifyAxis(*this); }
+
+/// `params` must all be 1-D of the input's last dim, of its element type.
+static LogicalResult verifyFeatureParams(Operation *op, Value input,
+                                         ValueRange params) {
+  auto in = tensorOf(input);
+  if (in.getRank() < 1 || in.isDynamicDim(in.getRank() - 1))
+    return op->emitOpError("needs a static last dim");
+  auto expected =
+      RankedTensorType::get({in.getShape().back()}, in.getElementType());
+  for (Value p : params)
+    if (p.getType() != expected)
+      return op->emitOpError("parameters must be ") << expected;
+  if (op->getResult(0).getType() != in)
+    return op->emitOpError("result must have the input's type");
+  return success();
+}
+
+LogicalResult BatchNormOp::verify() {
+  if (getMomentum().convertToDouble() < 0 ||
+      getMomentum().convertToDouble() > 1)
+    return emitOpError("momentum must be in [0, 1]");
+  return verifyFeatureParams(*this, getInput(),
+                             {getGamma(), getBeta(), getMean(), getVar()});
+}
+
+LogicalResult LayerNormOp::verify() {
+  return verifyFeatureParams(*this, getInput(), {getGamma(), getBeta()});
+}
+
+LogicalResult NormalizeOp::verify() {
+  auto in = tensorOf(getInput());
+  ArrayRef<int64_t> sample = in.getShape();
+  if (!sample.empty() && ShapedType::isDynamic(sample[0]))
+    sample = sample.drop_front();
+  auto expected = RankedTensorType::get(sample, in.getElementType());
+  if (getMean().getType() != expected || getVar().getType() != expected)
+    return emitOpError("statistics must be ") << expected;
+  if (getResult().getType() != in)
+    return emitOpError("result must have the input's type");
+  return success();
+}
+
+LogicalResult DropoutOp::verify() {
+  double rate = getRate().convertToDouble();
+  if (rate < 0 || rate >= 1)
+    return emitOpError("rate must be in [0, 1)");
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "ir/NncOps.cpp.inc"

@@ -1,0 +1,74 @@
+//===- NncOps.h - operations of the nnc dialect -----------------*- C++ -*-===//
+#ifndef NNC_IR_NNCOPS_H
+#define NNC_IR_NNCOPS_H
+
+#include "ir/NncDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#define GET_OP_CLASSES
+#include "ir/NncOps.h.inc"
+
+namespace nnc {
+
+/// Attribute names of the model-level information on the module and on the
+/// graph function's arguments.
+constexpr llvm::StringLiteral kModelAttr = "nnc.model";
+constexpr llvm::StringLiteral kTrainAttr = "nnc.train";
+constexpr llvm::StringLiteral kInputAttr = "nnc.input";
+constexpr llvm::StringLiteral kTargetAttr = "nnc.target";
+
+/// Prints a tensor type the way the language spells it: `f32[batch, 28, 28]`
+/// (a dynamic dim is the batch dim), `f32[]` for a scalar.
+std::string formatType(mlir::Type type);
+
+/// Shape rules shared by the ops' type inference and the frontend. Each
+/// returns the result type, or emits an error at `loc` (when given) and
+/// returns failure.
+namespace shapes {
+using mlir::FailureOr;
+using mlir::Location;
+using mlir::RankedTensorType;
+FailureOr<RankedTensorType> broadcast(std::optional<Location> loc,
+                                      RankedTensorType lhs,
+                                      RankedTensorType rhs);
+FailureOr<RankedTensorType> matmul(std::optional<Location> loc,
+                                   RankedTensorType lhs, RankedTensorType rhs);
+FailureOr<RankedTensorType> conv2d(std::optional<Location> loc,
+                                   RankedTensorType input,
+                                   RankedTensorType filter,
+                                   llvm::ArrayRef<int64_t> strides,
+                                   llvm::ArrayRef<int64_t> padding);
+FailureOr<RankedTensorType> pool2d(std::optional<Location> loc,
+                                   RankedTensorType input,
+                                   llvm::ArrayRef<int64_t> window,
+                                   llvm::ArrayRef<int64_t> strides,
+                                   llvm::ArrayRef<int64_t> padding);
+FailureOr<RankedTensorType> transpose(std::optional<Location> loc,
+                                      RankedTensorType input,
+                                      llvm::ArrayRef<int64_t> perm);
+FailureOr<RankedTensorType> concat(std::optional<Location> loc,
+                                   mlir::TypeRange inputs, int64_t axis);
+FailureOr<RankedTensorType> reduce(std::optional<Location> loc,
+                                   RankedTensorType input,
+                                   llvm::ArrayRef<int64_t> axes, bool keepdims);
+FailureOr<RankedTensorType> embedding(std::optional<Location> loc,
+                                      RankedTensorType table,
+                                      RankedTensorType ids);
+/// Losses and metrics: `kind` is the op's mnemonic.
+FailureOr<RankedTensorType> scalarLoss(std::optional<Location> loc,
+                                       llvm::StringRef kind,
+                                       RankedTensorType lhs,
+                                       RankedTensorType rhs);
+/// Output size of a window of `size` moved by `stride` over `in` elements
+/// with `padBefore + padAfter` zeros; <= 0 when the window does not fit.
+int64_t windowOutputSize(int64_t in, int64_t size, int64_t stride,
+                         int64_t padBefore, int64_t padAfter);
+} // namespace shapes
+} // namespace nnc
+
+#endif // NNC_IR_NNCOPS_H

@@ -1,0 +1,343 @@
+//===- NncOps.td - operations of the nnc dialect -----------*- tablegen -*-===//
+//
+// Layers of the language are decomposed into these primitive tensor ops
+// (dense = matmul + add + activation) so that fusion and code generation see
+// the matmul/convolution and its epilogue as separate, fusable ops. Every op
+// verifies its shape rule through InferTypeOpInterface: the result type it
+// carries must be the one its operands imply.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NNC_OPS_TD
+#define NNC_OPS_TD
+
+include "ir/NncDialect.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Variables, constants and the model's interface
+//===----------------------------------------------------------------------===//
+
+def Nnc_VariableOp : Nnc_Op<"variable", [Symbol, HasParent<"::mlir::ModuleOp">]> {
+  let summary = "a parameter or state tensor of the model";
+  let description = [{
+    Declares a tensor that lives across steps: a trainable parameter
+    (`param`) or running state such as batchnorm statistics (`state`).
+    `init` with `scale` (the std of `normal`, the limit of `uniform`) and the
+    fans (for the Glorot and He rules) say how the runtime initializes it.
+
+    ```mlir
+    nnc.variable @h1.weight param : tensor<784x128xf32>
+        init glorot_uniform {fan_in = 784, fan_out = 128}
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name,
+                       Nnc_VariableKind:$kind,
+                       TypeAttrOf<Nnc_FloatTensor>:$type,
+                       Nnc_InitKind:$init,
+                       DefaultValuedAttr<F64Attr, "0.0">:$scale,
+                       DefaultValuedAttr<I64Attr, "1">:$fan_in,
+                       DefaultValuedAttr<I64Attr, "1">:$fan_out);
+  let assemblyFormat = [{
+    $sym_name $kind `:` $type `init` $init attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
+def Nnc_LoadOp : Nnc_Op<"load", [Pure,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "reads the current value of a variable";
+  let arguments = (ins FlatSymbolRefAttr:$variable);
+  let results = (outs Nnc_FloatTensor:$result);
+  let assemblyFormat = "$variable attr-dict `:` type($result)";
+}
+
+def Nnc_ConstantOp : Nnc_Op<"constant", [ConstantLike, Pure,
+    AllTypesMatch<["value", "result"]>]> {
+  let summary = "a constant tensor";
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs Nnc_Tensor:$result);
+  let assemblyFormat = "attr-dict $value";
+  let hasFolder = 1;
+}
+
+def Nnc_OutputOp : Nnc_Op<"output"> {
+  let summary = "marks a value returned by inference (predict)";
+  let arguments = (ins StrAttr:$name, Nnc_Tensor:$value);
+  let assemblyFormat = "$name $value attr-dict `:` type($value)";
+}
+
+def Nnc_LossOp : Nnc_Op<"loss"> {
+  let summary = "marks the scalar that training minimizes";
+  let arguments = (ins Nnc_FloatScalar:$value);
+  let assemblyFormat = "$value attr-dict `:` type($value)";
+}
+
+def Nnc_MetricOp : Nnc_Op<"metric"> {
+  let summary = "marks a scalar reported in training and evaluation";
+  let arguments = (ins StrAttr:$name, Nnc_FloatScalar:$value);
+  let assemblyFormat = "$name $value attr-dict `:` type($value)";
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+class Nnc_UnaryOp<string mnemonic, string doc, list<Trait> traits = []>
+    : Nnc_Op<mnemonic, !listconcat(traits, [Pure, SameOperandsAndResultType])> {
+  let summary = doc;
+  let arguments = (ins Nnc_FloatTensor:$input);
+  let results = (outs Nnc_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def Nnc_ReluOp : Nnc_UnaryOp<"relu", "max(x, 0)">;
+def Nnc_SigmoidOp : Nnc_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
+def Nnc_TanhOp : Nnc_UnaryOp<"tanh", "hyperbolic tangent">;
+def Nnc_GeluOp : Nnc_UnaryOp<"gelu", "x * Phi(x), with the exact erf">;
+def Nnc_ExpOp : Nnc_UnaryOp<"exp", "e^x">;
+def Nnc_LogOp : Nnc_UnaryOp<"log", "natural logarithm">;
+def Nnc_SqrtOp : Nnc_UnaryOp<"sqrt", "square root">;
+def Nnc_AbsOp : Nnc_UnaryOp<"abs", "absolute value">;
+def Nnc_NegOp : Nnc_UnaryOp<"neg", "-x">;
+
+def Nnc_LeakyReluOp : Nnc_Op<"leaky_relu", [Pure, SameOperandsAndResultType]> {
+  let summary = "x if x > 0 else alpha * x";
+  let arguments = (ins Nnc_FloatTensor:$input, F64Attr:$alpha);
+  let results = (outs Nnc_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+class Nnc_BinaryOp<string mnemonic, string doc>
+    : Nnc_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+  let summary = doc # " with NumPy broadcasting";
+  let arguments = (ins Nnc_FloatTensor:$lhs, Nnc_FloatTensor:$rhs);
+  let results = (outs Nnc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+}
+
+def Nnc_AddOp : Nnc_BinaryOp<"add", "a + b">;
+def Nnc_SubOp : Nnc_BinaryOp<"sub", "a - b">;
+def Nnc_MulOp : Nnc_BinaryOp<"mul", "a * b">;
+def Nnc_DivOp : Nnc_BinaryOp<"div", "a / b">;
+
+//===----------------------------------------------------------------------===//
+// Contractions, convolution and pooling
+//===----------------------------------------------------------------------===//
+
+def Nnc_MatmulOp : Nnc_Op<"matmul", [Pure, InferTypeOpAdaptor]> {
+  let summary = "matrix product, batched over leading dims";
+  let description = [{
+    `[..., m, k] @ [..., k, n] -> [..., m, n]`. The right operand may be 2-D,
+    in which case it is shared by every leading index of the left operand.
+  }];
+  let arguments = (ins Nnc_FloatTensor:$lhs, Nnc_FloatTensor:$rhs);
+  let results = (outs Nnc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+}
+
+def Nnc_Conv2DOp : Nnc_Op<"conv2d", [Pure, InferTypeOpAdaptor]> {
+  let summary = "2-D convolution, NHWC input and HWCF filter";
+  let description = [{
+    `padding` is `[top, bottom, left, right]` in elements (zeros).
+  }];
+  let arguments = (ins Nnc_FloatTensor:$input, Nnc_FloatTensor:$filter,
+                       DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$padding);
+  let results = (outs Nnc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $filter attr-dict `:` type($input) `,` type($filter) `->`
+    type($result)
+  }];
+}
+
+class Nnc_PoolOp<string mnemonic, string doc>
+    : Nnc_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+  let summary = doc # " over NHWC windows";
+  let description = [{
+    `padding` is `[top, bottom, left, right]`. Padded positions never win a
+    max and are not counted in an average.
+  }];
+  let arguments = (ins Nnc_FloatTensor:$input, DenseI64ArrayAttr:$window,
+                       DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$padding);
+  let results = (outs Nnc_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def Nnc_MaxPool2DOp : Nnc_PoolOp<"maxpool2d", "maximum">;
+def Nnc_AvgPool2DOp : Nnc_PoolOp<"avgpool2d", "average">;
+
+//===----------------------------------------------------------------------===//
+// Shape manipulation and reductions
+//===----------------------------------------------------------------------===//
+
+def Nnc_ReshapeOp : Nnc_Op<"reshape", [Pure]> {
+  let summary = "reinterprets the elements of each sample in a new shape";
+  let description = [{
+    The element count must be kept. When the input has a batch dimension the
+    result has it too, first, and the per-sample element count is kept.
+  }];
+  let arguments = (ins Nnc_Tensor:$input);
+  let results = (outs Nnc_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Nnc_TransposeOp : Nnc_Op<"transpose", [Pure, InferTypeOpAdaptor]> {
+  let summary = "permutes dimensions: result dim i is input dim perm[i]";
+  let arguments = (ins Nnc_Tensor:$input, DenseI64ArrayAttr:$perm);
+  let results = (outs Nnc_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def Nnc_ConcatOp : Nnc_Op<"concat", [Pure, InferTypeOpAdaptor]> {
+  let summary = "joins tensors along an axis";
+  let arguments = (ins Variadic<Nnc_Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs Nnc_Tensor:$result);
+  let assemblyFormat = [{
+    $inputs attr-dict `:` type($inputs) `->` type($result)
+  }];
+}
+
+class Nnc_ReduceOp<string mnemonic, string doc>
+    : Nnc_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+  let summary = doc # " over the given axes";
+  let arguments = (ins Nnc_FloatTensor:$input, DenseI64ArrayAttr:$axes,
+                       DefaultValuedAttr<BoolAttr, "false">:$keepdims);
+  let results = (outs Nnc_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def Nnc_ReduceSumOp : Nnc_ReduceOp<"reduce_sum", "sum">;
+def Nnc_ReduceMeanOp : Nnc_ReduceOp<"reduce_mean", "mean">;
+def Nnc_ReduceMaxOp : Nnc_ReduceOp<"reduce_max", "maximum">;
+
+class Nnc_AxisOp<string mnemonic, string doc>
+    : Nnc_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+  let summary = doc;
+  let arguments = (ins Nnc_FloatTensor:$input, I64Attr:$axis);
+  let results = (outs Nnc_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Nnc_SoftmaxOp : Nnc_AxisOp<"softmax", "exp(x) / sum(exp(x)) along axis">;
+def Nnc_LogSoftmaxOp
+    : Nnc_AxisOp<"log_softmax", "x - log(sum(exp(x))) along axis">;
+
+//===----------------------------------------------------------------------===//
+// Normalization, dropout, embedding
+//===----------------------------------------------------------------------===//
+
+def Nnc_BatchNormOp : Nnc_Op<"batchnorm", [Pure,
+    AllTypesMatch<["input", "result"]>,
+    AllTypesMatch<["gamma", "beta", "mean", "var"]>]> {
+  let summary = "batch normalization over all dims but the last";
+  let description = [{
+    In training, normalizes with the batch's mean and (biased) variance and
+    moves the running statistics `mean`/`var` towards them with `momentum`
+    (`running = momentum * running + (1 - momentum) * batch`); in inference,
+    normalizes with the running statistics. `gamma`, `beta`, `mean` and `var`
+    are 1-D over the last dim of the input.
+  }];
+  let arguments = (ins Nnc_FloatTensor:$input, Nnc_FloatTensor:$gamma,
+                       Nnc_FloatTensor:$beta, Nnc_FloatTensor:$mean,
+                       Nnc_FloatTensor:$var, F64Attr:$momentum, F64Attr:$eps);
+  let results = (outs Nnc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $gamma `,` $beta `,` $mean `,` $var attr-dict `:`
+    type($input) `,` type($gamma)
+  }];
+  let hasVerifier = 1;
+}
+
+def Nnc_LayerNormOp : Nnc_Op<"layernorm", [Pure,
+    AllTypesMatch<["input", "result"]>, AllTypesMatch<["gamma", "beta"]>]> {
+  let summary = "normalizes each sample over its last dim";
+  let arguments = (ins Nnc_FloatTensor:$input, Nnc_FloatTensor:$gamma,
+                       Nnc_FloatTensor:$beta, F64Attr:$eps);
+  let results = (outs Nnc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $gamma `,` $beta attr-dict `:` type($input) `,` type($gamma)
+  }];
+  let hasVerifier = 1;
+}
+
+def Nnc_NormalizeOp : Nnc_Op<"normalize", [Pure,
+    AllTypesMatch<["input", "result"]>, AllTypesMatch<["mean", "var"]>]> {
+  let summary = "standardizes features with statistics of the training data";
+  let description = [{
+    `(x - mean) / sqrt(var)` with `var` clamped below by `eps`, where `mean`
+    and `var` have the per-sample shape of `x` and are computed by the runtime
+    from the training split before training starts (like Keras's
+    `Normalization.adapt`).
+  }];
+  let arguments = (ins Nnc_FloatTensor:$input, Nnc_FloatTensor:$mean,
+                       Nnc_FloatTensor:$var, F64Attr:$eps);
+  let results = (outs Nnc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $mean `,` $var attr-dict `:` type($input) `,` type($mean)
+  }];
+  let hasVerifier = 1;
+}
+
+def Nnc_DropoutOp : Nnc_Op<"dropout", [Pure, SameOperandsAndResultType]> {
+  let summary = "zeroes elements with probability rate in training";
+  let description = [{
+    In training each element is zeroed with probability `rate` and the rest
+    are scaled by 1/(1-rate); in inference this is the identity. `stream`
+    numbers the dropout ops of a model so that each draws its own mask from
+    the step's seed.
+  }];
+  let arguments = (ins Nnc_FloatTensor:$input, F64Attr:$rate,
+                       I64Attr:$stream);
+  let results = (outs Nnc_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Nnc_EmbeddingOp : Nnc_Op<"embedding", [Pure, InferTypeOpAdaptor]> {
+  let summary = "gathers rows of a [vocab, dim] table by integer id";
+  let arguments = (ins Nnc_FloatTensor:$table, Nnc_IntTensor:$ids);
+  let results = (outs Nnc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $table `,` $ids attr-dict `:` type($table) `,` type($ids) `->`
+    type($result)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Losses and metrics: scalar results, means over the batch
+//===----------------------------------------------------------------------===//
+
+class Nnc_ScalarOp<string mnemonic, string doc, Type rhsType>
+    : Nnc_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+  let summary = doc;
+  let arguments = (ins Nnc_FloatTensor:$lhs, rhsType:$rhs);
+  let results = (outs Nnc_FloatScalar:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+}
+
+def Nnc_CrossEntropyOp : Nnc_ScalarOp<"cross_entropy",
+    "mean softmax cross-entropy of [N, C] logits and [N] class ids",
+    Nnc_IntTensor>;
+def Nnc_BinaryCrossEntropyOp : Nnc_ScalarOp<"binary_cross_entropy",
+    "mean sigmoid cross-entropy of logits and 0/1 targets of the same shape",
+    Nnc_FloatTensor>;
+def Nnc_MseOp : Nnc_ScalarOp<"mse",
+    "mean squared error of two tensors of the same shape", Nnc_FloatTensor>;
+def Nnc_AccuracyOp : Nnc_ScalarOp<"accuracy",
+    "fraction of correct predictions: argmax of [N, C] logits vs [N] ids, "
+    "or logits > 0 vs targets > 0.5 for [N, 1]", Nnc_Tensor>;
+
+#endif // NNC_OPS_TD
