@@ -37,113 +37,97 @@ LogicalResult LoadOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 
 //===----------------------------------------------------------------------===//
-// Type inference through the shared shape rules
+// Shape rules: the result type must be the one the operands imply
 //===----------------------------------------------------------------------===//
-
-static LogicalResult done(FailureOr<RankedTensorType> type,
-                          SmallVectorImpl<Type> &results) {
-  if (failed(type))
-    return failure();
-  results.push_back(*type);
-  return success();
-}
 
 static RankedTensorType tensorOf(Value v) {
   return cast<RankedTensorType>(v.getType());
 }
 
-#define NNC_BINARY_INFER(OP)                                                   \
-  LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location> l, \
-                                     Adaptor a,                                \
-                                     SmallVectorImpl<Type> &results) {         \
-    return done(shapes::broadcast(l, tensorOf(a.getLhs()),                     \
-                                  tensorOf(a.getRhs())),                       \
-                results);                                                      \
+/// Checks `op`'s result against the type its shape rule infers (the rule
+/// reports its own errors at the op's location).
+static LogicalResult checkResult(Operation *op,
+                                 FailureOr<RankedTensorType> inferred) {
+  if (failed(inferred))
+    return failure();
+  Type actual = op->getResult(0).getType();
+  if (actual != *inferred)
+    return op->emitOpError("result type ")
+           << actual << " should be " << *inferred;
+  return success();
+}
+
+#define NNC_BINARY_VERIFY(OP)                                                  \
+  LogicalResult OP::verify() {                                                 \
+    return checkResult(*this, shapes::broadcast(getLoc(), tensorOf(getLhs()),  \
+                                                tensorOf(getRhs())));          \
   }
-NNC_BINARY_INFER(AddOp)
-NNC_BINARY_INFER(SubOp)
-NNC_BINARY_INFER(MulOp)
-NNC_BINARY_INFER(DivOp)
-#undef NNC_BINARY_INFER
+NNC_BINARY_VERIFY(AddOp)
+NNC_BINARY_VERIFY(SubOp)
+NNC_BINARY_VERIFY(MulOp)
+NNC_BINARY_VERIFY(DivOp)
+#undef NNC_BINARY_VERIFY
 
-LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
-                                         std::optional<Location> l, Adaptor a,
-                                         SmallVectorImpl<Type> &results) {
-  return done(shapes::matmul(l, tensorOf(a.getLhs()), tensorOf(a.getRhs())),
-              results);
+LogicalResult MatmulOp::verify() {
+  return checkResult(*this, shapes::matmul(getLoc(), tensorOf(getLhs()),
+                                           tensorOf(getRhs())));
 }
 
-LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *,
-                                         std::optional<Location> l, Adaptor a,
-                                         SmallVectorImpl<Type> &results) {
-  return done(shapes::conv2d(l, tensorOf(a.getInput()),
-                             tensorOf(a.getFilter()), a.getStrides(),
-                             a.getPadding()),
-              results);
+LogicalResult Conv2DOp::verify() {
+  return checkResult(*this, shapes::conv2d(getLoc(), tensorOf(getInput()),
+                                           tensorOf(getFilter()), getStrides(),
+                                           getPadding()));
 }
 
-#define NNC_POOL_INFER(OP)                                                     \
-  LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location> l, \
-                                     Adaptor a,                                \
-                                     SmallVectorImpl<Type> &results) {         \
-    return done(shapes::pool2d(l, tensorOf(a.getInput()), a.getWindow(),       \
-                               a.getStrides(), a.getPadding()),                \
-                results);                                                      \
+LogicalResult MaxPool2DOp::verify() {
+  return checkResult(*this, shapes::pool2d(getLoc(), tensorOf(getInput()),
+                                           getWindow(), getStrides(),
+                                           getPadding()));
+}
+
+LogicalResult AvgPool2DOp::verify() {
+  return checkResult(*this, shapes::pool2d(getLoc(), tensorOf(getInput()),
+                                           getWindow(), getStrides(),
+                                           getPadding()));
+}
+
+LogicalResult TransposeOp::verify() {
+  return checkResult(*this,
+                     shapes::transpose(getLoc(), tensorOf(getInput()),
+                                       getPerm()));
+}
+
+LogicalResult ConcatOp::verify() {
+  return checkResult(*this, shapes::concat(getLoc(), getInputs().getTypes(),
+                                           getAxis()));
+}
+
+#define NNC_REDUCE_VERIFY(OP)                                                  \
+  LogicalResult OP::verify() {                                                 \
+    return checkResult(*this, shapes::reduce(getLoc(), tensorOf(getInput()),   \
+                                             getAxes(), getKeepdims()));       \
   }
-NNC_POOL_INFER(MaxPool2DOp)
-NNC_POOL_INFER(AvgPool2DOp)
-#undef NNC_POOL_INFER
+NNC_REDUCE_VERIFY(ReduceSumOp)
+NNC_REDUCE_VERIFY(ReduceMeanOp)
+NNC_REDUCE_VERIFY(ReduceMaxOp)
+#undef NNC_REDUCE_VERIFY
 
-LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
-                                            std::optional<Location> l,
-                                            Adaptor a,
-                                            SmallVectorImpl<Type> &results) {
-  return done(shapes::transpose(l, tensorOf(a.getInput()), a.getPerm()),
-              results);
+LogicalResult EmbeddingOp::verify() {
+  return checkResult(*this, shapes::embedding(getLoc(), tensorOf(getTable()),
+                                              tensorOf(getIds())));
 }
 
-LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
-                                         std::optional<Location> l, Adaptor a,
-                                         SmallVectorImpl<Type> &results) {
-  return done(shapes::concat(l, a.getInputs().getTypes(), a.getAxis()),
-              results);
-}
-
-#define NNC_REDUCE_INFER(OP)                                                   \
-  LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location> l, \
-                                     Adaptor a,                                \
-                                     SmallVectorImpl<Type> &results) {         \
-    return done(shapes::reduce(l, tensorOf(a.getInput()), a.getAxes(),         \
-                               a.getKeepdims()),                               \
-                results);                                                      \
+#define NNC_SCALAR_VERIFY(OP, NAME)                                            \
+  LogicalResult OP::verify() {                                                 \
+    return checkResult(*this, shapes::scalarLoss(getLoc(), NAME,               \
+                                                 tensorOf(getLhs()),           \
+                                                 tensorOf(getRhs())));         \
   }
-NNC_REDUCE_INFER(ReduceSumOp)
-NNC_REDUCE_INFER(ReduceMeanOp)
-NNC_REDUCE_INFER(ReduceMaxOp)
-#undef NNC_REDUCE_INFER
-
-LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *,
-                                            std::optional<Location> l,
-                                            Adaptor a,
-                                            SmallVectorImpl<Type> &results) {
-  return done(
-      shapes::embedding(l, tensorOf(a.getTable()), tensorOf(a.getIds())),
-      results);
-}
-
-#define NNC_SCALAR_INFER(OP, NAME)                                             \
-  LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location> l, \
-                                     Adaptor a,                                \
-                                     SmallVectorImpl<Type> &results) {         \
-    return done(shapes::scalarLoss(l, NAME, tensorOf(a.getLhs()),              \
-                                   tensorOf(a.getRhs())),                      \
-                results);                                                      \
-  }
-NNC_SCALAR_INFER(CrossEntropyOp, "cross_entropy")
-NNC_SCALAR_INFER(BinaryCrossEntropyOp, "binary_cross_entropy")
-NNC_SCALAR_INFER(MseOp, "mse")
-NNC_SCALAR_INFER(AccuracyOp, "accuracy")
-#undef NNC_SCALAR_INFER
+NNC_SCALAR_VERIFY(CrossEntropyOp, "cross_entropy")
+NNC_SCALAR_VERIFY(BinaryCrossEntropyOp, "binary_cross_entropy")
+NNC_SCALAR_VERIFY(MseOp, "mse")
+NNC_SCALAR_VERIFY(AccuracyOp, "accuracy")
+#undef NNC_SCALAR_VERIFY
 
 //===----------------------------------------------------------------------===//
 // Verifiers

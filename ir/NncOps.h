@@ -26,7 +26,7 @@ constexpr llvm::StringLiteral kTargetAttr = "nnc.target";
 /// (a dynamic dim is the batch dim), `f32[]` for a scalar.
 std::string formatType(mlir::Type type);
 
-/// Shape rules shared by the ops' type inference and the frontend. Each
+/// Shape rules shared by the ops' verifiers and the frontend. Each
 /// returns the result type, or emits an error at `loc` (when given) and
 /// returns failure.
 namespace shapes {

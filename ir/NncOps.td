@@ -3,8 +3,8 @@
 // Layers of the language are decomposed into these primitive tensor ops
 // (dense = matmul + add + activation) so that fusion and code generation see
 // the matmul/convolution and its epilogue as separate, fusable ops. Every op
-// verifies its shape rule through InferTypeOpInterface: the result type it
-// carries must be the one its operands imply.
+// verifies its shape rule (ir/Shapes.cpp, shared with the frontend): the
+// result type it carries must be the one its operands imply.
 //
 //===----------------------------------------------------------------------===//
 
@@ -111,13 +111,13 @@ def Nnc_LeakyReluOp : Nnc_Op<"leaky_relu", [Pure, SameOperandsAndResultType]> {
 }
 
 class Nnc_BinaryOp<string mnemonic, string doc>
-    : Nnc_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+    : Nnc_Op<mnemonic, [Pure]> {
   let summary = doc # " with NumPy broadcasting";
   let arguments = (ins Nnc_FloatTensor:$lhs, Nnc_FloatTensor:$rhs);
   let results = (outs Nnc_FloatTensor:$result);
   let assemblyFormat = [{
     $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
-  }];
+  }];  let hasVerifier = 1;
 }
 
 def Nnc_AddOp : Nnc_BinaryOp<"add", "a + b">;
@@ -129,7 +129,7 @@ def Nnc_DivOp : Nnc_BinaryOp<"div", "a / b">;
 // Contractions, convolution and pooling
 //===----------------------------------------------------------------------===//
 
-def Nnc_MatmulOp : Nnc_Op<"matmul", [Pure, InferTypeOpAdaptor]> {
+def Nnc_MatmulOp : Nnc_Op<"matmul", [Pure]> {
   let summary = "matrix product, batched over leading dims";
   let description = [{
     `[..., m, k] @ [..., k, n] -> [..., m, n]`. The right operand may be 2-D,
@@ -139,10 +139,10 @@ def Nnc_MatmulOp : Nnc_Op<"matmul", [Pure, InferTypeOpAdaptor]> {
   let results = (outs Nnc_FloatTensor:$result);
   let assemblyFormat = [{
     $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
-  }];
+  }];  let hasVerifier = 1;
 }
 
-def Nnc_Conv2DOp : Nnc_Op<"conv2d", [Pure, InferTypeOpAdaptor]> {
+def Nnc_Conv2DOp : Nnc_Op<"conv2d", [Pure]> {
   let summary = "2-D convolution, NHWC input and HWCF filter";
   let description = [{
     `padding` is `[top, bottom, left, right]` in elements (zeros).
@@ -155,10 +155,11 @@ def Nnc_Conv2DOp : Nnc_Op<"conv2d", [Pure, InferTypeOpAdaptor]> {
     $input `,` $filter attr-dict `:` type($input) `,` type($filter) `->`
     type($result)
   }];
+  let hasVerifier = 1;
 }
 
 class Nnc_PoolOp<string mnemonic, string doc>
-    : Nnc_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+    : Nnc_Op<mnemonic, [Pure]> {
   let summary = doc # " over NHWC windows";
   let description = [{
     `padding` is `[top, bottom, left, right]`. Padded positions never win a
@@ -169,6 +170,7 @@ class Nnc_PoolOp<string mnemonic, string doc>
                        DenseI64ArrayAttr:$padding);
   let results = (outs Nnc_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
 }
 
 def Nnc_MaxPool2DOp : Nnc_PoolOp<"maxpool2d", "maximum">;
@@ -191,29 +193,32 @@ def Nnc_ReshapeOp : Nnc_Op<"reshape", [Pure]> {
   let hasFolder = 1;
 }
 
-def Nnc_TransposeOp : Nnc_Op<"transpose", [Pure, InferTypeOpAdaptor]> {
+def Nnc_TransposeOp : Nnc_Op<"transpose", [Pure]> {
   let summary = "permutes dimensions: result dim i is input dim perm[i]";
   let arguments = (ins Nnc_Tensor:$input, DenseI64ArrayAttr:$perm);
   let results = (outs Nnc_Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
 }
 
-def Nnc_ConcatOp : Nnc_Op<"concat", [Pure, InferTypeOpAdaptor]> {
+def Nnc_ConcatOp : Nnc_Op<"concat", [Pure]> {
   let summary = "joins tensors along an axis";
   let arguments = (ins Variadic<Nnc_Tensor>:$inputs, I64Attr:$axis);
   let results = (outs Nnc_Tensor:$result);
   let assemblyFormat = [{
     $inputs attr-dict `:` type($inputs) `->` type($result)
   }];
+  let hasVerifier = 1;
 }
 
 class Nnc_ReduceOp<string mnemonic, string doc>
-    : Nnc_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+    : Nnc_Op<mnemonic, [Pure]> {
   let summary = doc # " over the given axes";
   let arguments = (ins Nnc_FloatTensor:$input, DenseI64ArrayAttr:$axes,
                        DefaultValuedAttr<BoolAttr, "false">:$keepdims);
   let results = (outs Nnc_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
 }
 
 def Nnc_ReduceSumOp : Nnc_ReduceOp<"reduce_sum", "sum">;
@@ -304,7 +309,7 @@ def Nnc_DropoutOp : Nnc_Op<"dropout", [Pure, SameOperandsAndResultType]> {
   let hasVerifier = 1;
 }
 
-def Nnc_EmbeddingOp : Nnc_Op<"embedding", [Pure, InferTypeOpAdaptor]> {
+def Nnc_EmbeddingOp : Nnc_Op<"embedding", [Pure]> {
   let summary = "gathers rows of a [vocab, dim] table by integer id";
   let arguments = (ins Nnc_FloatTensor:$table, Nnc_IntTensor:$ids);
   let results = (outs Nnc_FloatTensor:$result);
@@ -312,6 +317,7 @@ def Nnc_EmbeddingOp : Nnc_Op<"embedding", [Pure, InferTypeOpAdaptor]> {
     $table `,` $ids attr-dict `:` type($table) `,` type($ids) `->`
     type($result)
   }];
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -319,13 +325,13 @@ def Nnc_EmbeddingOp : Nnc_Op<"embedding", [Pure, InferTypeOpAdaptor]> {
 //===----------------------------------------------------------------------===//
 
 class Nnc_ScalarOp<string mnemonic, string doc, Type rhsType>
-    : Nnc_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+    : Nnc_Op<mnemonic, [Pure]> {
   let summary = doc;
   let arguments = (ins Nnc_FloatTensor:$lhs, rhsType:$rhs);
   let results = (outs Nnc_FloatScalar:$result);
   let assemblyFormat = [{
     $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
-  }];
+  }];  let hasVerifier = 1;
 }
 
 def Nnc_CrossEntropyOp : Nnc_ScalarOp<"cross_entropy",

@@ -3,14 +3,15 @@
 #include "ir/NncOps.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/Support/Format.h"
 
 using namespace mlir;
 
-/// Escapes a label for a double-quoted DOT string.
+/// Escapes quotes for a double-quoted DOT string (labels keep their \n).
 static std::string escape(StringRef s) {
   std::string out;
   for (char c : s) {
-    if (c == '"' || c == '\\')
+    if (c == '"')
       out += '\\';
     out += c;
   }
@@ -59,7 +60,8 @@ void nnc::emitDot(ModuleOp module, llvm::raw_ostream &os) {
         llvm::raw_string_ostream s(text);
         if (auto dense = dyn_cast<DenseElementsAttr>(cst.getValue());
             dense && dense.isSplat() && isa<FloatType>(dense.getElementType()))
-          s << dense.getSplatValue<APFloat>().convertToDouble();
+          s << llvm::format("%g",
+                            dense.getSplatValue<APFloat>().convertToDouble());
         else
           s << "constant";
         label = text;

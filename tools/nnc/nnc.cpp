@@ -92,6 +92,7 @@ int run(MLIRContext &context, llvm::SourceMgr &sourceMgr,
   TimingScope graphTiming = root.nest("graph");
   pm.enableTiming(graphTiming);
   if (printIrAfterAll || !printIrAfter.empty()) {
+    context.disableMultithreading(); // printing the module needs it
     pm.enableIRPrinting(
         /*shouldPrintBeforePass=*/[](Pass *, Operation *) { return false; },
         /*shouldPrintAfterPass=*/

@@ -1,0 +1,22 @@
+# -*- Python -*- lit configuration of nnc's tests.
+import os
+import lit.formats
+
+config.name = "nnc"
+config.test_format = lit.formats.ShTest(execute_external=True)
+config.suffixes = [".mlir", ".nn", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.nnc_obj_root, "test")
+config.excludes = ["Inputs", "bench", "unit", "CMakeLists.txt",
+                   "lit.cfg.py", "lit.site.cfg.py.in"]
+
+# nnc's tools first, then LLVM's (FileCheck, not, count, split-file).
+path = [config.nnc_tools_dir, config.llvm_tools_dir,
+        config.environment.get("PATH", os.environ.get("PATH", ""))]
+config.environment["PATH"] = os.pathsep.join(path)
+
+config.substitutions.append(("%examples",
+                             os.path.join(config.nnc_src_root, "examples")))
+config.substitutions.append(("%inputs",
+                             os.path.join(config.test_source_root, "Inputs")))
+config.substitutions.append(("%python", config.python_executable))
