@@ -190,18 +190,12 @@ std::optional<BoundArgs> nnc::bindArgs(const ast::CallExpr *call,
   for (size_t i = 0; i < spec.args.size(); ++i) {
     if (spec.args[i].required && !bound.args[i]) {
       std::string required;
-      size_t count = 0;
       for (const ArgSpec &a : spec.args)
-        if (a.required) {
-          required += (count++ ? ", " : "") + a.name.str();
-        }
-      diag.error(call->loc, spec.name + " expects " +
-                                (count == spec.args.size() ? "" : "at least ") +
-                                llvm::Twine(count) + " argument" +
-                                (count == 1 ? "" : "s") + " (" + required +
-                                "), got " +
-                                llvm::Twine(positional + call->named.size()) +
-                                "; '" + spec.args[i].name + "' is missing");
+        if (a.required)
+          required += (required.empty() ? "" : ", ") + a.name.str();
+      diag.error(call->loc, spec.name + " needs argument '" +
+                                spec.args[i].name + "' (required: " +
+                                required + ")");
       return std::nullopt;
     }
   }

@@ -33,9 +33,25 @@ mlir::InFlightDiagnostic DiagEmitter::error(llvm::SMLoc at,
 
 mlir::InFlightDiagnostic DiagEmitter::error(mlir::Location at,
                                             const llvm::Twine &message) {
-  ++errors;
-  auto diag = mlir::emitError(at, message);
-  if (errors == kMaxErrors)
-    diag.attachNote() << "too many errors; stopping here";
-  return diag;
+  return mlir::emitError(at, message);
+}
+
+DiagEmitter::DiagEmitter(llvm::SourceMgr &sourceMgr, unsigned bufferId,
+                         mlir::MLIRContext *context)
+    : sourceMgr(sourceMgr), bufferId(bufferId), context(context) {
+  handler = context->getDiagEngine().registerHandler(
+      [this](mlir::Diagnostic &diag) {
+        if (diag.getSeverity() != mlir::DiagnosticSeverity::Error)
+          return mlir::failure();
+        ++errors;
+        for (auto &[at, block] : llvm::reverse(calls))
+          diag.attachNote(loc(at)) << "in block '" << block << "' called here";
+        if (errors == kMaxErrors)
+          diag.attachNote() << "too many errors; stopping here";
+        return mlir::failure(); // on to the printing handler
+      });
+}
+
+DiagEmitter::~DiagEmitter() {
+  context->getDiagEngine().eraseHandler(handler);
 }

@@ -22,9 +22,20 @@ public:
   /// At most this many errors are reported; then the frontend stops.
   static constexpr unsigned kMaxErrors = 20;
 
+  /// Registers a handler on `context` (removed on destruction) that counts
+  /// every error, however it is emitted (shape rules emit their own), and
+  /// notes the block calls being expanded.
   DiagEmitter(llvm::SourceMgr &sourceMgr, unsigned bufferId,
-              mlir::MLIRContext *context)
-      : sourceMgr(sourceMgr), bufferId(bufferId), context(context) {}
+              mlir::MLIRContext *context);
+  ~DiagEmitter();
+  DiagEmitter(const DiagEmitter &) = delete;
+  DiagEmitter &operator=(const DiagEmitter &) = delete;
+
+  /// While a block call is expanded, errors get a note pointing at it.
+  void pushCall(llvm::SMLoc at, llvm::StringRef block) {
+    calls.push_back({at, block.str()});
+  }
+  void popCall() { calls.pop_back(); }
 
   /// The FileLineColLoc of `loc` in the buffer.
   mlir::Location loc(llvm::SMLoc loc);
@@ -34,8 +45,6 @@ public:
   mlir::InFlightDiagnostic error(mlir::Location loc,
                                  const llvm::Twine &message);
 
-  /// Counts an error that was emitted directly (e.g. by a shape rule).
-  void countReported() { ++errors; }
   unsigned numErrors() const { return errors; }
   bool hadErrors() const { return errors > 0; }
   /// True once kMaxErrors were reported: callers stop early.
@@ -53,6 +62,8 @@ private:
   std::vector<size_t> lineStarts;
   mlir::MLIRContext *context;
   unsigned errors = 0;
+  std::vector<std::pair<llvm::SMLoc, std::string>> calls;
+  mlir::DiagnosticEngine::HandlerID handler;
 };
 
 } // namespace nnc

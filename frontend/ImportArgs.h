@@ -73,6 +73,10 @@ public:
                           (min > 0    ? "a positive integer"
                            : min == 0 ? "a non-negative integer"
                                       : "an integer") +
+                          (v.kind == SValue::Number && v.isInteger &&
+                                   v.number > 2147483647.0
+                               ? " no larger than 2147483647"
+                               : "") +
                           ", got " + describe(v));
       return dflt;
     }
@@ -96,7 +100,7 @@ public:
   StringRef word(size_t i, StringRef dflt, ArrayRef<StringRef> choices) {
     if (!given(i))
       return dflt;
-    SValue v = value(i);
+    SValue v = (i == 0 && piped) ? *piped : imp.evaluateWord(bound.args[i]);
     if (!v.ok())
       return fail(), dflt;
     std::string list;
@@ -178,8 +182,10 @@ public:
     if (!v.ok())
       return fail(), "";
     if (v.kind != SValue::String || v.text.empty()) {
-      error(locOf(i), nameOf(i) + " must be a non-empty string, got " +
-                          describe(v));
+      error(locOf(i), nameOf(i) + (v.kind == SValue::String
+                                       ? " must not be empty"
+                                       : " must be a string, got " +
+                                             describe(v)));
       return "";
     }
     return v.text;

@@ -45,6 +45,20 @@ SValue Importer::evaluate(const ast::Expr *expr) {
   return acc;
 }
 
+SValue Importer::evaluateWord(const ast::Expr *expr) {
+  if (expr->kind == ast::ExprKind::Ident) {
+    StringRef name = static_cast<const ast::IdentExpr *>(expr)->name;
+    if (!scope->count(name)) {
+      SValue v;
+      v.kind = SValue::Word;
+      v.text = name;
+      v.expr = expr;
+      return v;
+    }
+  }
+  return evaluate(expr);
+}
+
 SValue Importer::evaluateLeaf(const ast::Expr *expr) {
   SValue v;
   v.expr = expr;
@@ -211,10 +225,8 @@ SValue Importer::combine(const ast::BinaryExpr *expr, SValue lhs, SValue rhs) {
   FailureOr<RankedTensorType> type =
       expr->op == ast::BinaryOp::MatMul ? shapes::matmul(at, ta, tb)
                                         : shapes::broadcast(at, ta, tb);
-  if (failed(type)) {
-    diag.countReported();
+  if (failed(type))
     return SValue::error();
-  }
   Value result;
   switch (expr->op) {
   case ast::BinaryOp::Add: result = builder.create<AddOp>(at, *type, a, b); break;
@@ -293,8 +305,12 @@ SValue Importer::callBlock(const ast::CallExpr *call,
       return p.name == arg.name;
     });
     if (it == block->params.end()) {
+      std::vector<StringRef> names;
+      for (const ast::BlockParam &p : block->params)
+        names.push_back(p.name);
       diag.error(arg.loc, "block '" + block->name + "' has no argument '" +
-                              arg.name + "' (it takes " + paramList + ")");
+                              arg.name + "' (it takes " + paramList + ")" +
+                              didYouMean(arg.name, names));
       return SValue::error();
     }
     size_t index = it - block->params.begin();
@@ -325,6 +341,8 @@ SValue Importer::callBlock(const ast::CallExpr *call,
   rebinds = &innerRebinds;
   blockPrefix = prefix;
   blockStack.push_back(block);
+  calledBlocks.insert(block);
+  diag.pushCall(call->loc, block->name);
 
   SValue result = SValue::error();
   for (const ast::Stmt *stmt : block->body) {
@@ -342,6 +360,7 @@ SValue Importer::callBlock(const ast::CallExpr *call,
     (*scope)[assign->name] = evaluateBinding(assign, assign->name);
   }
 
+  diag.popCall();
   blockStack.pop_back();
   scope = savedScope;
   rebinds = savedRebinds;
@@ -352,8 +371,9 @@ SValue Importer::callBlock(const ast::CallExpr *call,
   return result;
 }
 
-unsigned Importer::countCreatingCalls(const ast::Expr *expr) {
-  unsigned count = 0;
+/// Calls `fn` on every call in `expr`, without recursion.
+static void forEachCall(const ast::Expr *expr,
+                        llvm::function_ref<void(const ast::CallExpr *)> fn) {
   SmallVector<const ast::Expr *> worklist{expr};
   while (!worklist.empty()) {
     const ast::Expr *e = worklist.pop_back_val();
@@ -373,11 +393,7 @@ unsigned Importer::countCreatingCalls(const ast::Expr *expr) {
       break;
     case ast::ExprKind::Call: {
       auto *call = static_cast<const ast::CallExpr *>(e);
-      const OpSpec *spec = lookupOp(call->callee);
-      auto block = blocks.find(call->callee);
-      if ((spec && spec->createsParams) ||
-          (!spec && block != blocks.end() && blockCreatesParams(block->second)))
-        ++count;
+      fn(call);
       for (const ast::Expr *x : call->args)
         worklist.push_back(x);
       for (const ast::NamedArg &x : call->named)
@@ -388,6 +404,100 @@ unsigned Importer::countCreatingCalls(const ast::Expr *expr) {
       break;
     }
   }
+}
+
+/// The expressions of a block's statements (params have their init).
+static SmallVector<const ast::Expr *> bodyExprs(const ast::BlockStmt *block) {
+  SmallVector<const ast::Expr *> exprs;
+  for (const ast::Stmt *stmt : block->body) {
+    if (stmt->kind == ast::StmtKind::Param) {
+      if (auto *init = static_cast<const ast::DeclStmt *>(stmt)->init)
+        exprs.push_back(init);
+    } else {
+      exprs.push_back(static_cast<const ast::AssignStmt *>(stmt)->value);
+    }
+  }
+  return exprs;
+}
+
+void Importer::checkUncalledBlocks() {
+  // A block that is never called is never expanded: check what can be
+  // checked without arguments, its operations and recursion.
+  llvm::DenseSet<const ast::BlockStmt *> reported;
+  for (const ast::BlockStmt *block : blockOrder) {
+    if (calledBlocks.contains(block) || diag.tooMany())
+      continue;
+    for (const ast::Expr *e : bodyExprs(block)) {
+      forEachCall(e, [&](const ast::CallExpr *call) {
+        StringRef name = call->callee;
+        if (blocks.count(name) || lookupOp(name) || isPlannedOp(name) ||
+            llvm::is_contained({"normal", "uniform"}, name))
+          return;
+        std::vector<StringRef> names = allOpNames();
+        for (const ast::BlockStmt *b : blockOrder)
+          names.push_back(b->name);
+        diag.error(call->loc, "unknown operation '" + name + "'" +
+                                  didYouMean(name, names));
+      });
+    }
+    if (reported.contains(block))
+      continue;
+    // Depth-first search for a path back to `block`.
+    SmallVector<const ast::BlockStmt *> path{block};
+    std::function<bool(const ast::BlockStmt *, const ast::CallExpr **)>
+        reaches = [&](const ast::BlockStmt *from,
+                      const ast::CallExpr **site) -> bool {
+      bool found = false;
+      for (const ast::Expr *e : bodyExprs(from)) {
+        forEachCall(e, [&](const ast::CallExpr *call) {
+          auto it = blocks.find(call->callee);
+          if (found || it == blocks.end())
+            return;
+          if (it->second == block) {
+            found = true;
+            if (!*site)
+              *site = call;
+            return;
+          }
+          if (llvm::is_contained(path, it->second))
+            return;
+          path.push_back(it->second);
+          if (reaches(it->second, site)) {
+            found = true;
+            if (!*site)
+              *site = call;
+            return;
+          }
+          path.pop_back();
+        });
+        if (found)
+          return true;
+      }
+      return false;
+    };
+    const ast::CallExpr *site = nullptr;
+    if (reaches(block, &site)) {
+      std::string cycle;
+      for (const ast::BlockStmt *b : path) {
+        cycle += b->name.str() + " -> ";
+        reported.insert(b);
+      }
+      diag.error(site->loc, "recursive block: " + cycle + block->name.str())
+              .attachNote(loc(block->nameLoc))
+          << "blocks may call blocks, but not themselves";
+    }
+  }
+}
+
+unsigned Importer::countCreatingCalls(const ast::Expr *expr) {
+  unsigned count = 0;
+  forEachCall(expr, [&](const ast::CallExpr *call) {
+    const OpSpec *spec = lookupOp(call->callee);
+    auto block = blocks.find(call->callee);
+    if ((spec && spec->createsParams) ||
+        (!spec && block != blocks.end() && blockCreatesParams(block->second)))
+      ++count;
+  });
   return count;
 }
 

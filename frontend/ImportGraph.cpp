@@ -20,8 +20,11 @@ using llvm::SMLoc;
 using llvm::StringRef;
 
 std::string nnc::formatNumber(double value) {
-  char buffer[32];
-  snprintf(buffer, sizeof(buffer), "%g", value);
+  char buffer[64];
+  if (value == std::floor(value) && std::abs(value) < 1e18)
+    snprintf(buffer, sizeof(buffer), "%.0f", value);
+  else
+    snprintf(buffer, sizeof(buffer), "%g", value);
   return buffer;
 }
 
@@ -60,7 +63,9 @@ void Importer::collectBlocks(const ast::Module &ast) {
       continue;
     }
     auto [it, inserted] = blocks.try_emplace(block->name, block);
-    if (!inserted)
+    if (inserted)
+      blockOrder.push_back(block);
+    else
       diag.error(block->nameLoc, "block '" + block->name + "' is defined twice")
               .attachNote(loc(it->second->nameLoc))
           << "first defined here";
@@ -75,9 +80,16 @@ RankedTensorType Importer::convertType(const ast::TypeSpec &type,
                      .Case("i32", builder.getI32Type())
                      .Default(Type());
   if (!element) {
+    // Integer spellings suggest i32, float ones f32, whatever the distance.
+    std::string hint = didYouMean(type.dtype, {"f32", "f64", "i32"});
+    if (type.dtype.starts_with("i") || type.dtype.starts_with("u") ||
+        type.dtype.starts_with("int"))
+      hint = "; did you mean 'i32'?";
+    else if (type.dtype.starts_with("f") || type.dtype.starts_with("bf"))
+      hint = type.dtype.contains("64") ? "; did you mean 'f64'?"
+                                       : "; did you mean 'f32'?";
     diag.error(type.loc, "unknown element type '" + type.dtype +
-                             "'; expected f32, f64 or i32" +
-                             didYouMean(type.dtype, {"f32", "f64", "i32"}));
+                             "'; expected f32, f64 or i32" + hint);
     return {};
   }
   constexpr int64_t kMaxDim = 2147483647;
@@ -182,13 +194,19 @@ func::FuncOp Importer::createGraphFunction(const ast::Module &ast,
 
 void Importer::importModule(const ast::Module &ast) {
   StringRef modelName = "model";
-  if (ast.stmts.empty() || ast.stmts.front()->kind != ast::StmtKind::Model) {
+  auto firstModel = llvm::find_if(ast.stmts, [](const ast::Stmt *s) {
+    return s->kind == ast::StmtKind::Model;
+  });
+  if (firstModel == ast.stmts.end()) {
     SMLoc at = ast.stmts.empty() ? SMLoc() : ast.stmts.front()->loc;
     diag.error(at, "missing 'model' line: a .nn file starts with "
                    "'model NAME'");
   } else {
-    modelStmt = ast.stmts.front();
+    modelStmt = *firstModel;
     modelName = static_cast<const ast::ModelStmt *>(modelStmt)->name;
+    if (firstModel != ast.stmts.begin())
+      diag.error(modelStmt->loc, "the 'model' line must be the first "
+                                 "statement of the file");
   }
   module->setAttr(kModelAttr, builder.getStringAttr(modelName));
   collectBlocks(ast);
@@ -219,6 +237,7 @@ void Importer::importModule(const ast::Module &ast) {
   if (trainStmt && !lossStmt)
     diag.error(trainStmt->loc, "a model with a train block needs a 'loss'");
   checkOutputsIndependentOfTargets();
+  checkUncalledBlocks();
 }
 
 void Importer::checkOutputsIndependentOfTargets() {
@@ -254,6 +273,8 @@ void Importer::checkOutputsIndependentOfTargets() {
 void Importer::importStatement(const ast::Stmt *stmt) {
   switch (stmt->kind) {
   case ast::StmtKind::Model:
+    if (stmt == modelStmt)
+      return;
     diag.error(stmt->loc, "a file has one 'model' line")
             .attachNote(loc(modelStmt ? modelStmt->loc : SMLoc()))
         << "the model is named here";
@@ -262,8 +283,11 @@ void Importer::importStatement(const ast::Stmt *stmt) {
   case ast::StmtKind::Target: {
     auto *decl = static_cast<const ast::DeclStmt *>(stmt);
     auto it = pendingArgs.find(decl);
-    if (it == pendingArgs.end())
-      return; // its declaration had an error
+    if (it == pendingArgs.end()) {
+      // Its declaration had an error: later uses stay silent.
+      scope->try_emplace(decl->name, SValue::error());
+      return;
+    }
     if (scope->count(decl->name)) {
       diag.error(decl->nameLoc, "'" + decl->name + "' is already defined");
       return;
@@ -297,6 +321,25 @@ void Importer::importStatement(const ast::Stmt *stmt) {
   }
 
   auto *assign = static_cast<const ast::AssignStmt *>(stmt);
+  if (stmt->kind == ast::StmtKind::Loss) {
+    if (lossStmt) {
+      diag.error(stmt->loc, "a model has one loss")
+              .attachNote(loc(lossStmt->loc))
+          << "the first loss is here";
+      return;
+    }
+    lossStmt = stmt;
+  } else if (stmt->kind == ast::StmtKind::Metric) {
+    auto [it, inserted] =
+        metricNames.try_emplace(assign->name, assign->nameLoc);
+    if (!inserted) {
+      diag.error(assign->nameLoc, "metric '" + assign->name +
+                                      "' is defined twice")
+              .attachNote(loc(it->second))
+          << "first defined here";
+      return;
+    }
+  }
   SValue value = evaluateBinding(assign, assign->name);
   if (stmt->kind == ast::StmtKind::Assign || !value.ok()) {
     (*scope)[assign->name] = value;
@@ -322,13 +365,6 @@ void Importer::importStatement(const ast::Stmt *stmt) {
     break;
   }
   case ast::StmtKind::Loss:
-    if (lossStmt) {
-      diag.error(stmt->loc, "a model has one loss")
-              .attachNote(loc(lossStmt->loc))
-          << "the first loss is here";
-      return;
-    }
-    lossStmt = stmt;
     if (type.getRank() != 0 || !isa<FloatType>(type.getElementType())) {
       diag.error(assign->value->loc,
                  "the loss must be a float scalar, got " + formatType(type))
@@ -512,212 +548,6 @@ bool Importer::parseInit(const ast::Expr *expr, InitKind &init,
   }
   scale = v.number;
   return true;
-}
-
-//===----------------------------------------------------------------------===//
-// The train block
-//===----------------------------------------------------------------------===//
-
-namespace {
-/// One optimizer's settings, in order, with defaults.
-struct OptimizerSpec {
-  StringRef name;
-  std::vector<std::pair<StringRef, double>> settings;
-};
-} // namespace
-
-static const std::vector<OptimizerSpec> &optimizers() {
-  static const std::vector<OptimizerSpec> specs = {
-      {"sgd", {{"lr", 0.01}, {"momentum", 0.0}, {"nesterov", 0.0}}},
-      {"adam",
-       {{"lr", 0.001}, {"beta1", 0.9}, {"beta2", 0.999}, {"eps", 1e-7}}},
-      {"adamw",
-       {{"lr", 0.001},
-        {"weight_decay", 0.01},
-        {"beta1", 0.9},
-        {"beta2", 0.999},
-        {"eps", 1e-7}}},
-  };
-  return specs;
-}
-
-/// Checks the range of one optimizer setting; returns the complaint or "".
-static std::string checkSetting(StringRef key, double v) {
-  if (key == "lr" || key == "eps")
-    return v > 0 ? "" : "must be positive";
-  if (key == "momentum" || key == "beta1" || key == "beta2")
-    return v >= 0 && v < 1 ? "" : "must be in [0, 1)";
-  if (key == "weight_decay")
-    return v >= 0 ? "" : "must be non-negative";
-  return "";
-}
-
-DictionaryAttr Importer::parseOptimizer(const ast::Expr *expr) {
-  StringRef name;
-  const ast::CallExpr *call = nullptr;
-  if (expr->kind == ast::ExprKind::Ident)
-    name = static_cast<const ast::IdentExpr *>(expr)->name;
-  else if (expr->kind == ast::ExprKind::Call) {
-    call = static_cast<const ast::CallExpr *>(expr);
-    name = call->callee;
-  }
-  const OptimizerSpec *spec = nullptr;
-  for (const OptimizerSpec &s : optimizers())
-    if (s.name == name)
-      spec = &s;
-  if (!spec) {
-    diag.error(expr->loc, "expected an optimizer: sgd(...), adam(...) or "
-                          "adamw(...)" +
-                              (name.empty()
-                                   ? std::string()
-                                   : didYouMean(name, {"sgd", "adam", "adamw"})));
-    return {};
-  }
-  SmallVector<NamedAttribute> attrs;
-  attrs.push_back(builder.getNamedAttr("kind", builder.getStringAttr(name)));
-  std::vector<StringRef> keys;
-  std::vector<double> values;
-  for (auto &[key, value] : spec->settings) {
-    keys.push_back(key);
-    values.push_back(value);
-  }
-  bool ok = true;
-  auto set = [&](size_t index, const ast::Expr *valueExpr) {
-    SValue v = evaluate(valueExpr);
-    StringRef key = keys[index];
-    if (key == "nesterov") {
-      if (v.kind != SValue::Word || (v.text != "true" && v.text != "false")) {
-        diag.error(valueExpr->loc, "nesterov must be true or false");
-        ok = false;
-        return;
-      }
-      values[index] = v.text == "true";
-      return;
-    }
-    if (v.kind != SValue::Number) {
-      if (v.ok())
-        diag.error(valueExpr->loc,
-                   key + " must be a number, got " + describe(v));
-      ok = false;
-      return;
-    }
-    std::string complaint = checkSetting(key, v.number);
-    if (!complaint.empty()) {
-      diag.error(valueExpr->loc, key + " " + complaint + ", got " +
-                                     formatNumber(v.number));
-      ok = false;
-      return;
-    }
-    values[index] = v.number;
-  };
-  if (call) {
-    if (call->args.size() > 1) {
-      diag.error(call->args[1]->loc,
-                 name + " takes the learning rate as its one positional "
-                        "argument; name the others (e.g. beta1=0.9)");
-      return {};
-    }
-    if (!call->args.empty())
-      set(0, call->args[0]);
-    for (const ast::NamedArg &arg : call->named) {
-      auto it = llvm::find(keys, arg.name);
-      if (it == keys.end()) {
-        diag.error(arg.loc, name + " has no setting '" + arg.name + "'" +
-                                didYouMean(arg.name, keys));
-        ok = false;
-        continue;
-      }
-      set(it - keys.begin(), arg.value);
-    }
-  }
-  if (!ok)
-    return {};
-  for (auto [key, value] : llvm::zip(keys, values)) {
-    if (key == "nesterov")
-      attrs.push_back(builder.getNamedAttr(key, builder.getBoolAttr(value)));
-    else
-      attrs.push_back(
-          builder.getNamedAttr(key, builder.getF64FloatAttr(value)));
-  }
-  return builder.getDictionaryAttr(attrs);
-}
-
-void Importer::importTrain(const ast::TrainStmt *train) {
-  int64_t batch = 32, epochs = 1, seed = 0;
-  double split = 0;
-  bool shuffle = true;
-  std::optional<std::string> data;
-  DictionaryAttr optimizer;
-  static const StringRef keys[] = {"data",  "optimizer",        "batch",
-                                   "epochs", "validation_split", "shuffle",
-                                   "seed"};
-  llvm::StringMap<SMLoc> seen;
-  for (const ast::TrainEntry &entry : train ? train->entries
-                                            : ArrayRef<ast::TrainEntry>()) {
-    if (!llvm::is_contained(keys, entry.key)) {
-      diag.error(entry.keyLoc, "unknown training setting '" + entry.key +
-                                   "'" + didYouMean(entry.key, keys));
-      continue;
-    }
-    if (!seen.try_emplace(entry.key, entry.keyLoc).second) {
-      diag.error(entry.keyLoc, "'" + entry.key + "' is set twice");
-      continue;
-    }
-    if (entry.key == "optimizer") {
-      optimizer = parseOptimizer(entry.value);
-      continue;
-    }
-    SValue v = evaluate(entry.value);
-    if (!v.ok())
-      continue;
-    SMLoc at = entry.value->loc;
-    if (entry.key == "data") {
-      if (v.kind != SValue::String)
-        diag.error(at, "data must be a path in quotes, got " + describe(v));
-      else
-        data = v.text.str();
-    } else if (entry.key == "shuffle") {
-      if (v.kind != SValue::Word || (v.text != "true" && v.text != "false"))
-        diag.error(at, "shuffle must be true or false, got " + describe(v));
-      else
-        shuffle = v.text == "true";
-    } else if (entry.key == "validation_split") {
-      if (v.kind != SValue::Number || v.number < 0 || v.number >= 1)
-        diag.error(at, "validation_split must be a fraction in [0, 1), got " +
-                           describe(v));
-      else
-        split = v.number;
-    } else {
-      // batch, epochs, seed: integers.
-      bool positive = entry.key != "seed";
-      if (v.kind != SValue::Number || !v.isInteger ||
-          v.number < (positive ? 1 : 0) || v.number > 2147483647.0) {
-        diag.error(at, entry.key + " must be a " +
-                           (positive ? "positive" : "non-negative") +
-                           " integer, got " + describe(v));
-        continue;
-      }
-      (entry.key == "batch" ? batch : entry.key == "epochs" ? epochs : seed) =
-          (int64_t)v.number;
-    }
-  }
-  if (!optimizer) {
-    // adam() with its defaults.
-    ast::IdentExpr adam(SMLoc(), "adam");
-    optimizer = parseOptimizer(&adam);
-  }
-  SmallVector<NamedAttribute> attrs = {
-      builder.getNamedAttr("batch", builder.getI64IntegerAttr(batch)),
-      builder.getNamedAttr("epochs", builder.getI64IntegerAttr(epochs)),
-      builder.getNamedAttr("optimizer", optimizer),
-      builder.getNamedAttr("seed", builder.getI64IntegerAttr(seed)),
-      builder.getNamedAttr("shuffle", builder.getBoolAttr(shuffle)),
-      builder.getNamedAttr("validation_split",
-                           builder.getF64FloatAttr(split)),
-  };
-  if (data)
-    attrs.push_back(builder.getNamedAttr("data", builder.getStringAttr(*data)));
-  module->setAttr(kTrainAttr, builder.getDictionaryAttr(attrs));
 }
 
 //===----------------------------------------------------------------------===//

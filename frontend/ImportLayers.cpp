@@ -152,7 +152,7 @@ SValue nnc::importConv2D(OpBuilderCtx &c) {
   auto type = shapes::conv2d(c.at, xt, cast<RankedTensorType>(w.getType()),
                              stride, pad);
   if (failed(type))
-    return c.imp.diag.countReported(), SValue::error();
+    return SValue::error();
   Value y = c.b.create<Conv2DOp>(c.at, *type, x.tensor, w, stride, pad);
   if (bias)
     y = c.addBias(y, bias);

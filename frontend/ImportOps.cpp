@@ -31,7 +31,7 @@ static SValue importPool(OpBuilderCtx &c, StringRef op) {
     return SValue::error();
   auto type = shapes::pool2d(c.at, xt, size, stride, pad);
   if (failed(type))
-    return c.imp.diag.countReported(), SValue::error();
+    return SValue::error();
   if (op == "maxpool2d")
     return c.result(
         c.b.create<MaxPool2DOp>(c.at, *type, x.tensor, size, stride, pad));
@@ -155,7 +155,7 @@ static SValue importTranspose(OpBuilderCtx &c) {
   }
   auto type = shapes::transpose(c.imp.loc(a.locOf(1)), xt, *perm);
   if (failed(type))
-    return c.imp.diag.countReported(), SValue::error();
+    return SValue::error();
   return c.result(c.b.create<TransposeOp>(c.at, *type, x.tensor, *perm));
 }
 
@@ -176,7 +176,7 @@ static SValue importConcat(OpBuilderCtx &c) {
     values.push_back(v.tensor);
   auto type = shapes::concat(c.at, ValueRange(values).getTypes(), axis);
   if (failed(type))
-    return c.imp.diag.countReported(), SValue::error();
+    return SValue::error();
   return c.result(c.b.create<ConcatOp>(c.at, *type, values, axis));
 }
 
@@ -208,7 +208,7 @@ static SValue importReduce(OpBuilderCtx &c, StringRef op) {
     return SValue::error();
   auto type = shapes::reduce(c.imp.loc(a.locOf(1)), x.type(), axes, keepdims);
   if (failed(type))
-    return c.imp.diag.countReported(), SValue::error();
+    return SValue::error();
   Value r;
   if (op == "sum")
     r = c.b.create<ReduceSumOp>(c.at, *type, x.tensor, axes, keepdims);
@@ -290,9 +290,9 @@ static SValue importLoss(OpBuilderCtx &c, StringRef op) {
     a.error(a.locOf(1), op + " expects float targets, got " + formatType(rt));
     return SValue::error();
   }
-  auto type = shapes::scalarLoss(c.at, op, lt, rt);
+  auto type = shapes::scalarLoss(c.imp.loc(a.locOf(0)), op, lt, rt);
   if (failed(type))
-    return c.imp.diag.countReported(), SValue::error();
+    return SValue::error();
   Value r;
   if (op == "cross_entropy")
     r = c.b.create<CrossEntropyOp>(c.at, *type, lhs.tensor, rhs.tensor);

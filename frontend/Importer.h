@@ -13,6 +13,7 @@
 #include "ir/NncOps.h"
 
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
 
 namespace nnc {
@@ -73,6 +74,9 @@ public:
 
   mlir::Location loc(llvm::SMLoc at) { return diag.loc(at); }
   SValue evaluate(const ast::Expr *expr);
+  /// Like evaluate, but a name that is not bound is a word (`relu`, `same`,
+  /// or a misspelling that the caller reports among the valid choices).
+  SValue evaluateWord(const ast::Expr *expr);
   /// A rank-0 constant of `elementType`.
   mlir::Value constant(double value, mlir::Type elementType, llvm::SMLoc at);
   /// Creates a variable (parameter or state) for the call being evaluated
@@ -107,6 +111,7 @@ private:
   void importTrain(const ast::TrainStmt *train);
   mlir::DictionaryAttr parseOptimizer(const ast::Expr *expr);
   void checkOutputsIndependentOfTargets();
+  void checkUncalledBlocks();
 
   // Expressions.
   SValue evaluateLeaf(const ast::Expr *expr);
@@ -132,8 +137,11 @@ private:
   llvm::DenseMap<const ast::DeclStmt *, SValue> pendingArgs;
 
   llvm::StringMap<const ast::BlockStmt *> blocks;
+  std::vector<const ast::BlockStmt *> blockOrder;
   llvm::DenseMap<const ast::BlockStmt *, int> blockCreates; // memo
   std::vector<const ast::BlockStmt *> blockStack;
+  llvm::DenseSet<const ast::BlockStmt *> calledBlocks;
+  llvm::StringMap<llvm::SMLoc> metricNames;
   llvm::StringMap<llvm::SMLoc> variableNames;
   mlir::func::FuncOp graph;
   mlir::OpBuilder moduleBuilder;

@@ -184,12 +184,20 @@ bool nnc::lex(StringRef buffer, DiagEmitter &diag, std::vector<Token> &out) {
     case '/': kind = Tok::slash; break;
     case '@': kind = Tok::at; break;
     default: {
-      // Show printable characters as themselves, others as a byte value.
-      std::string shown;
-      if (c >= 0x20 && c < 0x7f)
-        shown = "'" + std::string(1, c) + "'";
-      else
-        shown = "byte 0x" + llvm::utohexstr((unsigned char)c, false, 2);
+      unsigned char byte = c;
+      if (byte >= 0x80) {
+        // One error for a whole UTF-8 sequence.
+        ++p;
+        while (p < end && ((unsigned char)*p & 0xC0) == 0x80)
+          ++p;
+        errorAt(start, "unexpected non-ASCII character '" +
+                           StringRef(start, p - start) +
+                           "': names and operators are ASCII");
+        continue;
+      }
+      std::string shown = byte >= 0x20 && byte < 0x7f
+                              ? "'" + std::string(1, c) + "'"
+                              : "byte 0x" + llvm::utohexstr(byte, false, 2);
       errorAt(start, "unexpected character " + shown);
       ++p;
       continue;

@@ -233,6 +233,11 @@ FailureOr<RankedTensorType> concat(std::optional<Location> loc,
   SmallVector<int64_t> shape(first.getShape());
   for (Type t : inputs.drop_front()) {
     auto other = cast<RankedTensorType>(t);
+    if (other.getRank() != first.getRank()) {
+      (void)fail(loc, "concat needs tensors of one rank, got " +
+                          formatType(first) + " and " + formatType(other));
+      return failure();
+    }
     bool ok = other.getRank() == first.getRank() &&
               other.getElementType() == first.getElementType();
     for (int64_t i = 0; ok && i < first.getRank(); ++i)
