@@ -21,6 +21,7 @@ constexpr llvm::StringLiteral kModelAttr = "nnc.model";
 constexpr llvm::StringLiteral kTrainAttr = "nnc.train";
 constexpr llvm::StringLiteral kInputAttr = "nnc.input";
 constexpr llvm::StringLiteral kTargetAttr = "nnc.target";
+constexpr llvm::StringLiteral kOutputAttr = "nnc.output";
 
 /// Prints a tensor type the way the language spells it: `f32[batch, 28, 28]`
 /// (a dynamic dim is the batch dim), `f32[]` for a scalar.

@@ -15,4 +15,35 @@ def PruneGraph : Pass<"nnc-prune-graph", "mlir::ModuleOp"> {
   let dependentDialects = ["::nnc::NncDialect"];
 }
 
+def BuildInference : Pass<"nnc-build-inference", "mlir::ModuleOp"> {
+  let summary = "builds the inference entry point <model>_predict";
+  let description = [{
+    From the model's graph function, builds
+    `func.func @<model>_predict(variables..., inputs...) -> (outputs...)`:
+    every variable of the module becomes an argument (in module order,
+    tagged `nnc.variable`), inputs follow (tagged `nnc.input`), and the
+    outputs are returned (tagged `nnc.output`). Inference semantics: dropout
+    is the identity, batchnorm uses its running statistics; the loss and
+    metrics are dropped. The function is tagged `nnc.entry = "predict"`.
+  }];
+  let options = [
+    Option<"eraseGraph", "erase-graph", "bool", /*default=*/"false",
+           "Erase the graph function afterwards">,
+  ];
+  let dependentDialects = ["::nnc::NncDialect", "::mlir::func::FuncDialect"];
+}
+
+def DescribeModel : Pass<"nnc-describe-model", "mlir::ModuleOp"> {
+  let summary = "records the model's interface as JSON; drops the graph";
+  let description = [{
+    The last graph-level pass. Writes what the runtime needs to know about
+    the model into the module attribute `nnc.description` (a JSON string:
+    variables with their shapes and initializers, inputs, targets, outputs,
+    metrics, the training settings and the entry points with their buffer
+    order), then erases the graph function and the `nnc.variable`s: from
+    here on the entry points take every tensor as an argument.
+  }];
+  let dependentDialects = ["::nnc::NncDialect"];
+}
+
 #endif // NNC_PASSES_TD

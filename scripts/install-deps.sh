@@ -15,7 +15,7 @@ packages=(
   python3-psutil
   python3-torch
   # Runtime: gzip data loading.
-  zlib1g-dev libzstd-dev libedit-dev libxml2-dev libffi-dev
+  zlib1g-dev libzstd-dev libedit-dev libxml2-dev libffi-dev nlohmann-json3-dev
   # The default real data set.
   dataset-fashion-mnist
 )

@@ -2,30 +2,37 @@
 #ifndef NNC_TOOLS_INITALL_H
 #define NNC_TOOLS_INITALL_H
 
+#include "codegen/Passes.h"
 #include "ir/NncDialect.h"
 #include "passes/Passes.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Math/IR/Math.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectRegistry.h"
-#include "mlir/Transforms/Passes.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 
 namespace nnc {
 
-/// The dialects that nnc's IR may contain at any stage.
+/// nnc's dialect and the upstream ones its pipelines go through, with their
+/// interface models (bufferization, conversion to LLVM, translation).
 inline void registerAllDialects(mlir::DialectRegistry &registry) {
-  registry.insert<NncDialect, mlir::func::FuncDialect, mlir::arith::ArithDialect,
-                  mlir::math::MathDialect, mlir::tensor::TensorDialect,
-                  mlir::linalg::LinalgDialect>();
+  registry.insert<NncDialect>();
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  mlir::registerAllToLLVMIRTranslations(registry);
 }
 
-/// nnc's passes and the upstream ones its pipelines use.
+/// nnc's passes and the upstream ones (the pipelines are textual). Safe to
+/// call more than once.
 inline void registerAllPasses() {
-  registerNncPasses();
-  mlir::registerTransformsPasses();
+  static bool registered = [] {
+    registerNncPasses();
+    registerNncCodegenPasses();
+    mlir::registerAllPasses();
+    return true;
+  }();
+  (void)registered;
 }
 
 } // namespace nnc

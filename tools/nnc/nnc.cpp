@@ -6,6 +6,8 @@
 // output file is written through a temporary and only kept on success.
 //
 //===----------------------------------------------------------------------===//
+#include "codegen/CpuPipeline.h"
+#include "codegen/Emit.h"
 #include "frontend/ImportGraph.h"
 #include "passes/Pipelines.h"
 #include "tools/InitAll.h"
@@ -16,7 +18,11 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
+#include "llvm/IR/LLVMContext.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -36,8 +42,10 @@ cl::opt<std::string> outputFile("o", cl::desc("Output file (default: stdout "
                                               "for text, the model's name "
                                               "for files)"),
                                 cl::value_desc("path"), cl::cat(nncCategory));
-cl::opt<Emit> emit(
-    "emit", cl::desc("What to produce:"), cl::init(Emit::Exe),
+cl::list<Emit> emitKinds(
+    "emit", cl::desc("What to produce (obj and header may be combined: "
+                     "--emit=obj,header):"),
+    cl::CommaSeparated,
     cl::values(
         clEnumValN(Emit::Exe, "exe", "a standalone executable (default)"),
         clEnumValN(Emit::Obj, "obj", "an object file with the C ABI"),
@@ -54,6 +62,10 @@ cl::opt<Emit> emit(
     cl::cat(nncCategory));
 cl::opt<std::string> target("target", cl::desc("cpu (default) or cuda"),
                             cl::init("cpu"), cl::cat(nncCategory));
+cl::opt<std::string> targetCpu(
+    "mcpu", cl::desc("The CPU to generate code for (default: native, the "
+                     "host's; e.g. x86-64-v3, skylake-avx512)"),
+    cl::init("native"), cl::cat(nncCategory));
 cl::opt<unsigned> optLevel(
     "O", cl::desc("Optimization level 0-3 (default 2)"), cl::Prefix,
     cl::init(2), cl::cat(nncCategory));
@@ -66,7 +78,13 @@ cl::list<std::string> printIrAfter(
 cl::opt<bool> timing("timing", cl::desc("Print how long each phase took"),
                      cl::cat(nncCategory));
 
-/// Where a phase's result goes: stdout or a file kept only on success.
+const char *emitName(Emit kind) {
+  static const char *names[] = {"exe", "obj", "header", "lib", "nn",   "grad",
+                                "linalg", "llvm", "asm", "ptx", "dot"};
+  return names[(int)kind];
+}
+
+/// Where a text phase's result goes: stdout or a file kept only on success.
 std::unique_ptr<llvm::ToolOutputFile> openOutput(StringRef path) {
   std::string error;
   auto file = openOutputFile(path.empty() ? "-" : path, &error);
@@ -75,22 +93,36 @@ std::unique_ptr<llvm::ToolOutputFile> openOutput(StringRef path) {
   return file;
 }
 
-int run(MLIRContext &context, llvm::SourceMgr &sourceMgr,
-        DefaultTimingManager &tm) {
-  TimingScope root = tm.getRootScope();
-  OwningOpRef<ModuleOp> module;
-  {
-    TimingScope parse = root.nest("parse and check");
-    module = nnc::importModel(sourceMgr, sourceMgr.getMainFileID(), &context);
+/// Writes a file atomically: `write` fills a temporary beside `path`, which
+/// is renamed over `path` only if it succeeded.
+bool writeAtomically(StringRef path,
+                     llvm::function_ref<bool(StringRef temp)> write) {
+  std::string temp =
+      (path + ".tmp" + std::to_string(llvm::sys::Process::getProcessId()))
+          .str();
+  if (!write(temp)) {
+    llvm::sys::fs::remove(temp);
+    return false;
   }
-  if (!module)
-    return 1;
+  if (std::error_code ec = llvm::sys::fs::rename(temp, path)) {
+    llvm::errs() << "nnc: error: cannot write '" << path
+                 << "': " << ec.message() << "\n";
+    llvm::sys::fs::remove(temp);
+    return false;
+  }
+  return true;
+}
 
+/// Runs a phase's passes with the driver's printing and timing settings.
+LogicalResult runPhase(MLIRContext &context, ModuleOp module,
+                       TimingScope &parent, StringRef name,
+                       llvm::function_ref<LogicalResult(OpPassManager &)>
+                           build) {
   PassManager pm(&context);
   if (failed(applyPassManagerCLOptions(pm)))
-    return 2;
-  TimingScope graphTiming = root.nest("graph");
-  pm.enableTiming(graphTiming);
+    return failure();
+  TimingScope timing = parent.nest(name);
+  pm.enableTiming(timing);
   if (printIrAfterAll || !printIrAfter.empty()) {
     context.disableMultithreading(); // printing the module needs it
     pm.enableIRPrinting(
@@ -102,40 +134,172 @@ int run(MLIRContext &context, llvm::SourceMgr &sourceMgr,
         },
         /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false);
   }
-  nnc::PipelineOptions options;
-  options.optLevel = optLevel;
-  nnc::buildGraphPipeline(pm, options);
-  if (failed(pm.run(*module)))
+  if (failed(build(pm)))
+    return failure();
+  return pm.run(module);
+}
+
+bool has(Emit kind) { return llvm::is_contained(emitKinds, kind); }
+
+/// The output path of a file kind: -o for a single kind, else the model's
+/// name (or -o without its extension) with the kind's extension.
+std::string outputPath(Emit kind, StringRef model) {
+  if (!outputFile.empty() && emitKinds.size() == 1)
+    return outputFile;
+  std::string base = outputFile.empty() ? model.str() : outputFile.getValue();
+  StringRef ext = llvm::sys::path::extension(base);
+  if (ext == ".o" || ext == ".h")
+    base = base.substr(0, base.size() - 2);
+  switch (kind) {
+  case Emit::Obj: return base + ".o";
+  case Emit::Header: return base + ".h";
+  case Emit::Lib: return outputFile.empty() ? "lib" + base + ".so" : base;
+  default: return base;
+  }
+}
+
+std::string runtimeDirectory(const char *argv0) {
+  std::string exe = llvm::sys::fs::getMainExecutable(
+      argv0, reinterpret_cast<void *>(&runtimeDirectory));
+  llvm::SmallString<256> dir(llvm::sys::path::parent_path(exe));
+  llvm::sys::path::append(dir, "..", "lib");
+  return std::string(dir);
+}
+
+int run(MLIRContext &context, llvm::SourceMgr &sourceMgr,
+        DefaultTimingManager &tm, const char *argv0) {
+  TimingScope root = tm.getRootScope();
+  OwningOpRef<ModuleOp> module;
+  {
+    TimingScope parse = root.nest("parse and check");
+    module = nnc::importModel(sourceMgr, sourceMgr.getMainFileID(), &context);
+  }
+  if (!module)
+    return 1;
+  StringRef model =
+      (*module)->getAttrOfType<StringAttr>(nnc::kModelAttr).getValue();
+
+  nnc::PipelineOptions graphOptions;
+  graphOptions.optLevel = optLevel;
+  if (failed(runPhase(context, *module, root, "graph", [&](OpPassManager &pm) {
+        nnc::buildGraphPipeline(pm, graphOptions);
+        return success();
+      })))
     return 1;
 
-  switch (emit) {
-  case Emit::Nn:
-  case Emit::Dot: {
+  auto printText = [&](llvm::function_ref<void(llvm::raw_ostream &)> print) {
     TimingScope out = root.nest("output");
     auto file = openOutput(outputFile);
     if (!file)
       return 1;
-    if (emit == Emit::Nn)
-      module->print(file->os());
-    else
-      nnc::emitDot(*module, file->os());
+    print(file->os());
+    file->keep();
+    return 0;
+  };
+  if (has(Emit::Nn))
+    return printText([&](llvm::raw_ostream &os) { module->print(os); });
+  if (has(Emit::Dot))
+    return printText(
+        [&](llvm::raw_ostream &os) { nnc::emitDot(*module, os); });
+
+  nnc::CodegenOptions codegen;
+  codegen.optLevel = optLevel;
+  codegen.targetCpu = targetCpu;
+  codegen.program = has(Emit::Exe);
+  if (failed(runPhase(context, *module, root, "linalg",
+                      [&](OpPassManager &pm) {
+                        return nnc::buildLinalgPipeline(pm, codegen);
+                      })))
+    return 1;
+  if (has(Emit::Linalg))
+    return printText([&](llvm::raw_ostream &os) { module->print(os); });
+
+  if (has(Emit::Header)) {
+    auto description =
+        (*module)->getAttrOfType<StringAttr>("nnc.description").getValue();
+    bool ok = writeAtomically(outputPath(Emit::Header, model),
+                              [&](StringRef temp) {
+      std::error_code ec;
+      llvm::raw_fd_ostream os(temp, ec);
+      return !ec && succeeded(nnc::emitHeader(description, os));
+    });
+    if (!ok)
+      return 1;
+    if (emitKinds.size() == 1)
+      return 0;
+  }
+
+  if (failed(runPhase(context, *module, root, "lower to LLVM",
+                      [&](OpPassManager &pm) {
+                        return nnc::buildCpuLoweringPipeline(pm, codegen);
+                      })))
+    return 1;
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> machine =
+      nnc::createTargetMachine(codegen, error);
+  if (!machine) {
+    llvm::errs() << "nnc: error: " << error << "\n";
+    return 1;
+  }
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule;
+  {
+    TimingScope t = root.nest("LLVM optimization");
+    llvmModule = nnc::translateAndOptimize(*module, llvmContext, *machine,
+                                           codegen);
+  }
+  if (!llvmModule)
+    return 1;
+  if (has(Emit::Llvm))
+    return printText(
+        [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
+  TimingScope machineTiming = root.nest("machine code");
+  if (has(Emit::Asm)) {
+    auto file = openOutput(outputFile);
+    if (!file || failed(nnc::emitMachineCode(*llvmModule, *machine,
+                                             /*assembly=*/true, file->os())))
+      return 1;
     file->keep();
     return 0;
   }
-  default:
-    static const char *names[] = {"exe",    "obj",  "header", "lib",
-                                  "nn",     "grad", "linalg", "llvm",
-                                  "asm",    "ptx",  "dot"};
-    llvm::errs() << "nnc: error: --emit=" << names[(int)emit.getValue()]
-                 << " is not available yet in this version of nnc; "
-                    "available: --emit=nn, --emit=dot\n";
-    return 2;
+
+  // Files: the model's object, then linked with the runtime.
+  llvm::SmallString<128> object;
+  int fd;
+  if (llvm::sys::fs::createTemporaryFile("nnc-" + model, "o", fd, object)) {
+    llvm::errs() << "nnc: error: cannot create a temporary file\n";
+    return 1;
   }
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    if (failed(nnc::emitMachineCode(*llvmModule, *machine, false, os)))
+      return 1;
+  }
+  std::string runtimeDir = runtimeDirectory(argv0);
+  int status = 0;
+  for (Emit kind : emitKinds) {
+    if (kind == Emit::Header)
+      continue;
+    nnc::LinkKind linkKind = kind == Emit::Obj   ? nnc::LinkKind::Relocatable
+                             : kind == Emit::Lib ? nnc::LinkKind::SharedLibrary
+                                                 : nnc::LinkKind::Executable;
+    bool ok = writeAtomically(outputPath(kind, model), [&](StringRef temp) {
+      std::string linkError = nnc::link(linkKind, object, temp, runtimeDir);
+      if (!linkError.empty())
+        llvm::errs() << "nnc: error: " << linkError << "\n";
+      return linkError.empty();
+    });
+    if (!ok)
+      status = 1;
+  }
+  llvm::sys::fs::remove(object);
+  return status;
 }
 } // namespace
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  nnc::registerAllPasses();
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
@@ -158,6 +322,27 @@ int main(int argc, char **argv) {
   if (target != "cpu" && target != "cuda") {
     llvm::errs() << "nnc: error: --target must be cpu or cuda, got '"
                  << target << "'\n";
+    return 2;
+  }
+  if (emitKinds.empty())
+    emitKinds.push_back(Emit::Exe);
+  for (Emit kind : emitKinds) {
+    if (kind == Emit::Exe || kind == Emit::Grad || kind == Emit::Ptx) {
+      llvm::errs() << "nnc: error: --emit=" << emitName(kind)
+                   << " is not available yet in this version of nnc\n";
+      return 2;
+    }
+    bool file = kind == Emit::Obj || kind == Emit::Header ||
+                kind == Emit::Lib || kind == Emit::Exe;
+    if (emitKinds.size() > 1 && !file) {
+      llvm::errs() << "nnc: error: --emit=" << emitName(kind)
+                   << " cannot be combined with other kinds\n";
+      return 2;
+    }
+  }
+  if (target == "cuda") {
+    llvm::errs() << "nnc: error: --target=cuda is not available yet in this "
+                    "version of nnc\n";
     return 2;
   }
   if (optLevel > 3) {
@@ -185,5 +370,5 @@ int main(int argc, char **argv) {
   applyDefaultTimingManagerCLOptions(tm);
   if (timing)
     tm.setEnabled(true);
-  return run(context, sourceMgr, tm);
+  return run(context, sourceMgr, tm, argv[0]);
 }

@@ -1,0 +1,30 @@
+//===- CpuPipeline.h - the phases of CPU code generation --------*- C++ -*-===//
+#ifndef NNC_CODEGEN_CPUPIPELINE_H
+#define NNC_CODEGEN_CPUPIPELINE_H
+
+#include "mlir/Pass/PassManager.h"
+
+#include <string>
+
+namespace nnc {
+
+struct CodegenOptions {
+  unsigned optLevel = 2;
+  /// The CPU to generate code for ("native": the host's).
+  std::string targetCpu = "native";
+  /// Emit nnc_program_model (for an executable's main()).
+  bool program = false;
+};
+
+/// The entry points and their lowering to linalg on tensors, fused
+/// (`--emit=linalg` prints the result).
+mlir::LogicalResult buildLinalgPipeline(mlir::OpPassManager &pm,
+                                        const CodegenOptions &options);
+
+/// Bufferization and lowering to the LLVM dialect, ready for translation.
+mlir::LogicalResult buildCpuLoweringPipeline(mlir::OpPassManager &pm,
+                                             const CodegenOptions &options);
+
+} // namespace nnc
+
+#endif // NNC_CODEGEN_CPUPIPELINE_H

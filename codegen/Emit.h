@@ -1,0 +1,45 @@
+//===- Emit.h - LLVM IR, machine code, header and linking -------*- C++ -*-===//
+#ifndef NNC_CODEGEN_EMIT_H
+#define NNC_CODEGEN_EMIT_H
+
+#include "codegen/CpuPipeline.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Target/TargetMachine.h"
+
+#include <memory>
+
+namespace nnc {
+
+/// A target machine for `options.targetCpu` ("native": the host's CPU and
+/// features), position-independent. Null with an error message on failure.
+std::unique_ptr<llvm::TargetMachine>
+createTargetMachine(const CodegenOptions &options, std::string &error);
+
+/// Translates a module in the LLVM dialect to LLVM IR for `tm` and runs
+/// LLVM's optimizations at `options.optLevel`.
+std::unique_ptr<llvm::Module> translateAndOptimize(mlir::ModuleOp module,
+                                                   llvm::LLVMContext &context,
+                                                   llvm::TargetMachine &tm,
+                                                   const CodegenOptions &options);
+
+/// Writes an object file or assembly of `module`.
+mlir::LogicalResult emitMachineCode(llvm::Module &module,
+                                    llvm::TargetMachine &tm, bool assembly,
+                                    llvm::raw_pwrite_stream &os);
+
+/// Writes the C header of a model from its description (JSON).
+mlir::LogicalResult emitHeader(llvm::StringRef description,
+                               llvm::raw_ostream &os);
+
+enum class LinkKind { Executable, SharedLibrary, Relocatable };
+
+/// Links `object` with the runtime (in `runtimeDir`) into `output`.
+/// Returns an error message, empty on success.
+std::string link(LinkKind kind, llvm::StringRef object,
+                 llvm::StringRef output, llvm::StringRef runtimeDir);
+
+} // namespace nnc
+
+#endif // NNC_CODEGEN_EMIT_H

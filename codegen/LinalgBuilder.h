@@ -1,0 +1,75 @@
+//===- LinalgBuilder.h - helpers of the nnc->linalg lowering ----*- C++ -*-===//
+//
+// Codegen-internal: builds the linalg/tensor IR shared by LowerToLinalg.cpp
+// and LowerLosses.cpp: empty and filled tensors whose batch size comes from
+// an operand, elementwise generics with NumPy broadcasting maps, and
+// reductions over a set of dims.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NNC_CODEGEN_LINALGBUILDER_H
+#define NNC_CODEGEN_LINALGBUILDER_H
+
+#include "codegen/Passes.h"
+
+#include "mlir/IR/PatternMatch.h"
+
+namespace nnc {
+
+using BodyFn = llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                              mlir::ValueRange)>;
+
+class LinalgBuilder {
+public:
+  LinalgBuilder(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange like)
+      : b(b), loc(loc), like(like.begin(), like.end()) {}
+
+  /// The batch size: dim 0 of the first `like` value whose dim 0 is dynamic.
+  mlir::Value batch();
+  /// The sizes of `type`'s dynamic dims (all batch dims).
+  llvm::SmallVector<mlir::Value> dynamicSizes(mlir::RankedTensorType type);
+  mlir::Value empty(mlir::RankedTensorType type);
+  mlir::Value filled(mlir::RankedTensorType type, double value);
+  mlir::Value scalar(mlir::Type element, double value);
+
+  /// An elementwise linalg.generic producing `type`; inputs broadcast to it
+  /// NumPy-style (aligned right; size-1 dims repeat).
+  mlir::Value elementwise(mlir::RankedTensorType type, mlir::ValueRange inputs,
+                          BodyFn body);
+  /// Like elementwise, with explicit input maps over `type`'s dims.
+  mlir::Value mapped(mlir::RankedTensorType type, mlir::ValueRange inputs,
+                     llvm::ArrayRef<mlir::AffineMap> inputMaps, BodyFn body);
+  /// Reduces `inputs` (all of `input`'s shape, or mapped by `inputMaps`) over
+  /// `axes` of the iteration space `space` into a tensor without those dims,
+  /// starting from `init`; `combine(b, loc, [inputs..., acc])` -> new acc.
+  mlir::Value reduce(mlir::RankedTensorType space, mlir::ValueRange inputs,
+                     llvm::ArrayRef<mlir::AffineMap> inputMaps,
+                     llvm::ArrayRef<int64_t> axes, double init, BodyFn combine);
+  /// The number of elements of `type` over `axes` as a float of `element`
+  /// (uses the batch size when a batch dim is among them).
+  mlir::Value count(mlir::RankedTensorType type, llvm::ArrayRef<int64_t> axes,
+                    mlir::Type element);
+  /// The map from `type`'s dims to an operand of type `operand` broadcast
+  /// to it.
+  mlir::AffineMap broadcastMap(mlir::RankedTensorType type,
+                               mlir::RankedTensorType operand);
+  /// `type` without `axes`.
+  static mlir::RankedTensorType dropDims(mlir::RankedTensorType type,
+                                         llvm::ArrayRef<int64_t> axes);
+  /// The map from `rank` dims to the dims not in `axes`.
+  mlir::AffineMap dropMap(unsigned rank, llvm::ArrayRef<int64_t> axes);
+
+  mlir::OpBuilder &b;
+  mlir::Location loc;
+
+private:
+  llvm::SmallVector<mlir::Value> like;
+  mlir::Value batchSize;
+};
+
+/// Patterns of LowerLosses.cpp: softmax, log_softmax, losses, metrics and
+/// embedding.
+void populateLowerLossesPatterns(mlir::RewritePatternSet &patterns);
+
+} // namespace nnc
+
+#endif // NNC_CODEGEN_LINALGBUILDER_H

@@ -1,0 +1,25 @@
+//===- Passes.h - code generation passes of nnc -----------------*- C++ -*-===//
+#ifndef NNC_CODEGEN_PASSES_H
+#define NNC_CODEGEN_PASSES_H
+
+#include "ir/NncOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace nnc {
+
+#define GEN_PASS_DECL
+#include "codegen/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "codegen/Passes.h.inc"
+
+} // namespace nnc
+
+#endif // NNC_CODEGEN_PASSES_H

@@ -1,0 +1,125 @@
+//===- DescribeModel.cpp - the model's interface as JSON ------------------===//
+//
+// The runtime (runtime/Model.cpp) reads this description; its keys are the
+// contract between the two (documented in docs/abi.md).
+//
+//===----------------------------------------------------------------------===//
+#include "passes/Passes.h"
+
+#include "llvm/Support/JSON.h"
+
+namespace nnc {
+#define GEN_PASS_DEF_DESCRIBEMODEL
+#include "passes/Passes.h.inc"
+} // namespace nnc
+
+using namespace mlir;
+using namespace nnc;
+namespace json = llvm::json;
+
+/// The current version of the description's layout and the entry points'
+/// calling convention; the runtime refuses other versions.
+static constexpr int64_t kAbiVersion = 1;
+
+static std::string dtypeOf(Type type) {
+  Type el = cast<ShapedType>(type).getElementType();
+  return el.isF32() ? "f32" : el.isF64() ? "f64" : "i32";
+}
+
+/// Shape with -1 for the batch dim.
+static json::Array shapeOf(Type type) {
+  json::Array shape;
+  for (int64_t d : cast<ShapedType>(type).getShape())
+    shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
+  return shape;
+}
+
+static json::Object tensorInfo(StringRef name, Type type) {
+  return json::Object{
+      {"name", name}, {"dtype", dtypeOf(type)}, {"shape", shapeOf(type)}};
+}
+
+static json::Value attrToJson(Attribute attr) {
+  if (auto s = dyn_cast<StringAttr>(attr))
+    return s.getValue();
+  if (auto b = dyn_cast<BoolAttr>(attr))
+    return b.getValue();
+  if (auto i = dyn_cast<IntegerAttr>(attr))
+    return i.getInt();
+  if (auto f = dyn_cast<FloatAttr>(attr))
+    return f.getValueAsDouble();
+  if (auto d = dyn_cast<DictionaryAttr>(attr)) {
+    json::Object o;
+    for (NamedAttribute n : d)
+      o[n.getName().getValue()] = attrToJson(n.getValue());
+    return o;
+  }
+  return nullptr;
+}
+
+namespace {
+struct DescribeModel : nnc::impl::DescribeModelBase<DescribeModel> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto model = module->getAttrOfType<StringAttr>(kModelAttr);
+    func::FuncOp graph =
+        model ? module.lookupSymbol<func::FuncOp>(model.getValue()) : nullptr;
+    if (!graph) {
+      module.emitError("no graph function to describe");
+      return signalPassFailure();
+    }
+    json::Array variables, inputs, targets, outputs, metrics;
+    for (auto var : module.getOps<VariableOp>()) {
+      json::Object v = tensorInfo(var.getSymName(), var.getType());
+      v["kind"] = stringifyVariableKind(var.getKind());
+      v["init"] = stringifyInitKind(var.getInit());
+      v["scale"] = var.getScale().convertToDouble();
+      v["fan_in"] = var.getFanIn();
+      v["fan_out"] = var.getFanOut();
+      variables.push_back(std::move(v));
+    }
+    for (BlockArgument arg : graph.getArguments()) {
+      unsigned i = arg.getArgNumber();
+      if (auto name = graph.getArgAttrOfType<StringAttr>(i, kInputAttr))
+        inputs.push_back(tensorInfo(name.getValue(), arg.getType()));
+      if (auto name = graph.getArgAttrOfType<StringAttr>(i, kTargetAttr))
+        targets.push_back(tensorInfo(name.getValue(), arg.getType()));
+    }
+    bool hasLoss = false;
+    graph.walk([&](Operation *op) {
+      if (auto out = dyn_cast<OutputOp>(op))
+        outputs.push_back(tensorInfo(out.getName(), out.getValue().getType()));
+      else if (auto metric = dyn_cast<MetricOp>(op))
+        metrics.push_back(metric.getName());
+      else if (isa<LossOp>(op))
+        hasLoss = true;
+    });
+    json::Object entries;
+    for (auto func : module.getOps<func::FuncOp>())
+      if (auto kind = func->getAttrOfType<StringAttr>("nnc.entry"))
+        entries[kind.getValue()] = func.getSymName();
+
+    json::Object description{
+        {"abi", kAbiVersion},
+        {"model", model.getValue()},
+        {"variables", std::move(variables)},
+        {"inputs", std::move(inputs)},
+        {"targets", std::move(targets)},
+        {"outputs", std::move(outputs)},
+        {"metrics", std::move(metrics)},
+        {"has_loss", hasLoss},
+        {"entries", std::move(entries)},
+    };
+    if (Attribute train = module->getAttr(kTrainAttr))
+      description["train"] = attrToJson(train);
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    os << json::Value(std::move(description));
+    module->setAttr("nnc.description", StringAttr::get(&getContext(), text));
+
+    graph.erase();
+    for (auto var : llvm::make_early_inc_range(module.getOps<VariableOp>()))
+      var.erase();
+  }
+};
+} // namespace

@@ -1,0 +1,267 @@
+//===- Model.cpp - model state and the C ABI ------------------------------===//
+#include "runtime/Model.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <cstring>
+
+using namespace nnc::rt;
+using json = nlohmann::json;
+
+static thread_local std::string lastError;
+
+size_t nnc::rt::dtypeSize(int dtype) { return dtype == NNC_F64 ? 8 : 4; }
+
+int64_t TensorInfo::sampleSize() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    if (d >= 0)
+      n *= d;
+  return n;
+}
+
+Buffer::Buffer(size_t bytes) : bytes(bytes) {
+  size_t rounded = (bytes + 63) / 64 * 64;
+  void *p = std::aligned_alloc(64, rounded ? rounded : 64);
+  if (!p)
+    throw Error("out of memory allocating " + std::to_string(bytes) +
+                " bytes");
+  std::memset(p, 0, rounded ? rounded : 64);
+  ptr.reset(p);
+}
+
+void Buffer::Free::operator()(void *p) const { std::free(p); }
+
+static int parseDtype(const std::string &s) {
+  if (s == "f32")
+    return NNC_F32;
+  if (s == "f64")
+    return NNC_F64;
+  if (s == "i32")
+    return NNC_I32;
+  throw Error("unknown dtype '" + s + "' in the model description");
+}
+
+static void readTensor(const json &j, TensorInfo &t) {
+  t.name = j.at("name").get<std::string>();
+  t.dtype = parseDtype(j.at("dtype").get<std::string>());
+  t.shape = j.at("shape").get<std::vector<int64_t>>();
+}
+
+Description Description::parse(const char *text) {
+  Description d;
+  try {
+    json j = json::parse(text);
+    d.model = j.at("model").get<std::string>();
+    for (const json &v : j.at("variables")) {
+      VariableInfo info;
+      readTensor(v, info);
+      info.trainable = v.at("kind").get<std::string>() == "param";
+      info.init = v.at("init").get<std::string>();
+      info.scale = v.at("scale").get<double>();
+      info.fanIn = v.at("fan_in").get<int64_t>();
+      info.fanOut = v.at("fan_out").get<int64_t>();
+      d.variables.push_back(std::move(info));
+    }
+    auto readList = [&](const char *key, std::vector<TensorInfo> &out) {
+      for (const json &t : j.at(key)) {
+        TensorInfo info;
+        readTensor(t, info);
+        out.push_back(std::move(info));
+      }
+    };
+    readList("inputs", d.inputs);
+    readList("targets", d.targets);
+    readList("outputs", d.outputs);
+    d.metrics = j.at("metrics").get<std::vector<std::string>>();
+    d.hasLoss = j.at("has_loss").get<bool>();
+    if (j.contains("train"))
+      d.trainJson = j.at("train").dump();
+  } catch (const json::exception &e) {
+    throw Error(std::string("malformed model description: ") + e.what());
+  }
+  return d;
+}
+
+/// Runs `fn`, turning exceptions into -1 and the thread's last error.
+template <typename Fn>
+static int guarded(Fn &&fn) {
+  try {
+    fn();
+    lastError.clear();
+    return 0;
+  } catch (const std::exception &e) {
+    lastError = e.what();
+    return -1;
+  }
+}
+
+static void checkModel(const nnc_model *m) {
+  if (!m)
+    throw Error("the model is NULL");
+}
+
+static const VariableInfo &variableAt(const nnc_model *m, int i) {
+  checkModel(m);
+  if (i < 0 || (size_t)i >= m->desc.variables.size())
+    throw Error("variable index " + std::to_string(i) + " is out of range");
+  return m->desc.variables[i];
+}
+
+extern "C" {
+
+const char *nnc_last_error(void) { return lastError.c_str(); }
+
+nnc_model *nnc_create(const nnc_model_def *def) {
+  nnc_model *model = nullptr;
+  guarded([&] {
+    if (!def)
+      throw Error("the model definition is NULL");
+    if (def->abi_version != NNC_ABI_VERSION)
+      throw Error("the model was compiled for ABI version " +
+                  std::to_string(def->abi_version) + ", this runtime is " +
+                  std::to_string(NNC_ABI_VERSION));
+    auto m = std::make_unique<nnc_model>();
+    m->def = def;
+    m->desc = Description::parse(def->description);
+    for (const VariableInfo &v : m->desc.variables)
+      m->variables.emplace_back(v.sampleSize() * dtypeSize(v.dtype));
+    model = m.release();
+  });
+  return model;
+}
+
+void nnc_destroy(nnc_model *model) { delete model; }
+
+int nnc_predict(nnc_model *m, int64_t batch, const void *const *inputs,
+                void *const *outputs) {
+  return guarded([&] {
+    checkModel(m);
+    if (!m->def->predict)
+      throw Error("the model has no compiled predict");
+    if (batch < 1)
+      throw Error("batch must be positive, got " + std::to_string(batch));
+    if (!inputs || !outputs)
+      throw Error("inputs and outputs must not be NULL");
+    std::vector<void *> buffers;
+    for (Buffer &b : m->variables)
+      buffers.push_back(b.data());
+    for (size_t i = 0; i < m->desc.inputs.size(); ++i)
+      buffers.push_back(const_cast<void *>(inputs[i]));
+    for (size_t i = 0; i < m->desc.outputs.size(); ++i)
+      buffers.push_back(outputs[i]);
+    if (std::find(buffers.begin(), buffers.end(), nullptr) != buffers.end())
+      throw Error("an input or output pointer is NULL");
+    m->def->predict(batch, buffers.data());
+  });
+}
+
+extern void omp_set_num_threads(int) __attribute__((weak));
+extern int omp_get_num_procs(void) __attribute__((weak));
+
+int nnc_set_threads(int threads) {
+  return guarded([&] {
+    if (threads < 0)
+      throw Error("threads must be >= 0");
+    if (omp_set_num_threads)
+      omp_set_num_threads(threads > 0 ? threads
+                                      : (omp_get_num_procs ? omp_get_num_procs()
+                                                           : 1));
+  });
+}
+
+const char *nnc_model_name(const nnc_model *m) {
+  return m ? m->desc.model.c_str() : "";
+}
+int nnc_num_inputs(const nnc_model *m) {
+  return m ? (int)m->desc.inputs.size() : 0;
+}
+int nnc_num_outputs(const nnc_model *m) {
+  return m ? (int)m->desc.outputs.size() : 0;
+}
+
+static const TensorInfo *ioAt(const std::vector<TensorInfo> &list, int i) {
+  return i >= 0 && (size_t)i < list.size() ? &list[i] : nullptr;
+}
+const char *nnc_input_name(const nnc_model *m, int i) {
+  auto *t = m ? ioAt(m->desc.inputs, i) : nullptr;
+  return t ? t->name.c_str() : nullptr;
+}
+const char *nnc_output_name(const nnc_model *m, int i) {
+  auto *t = m ? ioAt(m->desc.outputs, i) : nullptr;
+  return t ? t->name.c_str() : nullptr;
+}
+int64_t nnc_input_size(const nnc_model *m, int i) {
+  auto *t = m ? ioAt(m->desc.inputs, i) : nullptr;
+  return t ? t->sampleSize() : -1;
+}
+int64_t nnc_output_size(const nnc_model *m, int i) {
+  auto *t = m ? ioAt(m->desc.outputs, i) : nullptr;
+  return t ? t->sampleSize() : -1;
+}
+int nnc_input_dtype(const nnc_model *m, int i) {
+  auto *t = m ? ioAt(m->desc.inputs, i) : nullptr;
+  return t ? t->dtype : -1;
+}
+int nnc_output_dtype(const nnc_model *m, int i) {
+  auto *t = m ? ioAt(m->desc.outputs, i) : nullptr;
+  return t ? t->dtype : -1;
+}
+
+int nnc_num_variables(const nnc_model *m) {
+  return m ? (int)m->desc.variables.size() : 0;
+}
+
+const char *nnc_variable_name(const nnc_model *m, int i) {
+  try {
+    return variableAt(m, i).name.c_str();
+  } catch (const Error &e) {
+    lastError = e.what();
+    return nullptr;
+  }
+}
+
+int nnc_variable_trainable(const nnc_model *m, int i) {
+  int trainable = -1;
+  guarded([&] { trainable = variableAt(m, i).trainable; });
+  return trainable;
+}
+int nnc_variable_dtype(const nnc_model *m, int i) {
+  int dtype = -1;
+  guarded([&] { dtype = variableAt(m, i).dtype; });
+  return dtype;
+}
+int nnc_variable_rank(const nnc_model *m, int i) {
+  int rank = -1;
+  guarded([&] { rank = (int)variableAt(m, i).shape.size(); });
+  return rank;
+}
+const int64_t *nnc_variable_shape(const nnc_model *m, int i) {
+  const int64_t *shape = nullptr;
+  guarded([&] { shape = variableAt(m, i).shape.data(); });
+  return shape;
+}
+int64_t nnc_variable_size(const nnc_model *m, int i) {
+  int64_t size = -1;
+  guarded([&] { size = variableAt(m, i).sampleSize(); });
+  return size;
+}
+void *nnc_variable_data(nnc_model *m, int i) {
+  void *data = nullptr;
+  guarded([&] {
+    variableAt(m, i);
+    data = m->variables[i].data();
+  });
+  return data;
+}
+int nnc_find_variable(const nnc_model *m, const char *name) {
+  if (!m || !name)
+    return -1;
+  for (size_t i = 0; i < m->desc.variables.size(); ++i)
+    if (m->desc.variables[i].name == name)
+      return (int)i;
+  return -1;
+}
+
+} // extern "C"

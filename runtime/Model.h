@@ -1,0 +1,72 @@
+//===- Model.h - the state of a compiled model (runtime-internal) -*- C++ -*-===//
+#ifndef NNC_RUNTIME_MODEL_H
+#define NNC_RUNTIME_MODEL_H
+
+#include "runtime/nnc_runtime.h"
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace nnc::rt {
+
+/// An error the C ABI turns into -1 and nnc_last_error().
+struct Error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+size_t dtypeSize(int dtype);
+
+/// A tensor of the interface or a variable, as described by the compiler.
+struct TensorInfo {
+  std::string name;
+  int dtype = NNC_F32;
+  std::vector<int64_t> shape; // -1: the batch dim
+  int64_t sampleSize() const; // elements per sample (all for variables)
+};
+
+struct VariableInfo : TensorInfo {
+  bool trainable = true;
+  std::string init;
+  double scale = 0;
+  int64_t fanIn = 1, fanOut = 1;
+};
+
+/// Owned, 64-byte aligned memory.
+struct Buffer {
+  Buffer() = default;
+  explicit Buffer(size_t bytes);
+  void *data() const { return ptr.get(); }
+  size_t bytes = 0;
+
+private:
+  struct Free {
+    void operator()(void *p) const;
+  };
+  std::unique_ptr<void, Free> ptr;
+};
+
+/// The description embedded in the compiled code (see docs/abi.md).
+struct Description {
+  std::string model;
+  std::vector<VariableInfo> variables;
+  std::vector<TensorInfo> inputs, targets, outputs;
+  std::vector<std::string> metrics;
+  bool hasLoss = false;
+  std::string trainJson; // the train settings, as JSON
+
+  static Description parse(const char *json);
+};
+
+} // namespace nnc::rt
+
+/// The C ABI's opaque model state.
+struct nnc_model {
+  const nnc_model_def *def;
+  nnc::rt::Description desc;
+  std::vector<nnc::rt::Buffer> variables;
+};
+
+#endif // NNC_RUNTIME_MODEL_H

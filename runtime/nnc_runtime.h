@@ -1,0 +1,89 @@
+/*===- nnc_runtime.h - the C ABI of models compiled by nnc -------*- C -*-===//
+ *
+ * A compiled model exports one table, `<model>_def`; the runtime creates a
+ * model state from it that owns the parameters and state tensors. Every
+ * function returns 0 on success and -1 on failure (then nnc_last_error()
+ * says why), unless stated otherwise. Tensors are dense, row-major; the
+ * first dimension of inputs, targets and outputs is the batch.
+ *
+ * The model-specific header written by `nnc --emit=header` includes this
+ * text and adds typed wrappers named after the model.
+ *===----------------------------------------------------------------------===*/
+#ifndef NNC_RUNTIME_H
+#define NNC_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The calling convention of compiled entry points: `buffers` holds one
+ * pointer per tensor, in the order of the model's description. */
+typedef void (*nnc_entry_fn)(int64_t batch, void **buffers);
+
+/* What `nnc --emit=obj|lib` exports as `<model>_def`. */
+typedef struct nnc_model_def {
+  int64_t abi_version;     /* NNC_ABI_VERSION */
+  const char *description; /* JSON: variables, inputs, outputs, ... */
+  nnc_entry_fn predict;
+  nnc_entry_fn train_step; /* NULL until training is compiled */
+  nnc_entry_fn eval_step;
+} nnc_model_def;
+
+#define NNC_ABI_VERSION 1
+
+enum nnc_dtype { NNC_F32 = 0, NNC_F64 = 1, NNC_I32 = 2 };
+
+typedef struct nnc_model nnc_model;
+
+/* Creates a model state (parameters zeroed; call nnc_init). NULL on error. */
+nnc_model *nnc_create(const nnc_model_def *def);
+void nnc_destroy(nnc_model *model);
+/* The last error of this thread ("" if none). */
+const char *nnc_last_error(void);
+
+/* Initializes every parameter and state tensor from `seed`, with the
+ * initializers of the model (Glorot uniform by default, as Keras). */
+int nnc_init(nnc_model *model, uint64_t seed);
+
+/* Inference on `batch` samples: `inputs[i]` points to the i-th input,
+ * `outputs[i]` to room for the i-th output (batch * per-sample elements). */
+int nnc_predict(nnc_model *model, int64_t batch, const void *const *inputs,
+                void *const *outputs);
+
+/* Threads used by compiled code (OpenMP); 0 restores the default. */
+int nnc_set_threads(int threads);
+
+/* The model's name and interface. */
+const char *nnc_model_name(const nnc_model *model);
+int nnc_num_inputs(const nnc_model *model);
+int nnc_num_outputs(const nnc_model *model);
+const char *nnc_input_name(const nnc_model *model, int index);
+const char *nnc_output_name(const nnc_model *model, int index);
+/* Elements per sample of an input or output. */
+int64_t nnc_input_size(const nnc_model *model, int index);
+int64_t nnc_output_size(const nnc_model *model, int index);
+int nnc_input_dtype(const nnc_model *model, int index);
+int nnc_output_dtype(const nnc_model *model, int index);
+
+/* The variable table: parameters (trainable) and state (e.g. batchnorm
+ * running statistics), named as in the .nn language. */
+int nnc_num_variables(const nnc_model *model);
+const char *nnc_variable_name(const nnc_model *model, int index);
+int nnc_variable_trainable(const nnc_model *model, int index);
+int nnc_variable_dtype(const nnc_model *model, int index);
+int nnc_variable_rank(const nnc_model *model, int index);
+const int64_t *nnc_variable_shape(const nnc_model *model, int index);
+int64_t nnc_variable_size(const nnc_model *model, int index);
+/* The variable's data, owned by the model; readable and writable. */
+void *nnc_variable_data(nnc_model *model, int index);
+/* The index of the variable called `name`, or -1. */
+int nnc_find_variable(const nnc_model *model, const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NNC_RUNTIME_H */
