@@ -42,12 +42,12 @@ LogicalResult nnc::buildCpuLoweringPipeline(OpPassManager &pm,
       "nnc-abi-wrappers,"
       // Loops, then the LLVM dialect.
       "func.func(convert-linalg-to-loops),"
+      "expand-strided-metadata,"
       "lower-affine,"
       "convert-scf-to-cf,"
       "func.func(nnc-approximate-math),"
       "convert-math-to-llvm,"
       "convert-math-to-libm,"
-      "expand-strided-metadata,"
       "finalize-memref-to-llvm,"
       "convert-arith-to-llvm,"
       "convert-index-to-llvm,"

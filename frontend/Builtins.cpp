@@ -63,7 +63,8 @@ static const std::vector<OpSpec> &opTable() {
                   {"vocab", K::Int, true},
                   {"dim", K::Int, true},
                   init,
-                  name},
+                  name,
+                  {"dtype", K::Choice, false, "f32,f64"}},
                  false,
                  true});
     t.push_back({"cross_entropy",

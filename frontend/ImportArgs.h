@@ -34,6 +34,7 @@ public:
   const ast::CallExpr *call;
 
   bool given(size_t i) const { return bound.args[i] != nullptr; }
+  const ast::Expr *boundExpr(size_t i) const { return bound.args[i]; }
   SMLoc locOf(size_t i) const {
     return given(i) ? bound.args[i]->loc : call->loc;
   }

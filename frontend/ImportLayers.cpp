@@ -247,6 +247,8 @@ SValue nnc::importEmbedding(OpBuilderCtx &c) {
   double scale = 0.05;
   a.init(3, init, scale);
   StringRef name = a.string(4);
+  Type el = a.choice(5, "f32") == "f64" ? Type(c.b.getF64Type())
+                                        : Type(c.b.getF32Type());
   if (a.failed)
     return SValue::error();
   if (!ids.type().getElementType().isInteger(32)) {
@@ -257,7 +259,7 @@ SValue nnc::importEmbedding(OpBuilderCtx &c) {
   c.imp.beginCreatingCall("embedding");
   Value table = c.imp.createVariable(
       a.call, "weight", VariableKind::param,
-      c.tensorType({vocab, dim}, c.b.getF32Type()), init, scale, name);
+      c.tensorType({vocab, dim}, el), init, scale, name);
   if (!table)
     return SValue::error();
   auto type = shapes::embedding(c.at, cast<RankedTensorType>(table.getType()),

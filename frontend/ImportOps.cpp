@@ -78,19 +78,31 @@ static SValue importReshape(OpBuilderCtx &c) {
   RankedTensorType xt = x.type();
   // `reshape(x, [batch, 784])` gives the whole shape (the batch name first);
   // `reshape(x, [28, 28, 1])` gives the per-sample shape, as in Keras.
-  const ast::Expr *listExpr = a.given(1) ? nullptr : nullptr;
-  (void)listExpr;
   bool fullShape = false;
   SmallVector<int64_t> dims;
-  SValue list = a.value(1);
-  if (!list.ok())
-    return SValue::error();
-  if (list.kind == SValue::List && !list.list.empty() &&
-      list.list[0].expr && list.list[0].expr->kind == ast::ExprKind::Ident &&
-      static_cast<const ast::IdentExpr *>(list.list[0].expr)->name ==
-          c.imp.getBatchName()) {
-    fullShape = true;
-    list.list.erase(list.list.begin());
+  SValue list;
+  const ast::Expr *shapeExpr = a.boundExpr(1);
+  if (shapeExpr->kind == ast::ExprKind::List) {
+    auto *l = static_cast<const ast::ListExpr *>(shapeExpr);
+    list.kind = SValue::List;
+    list.expr = shapeExpr;
+    for (auto [i, e] : llvm::enumerate(l->elements)) {
+      if (i == 0 && e->kind == ast::ExprKind::Ident &&
+          !c.imp.getBatchName().empty() &&
+          static_cast<const ast::IdentExpr *>(e)->name ==
+              c.imp.getBatchName()) {
+        fullShape = true;
+        continue;
+      }
+      SValue item = c.imp.evaluate(e);
+      if (!item.ok())
+        return SValue::error();
+      list.list.push_back(std::move(item));
+    }
+  } else {
+    list = a.value(1);
+    if (!list.ok())
+      return SValue::error();
   }
   bool ok = list.kind == SValue::List;
   for (const SValue &d : list.list) {

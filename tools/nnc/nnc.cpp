@@ -324,6 +324,10 @@ int main(int argc, char **argv) {
                  << target << "'\n";
     return 2;
   }
+  if (optLevel > 3) {
+    llvm::errs() << "nnc: error: -O takes 0 to 3, got " << optLevel << "\n";
+    return 2;
+  }
   if (emitKinds.empty())
     emitKinds.push_back(Emit::Exe);
   for (Emit kind : emitKinds) {
@@ -343,10 +347,6 @@ int main(int argc, char **argv) {
   if (target == "cuda") {
     llvm::errs() << "nnc: error: --target=cuda is not available yet in this "
                     "version of nnc\n";
-    return 2;
-  }
-  if (optLevel > 3) {
-    llvm::errs() << "nnc: error: -O takes 0 to 3, got " << optLevel << "\n";
     return 2;
   }
 

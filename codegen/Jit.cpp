@@ -1,0 +1,214 @@
+//===- Jit.cpp - compile .nn models at run time from C++ ------------------===//
+#include "codegen/Jit.h"
+#include "codegen/CpuPipeline.h"
+#include "codegen/Emit.h"
+#include "frontend/ImportGraph.h"
+#include "passes/Pipelines.h"
+#include "tools/InitAll.h"
+
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ExecutionEngine/Orc/Mangling.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/TargetSelect.h"
+
+#include <mutex>
+
+using namespace mlir;
+
+extern "C" void memrefCopy(int64_t, void *, void *);
+
+struct nnc::CompiledModel::Impl {
+  std::string name;
+  std::unique_ptr<ExecutionEngine> engine;
+  const nnc_model_def *def = nullptr;
+};
+
+nnc::CompiledModel::CompiledModel(std::unique_ptr<Impl> impl)
+    : impl(std::move(impl)) {}
+nnc::CompiledModel::~CompiledModel() = default;
+const nnc_model_def *nnc::CompiledModel::definition() const {
+  return impl->def;
+}
+const std::string &nnc::CompiledModel::name() const { return impl->name; }
+
+/// Compiles one model; throws JitError with the diagnostics.
+static std::unique_ptr<nnc::CompiledModel::Impl>
+compileUncached(const std::string &source, const std::string &filename,
+                const nnc::JitOptions &options) {
+  nnc::registerAllPasses();
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+
+  DialectRegistry registry;
+  nnc::registerAllDialects(registry);
+  // The context must outlive nothing but the compilation: the engine keeps
+  // its own LLVM module.
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  std::string diagnostics;
+  llvm::raw_string_ostream diagStream(diagnostics);
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(source, filename), llvm::SMLoc());
+  SourceMgrDiagnosticHandler handler(sourceMgr, &context, diagStream);
+
+  OwningOpRef<ModuleOp> module =
+      nnc::importModel(sourceMgr, sourceMgr.getMainFileID(), &context);
+  if (!module)
+    throw nnc::JitError(diagnostics);
+  nnc::CodegenOptions codegen;
+  codegen.optLevel = options.optLevel;
+  codegen.targetCpu = options.targetCpu;
+  PassManager pm(&context);
+  nnc::PipelineOptions graph;
+  graph.optLevel = options.optLevel;
+  nnc::buildGraphPipeline(pm, graph);
+  if (failed(nnc::buildLinalgPipeline(pm, codegen)) ||
+      failed(nnc::buildCpuLoweringPipeline(pm, codegen)) ||
+      failed(pm.run(*module)))
+    throw nnc::JitError("internal error compiling " + filename + ":\n" +
+                        diagnostics);
+
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> machine =
+      nnc::createTargetMachine(codegen, error);
+  if (!machine)
+    throw nnc::JitError(error);
+  auto transformer = makeOptimizingTransformer(options.optLevel, 0,
+                                               machine.get());
+  ExecutionEngineOptions engineOptions;
+  engineOptions.transformer = transformer;
+  engineOptions.jitCodeGenOptLevel = machine->getOptLevel();
+  auto engine = ExecutionEngine::create(*module, engineOptions,
+                                        std::move(machine));
+  if (!engine)
+    throw nnc::JitError("JIT failed: " + llvm::toString(engine.takeError()));
+  (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap map;
+    map[interner("memrefCopy")] = {
+        llvm::orc::ExecutorAddr::fromPtr(&memrefCopy),
+        llvm::JITSymbolFlags::Exported};
+    return map;
+  });
+
+  auto impl = std::make_unique<nnc::CompiledModel::Impl>();
+  impl->name =
+      (*module)->getAttrOfType<StringAttr>(nnc::kModelAttr).getValue().str();
+  auto def = (*engine)->lookup(impl->name + "_def");
+  if (!def)
+    throw nnc::JitError("JIT: no " + impl->name +
+                        "_def: " + llvm::toString(def.takeError()));
+  impl->def = static_cast<const nnc_model_def *>(*def);
+  impl->engine = std::move(*engine);
+  return impl;
+}
+
+std::shared_ptr<const nnc::CompiledModel>
+nnc::compile(const std::string &source, const std::string &filename,
+             const JitOptions &options) {
+  // One compilation per (source, options) for the life of the process. The
+  // cache is never destroyed: its engines must not outlive LLVM's statics.
+  static std::mutex mutex;
+  static auto &cache =
+      *new llvm::StringMap<std::shared_ptr<const CompiledModel>>();
+  std::string key = std::to_string(options.optLevel) + "\n" +
+                    options.targetCpu + "\n" + source;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = cache.find(key);
+  if (it != cache.end())
+    return it->second;
+  auto code = std::make_shared<const CompiledModel>(
+      compileUncached(source, filename, options));
+  cache[key] = code;
+  return code;
+}
+
+std::shared_ptr<const nnc::CompiledModel>
+nnc::compileFile(const std::string &path, const JitOptions &options) {
+  std::string error;
+  auto buffer = openInputFile(path, &error);
+  if (!buffer)
+    throw JitError("cannot read '" + path + "': " + error);
+  return compile(buffer->getBuffer().str(), path, options);
+}
+
+//===----------------------------------------------------------------------===//
+// Model: the C ABI's operations with exceptions
+//===----------------------------------------------------------------------===//
+
+static void check(int rc) {
+  if (rc != 0)
+    throw nnc::JitError(nnc_last_error());
+}
+
+nnc::Model::Model(std::shared_ptr<const CompiledModel> code)
+    : code(std::move(code)) {
+  state = nnc_create(this->code->definition());
+  if (!state)
+    throw JitError(nnc_last_error());
+}
+nnc::Model::~Model() { nnc_destroy(state); }
+nnc::Model::Model(Model &&other) noexcept
+    : code(std::move(other.code)), state(other.state) {
+  other.state = nullptr;
+}
+nnc::Model &nnc::Model::operator=(Model &&other) noexcept {
+  std::swap(code, other.code);
+  std::swap(state, other.state);
+  return *this;
+}
+
+void nnc::Model::init(uint64_t seed) { check(nnc_init(state, seed)); }
+
+void nnc::Model::predict(int64_t batch,
+                         const std::vector<const void *> &inputs,
+                         const std::vector<void *> &outputs) {
+  if ((int)inputs.size() != numInputs() || (int)outputs.size() != numOutputs())
+    throw JitError("predict: expected " + std::to_string(numInputs()) +
+                   " inputs and " + std::to_string(numOutputs()) +
+                   " outputs");
+  check(nnc_predict(state, batch, inputs.data(), outputs.data()));
+}
+
+int nnc::Model::numInputs() const { return nnc_num_inputs(state); }
+int nnc::Model::numOutputs() const { return nnc_num_outputs(state); }
+std::string nnc::Model::inputName(int i) const {
+  const char *n = nnc_input_name(state, i);
+  return n ? n : "";
+}
+std::string nnc::Model::outputName(int i) const {
+  const char *n = nnc_output_name(state, i);
+  return n ? n : "";
+}
+int64_t nnc::Model::inputSize(int i) const { return nnc_input_size(state, i); }
+int64_t nnc::Model::outputSize(int i) const {
+  return nnc_output_size(state, i);
+}
+int nnc::Model::numVariables() const { return nnc_num_variables(state); }
+std::string nnc::Model::variableName(int i) const {
+  const char *n = nnc_variable_name(state, i);
+  if (!n)
+    throw JitError(nnc_last_error());
+  return n;
+}
+std::vector<int64_t> nnc::Model::variableShape(int i) const {
+  int rank = nnc_variable_rank(state, i);
+  if (rank < 0)
+    throw JitError(nnc_last_error());
+  const int64_t *shape = nnc_variable_shape(state, i);
+  return {shape, shape + rank};
+}
+void *nnc::Model::variableData(int i) {
+  void *data = nnc_variable_data(state, i);
+  if (!data)
+    throw JitError(nnc_last_error());
+  return data;
+}
+int nnc::Model::findVariable(const std::string &name) const {
+  return nnc_find_variable(state, name.c_str());
+}

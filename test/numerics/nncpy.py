@@ -1,0 +1,114 @@
+"""A thin Python binding of nnc's C ABI (runtime/nnc_runtime.h), for tests.
+
+compile() turns .nn source into a shared library with `nnc --emit=lib`;
+Model wraps one model state: its variables as numpy arrays (views of the
+model's own memory) and predict() on numpy inputs.
+"""
+import ctypes
+import os
+import subprocess
+import tempfile
+
+import numpy as np
+
+DTYPES = {0: np.float32, 1: np.float64, 2: np.int32}
+
+
+class NncError(RuntimeError):
+    pass
+
+
+def compile(source, nnc, workdir=None, name="model", flags=()):
+    """Compiles .nn source text; returns the path of the shared library."""
+    workdir = workdir or tempfile.mkdtemp(prefix="nnc-test-")
+    src = os.path.join(workdir, name + ".nn")
+    lib = os.path.join(workdir, "lib" + name + ".so")
+    with open(src, "w") as f:
+        f.write(source)
+    proc = subprocess.run([nnc, src, "--emit=lib", "-o", lib, *flags],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise NncError("nnc failed (%d):\n%s" % (proc.returncode, proc.stderr))
+    return lib
+
+
+class Model:
+    def __init__(self, lib_path, model_name):
+        lib = ctypes.CDLL(lib_path)
+        self.lib = lib
+        lib.nnc_create.restype = ctypes.c_void_p
+        lib.nnc_create.argtypes = [ctypes.c_void_p]
+        lib.nnc_last_error.restype = ctypes.c_char_p
+        lib.nnc_destroy.argtypes = [ctypes.c_void_p]
+        lib.nnc_init.argtypes = [ctypes.c_void_p, ctypes.c_uint64]
+        lib.nnc_predict.argtypes = [ctypes.c_void_p, ctypes.c_int64,
+                                    ctypes.c_void_p, ctypes.c_void_p]
+        for fn in ("nnc_num_variables", "nnc_num_inputs", "nnc_num_outputs"):
+            getattr(lib, fn).argtypes = [ctypes.c_void_p]
+        for fn in ("nnc_variable_name", "nnc_input_name", "nnc_output_name"):
+            getattr(lib, fn).argtypes = [ctypes.c_void_p, ctypes.c_int]
+            getattr(lib, fn).restype = ctypes.c_char_p
+        for fn in ("nnc_variable_dtype", "nnc_variable_rank",
+                   "nnc_input_dtype", "nnc_output_dtype",
+                   "nnc_variable_trainable"):
+            getattr(lib, fn).argtypes = [ctypes.c_void_p, ctypes.c_int]
+        for fn in ("nnc_input_size", "nnc_output_size", "nnc_variable_size"):
+            getattr(lib, fn).argtypes = [ctypes.c_void_p, ctypes.c_int]
+            getattr(lib, fn).restype = ctypes.c_int64
+        lib.nnc_variable_shape.argtypes = [ctypes.c_void_p, ctypes.c_int]
+        lib.nnc_variable_shape.restype = ctypes.POINTER(ctypes.c_int64)
+        lib.nnc_variable_data.argtypes = [ctypes.c_void_p, ctypes.c_int]
+        lib.nnc_variable_data.restype = ctypes.c_void_p
+        lib.nnc_set_threads.argtypes = [ctypes.c_int]
+        definition = ctypes.c_void_p.in_dll(lib, model_name + "_def")
+        self.handle = lib.nnc_create(ctypes.addressof(definition))
+        if not self.handle:
+            raise NncError(lib.nnc_last_error().decode())
+
+    def __del__(self):
+        if getattr(self, "handle", None):
+            self.lib.nnc_destroy(self.handle)
+
+    def check(self, rc):
+        if rc != 0:
+            raise NncError(self.lib.nnc_last_error().decode())
+
+    def init(self, seed):
+        self.check(self.lib.nnc_init(self.handle, seed))
+
+    def variables(self):
+        """{name: numpy view of the model's memory}."""
+        out = {}
+        for i in range(self.lib.nnc_num_variables(self.handle)):
+            name = self.lib.nnc_variable_name(self.handle, i).decode()
+            rank = self.lib.nnc_variable_rank(self.handle, i)
+            shape_ptr = self.lib.nnc_variable_shape(self.handle, i)
+            shape = tuple(shape_ptr[k] for k in range(rank))
+            dtype = DTYPES[self.lib.nnc_variable_dtype(self.handle, i)]
+            size = self.lib.nnc_variable_size(self.handle, i)
+            data = self.lib.nnc_variable_data(self.handle, i)
+            buf = (ctypes.c_char * (size * np.dtype(dtype).itemsize)
+                   ).from_address(data)
+            out[name] = np.frombuffer(buf, dtype=dtype).reshape(shape)
+        return out
+
+    def predict(self, *inputs):
+        """Runs inference; returns the outputs as numpy arrays."""
+        n_in = self.lib.nnc_num_inputs(self.handle)
+        assert len(inputs) == n_in, "expected %d inputs" % n_in
+        batch = inputs[0].shape[0]
+        ins = []
+        for i, x in enumerate(inputs):
+            dtype = DTYPES[self.lib.nnc_input_dtype(self.handle, i)]
+            ins.append(np.ascontiguousarray(x, dtype=dtype))
+        outs = []
+        for i in range(self.lib.nnc_num_outputs(self.handle)):
+            dtype = DTYPES[self.lib.nnc_output_dtype(self.handle, i)]
+            size = self.lib.nnc_output_size(self.handle, i)
+            outs.append(np.full(batch * size, np.nan, dtype=dtype))
+        in_ptrs = (ctypes.c_void_p * len(ins))(*[x.ctypes.data for x in ins])
+        out_ptrs = (ctypes.c_void_p * len(outs))(
+            *[y.ctypes.data for y in outs])
+        self.check(self.lib.nnc_predict(self.handle, batch, in_ptrs,
+                                        out_ptrs))
+        return outs

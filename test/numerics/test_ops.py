@@ -1,0 +1,312 @@
+#!/usr/bin/env python3
+"""Forward numerics of every nnc op against PyTorch (CPU), through the C ABI.
+
+Each case is a tiny model compiled with `nnc --emit=lib` in f32 and f64; its
+variables are set to random values, and its outputs on random inputs are
+compared with the same computation in PyTorch, at batch sizes 1, 7 and 33
+and feature counts that are not multiples of the vector width.
+
+Tolerances (max |nnc - torch| <= atol + rtol * |torch|):
+  f32: rtol 2e-5, atol 2e-5 (1e-4 after long sums: matmul, conv, pooling)
+  f64: rtol 1e-10, atol 1e-10
+"""
+import argparse
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import nncpy
+
+BATCHES = (1, 7, 33)
+
+
+class Case:
+    def __init__(self, name, source, inputs, ref, long_sums=False):
+        self.name, self.source, self.inputs = name, source, inputs
+        self.ref, self.long_sums = ref, long_sums
+
+
+def nhwc(x):
+    return x.permute(0, 3, 1, 2)
+
+
+def to_nhwc(x):
+    return x.permute(0, 2, 3, 1)
+
+
+def same_pad(size, k, s):
+    out = (size + s - 1) // s
+    total = max((out - 1) * s + k - size, 0)
+    return total // 2, total - total // 2
+
+
+def conv_ref(x, w, b, stride, padding):
+    """NHWC conv with HWCF weights; padding 'same' pads as TensorFlow."""
+    kh, kw = w.shape[0], w.shape[1]
+    xt = nhwc(x)
+    if padding == "same":
+        t, bo = same_pad(x.shape[1], kh, stride[0])
+        l, r = same_pad(x.shape[2], kw, stride[1])
+        xt = F.pad(xt, (l, r, t, bo))
+    y = F.conv2d(xt, w.permute(3, 2, 0, 1), b, stride=stride)
+    return to_nhwc(y)
+
+
+def pool_ref(x, size, stride, padding, kind):
+    xt = nhwc(x)
+    pads = (0, 0, 0, 0)
+    if padding == "same":
+        t, bo = same_pad(x.shape[1], size, stride)
+        l, r = same_pad(x.shape[2], size, stride)
+        pads = (l, r, t, bo)
+    if kind == "max":
+        y = F.max_pool2d(F.pad(xt, pads, value=-float("inf")), size, stride)
+    else:
+        s = F.avg_pool2d(F.pad(xt, pads), size, stride, divisor_override=1)
+        ones = torch.ones_like(xt[:, :1])
+        n = F.avg_pool2d(F.pad(ones, pads), size, stride, divisor_override=1)
+        y = s / n
+    return to_nhwc(y)
+
+
+def cases():
+    c = []
+    unary = {"relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh,
+             "gelu": F.gelu, "exp": torch.exp, "log": torch.log,
+             "sqrt": torch.sqrt, "abs": torch.abs}
+    for op, fn in unary.items():
+        kind = "positive" if op in ("log", "sqrt") else "normal"
+        c.append(Case(op, "input x: {dt}[batch, 37]\noutput y = %s(x)" % op,
+                      {"x": ((37,), kind)}, lambda i, v, fn=fn: [fn(i["x"])]))
+    c.append(Case("leaky_relu",
+                  "input x: {dt}[batch, 19]\noutput y = leaky_relu(x, alpha=0.2)",
+                  {"x": ((19,), "normal")},
+                  lambda i, v: [F.leaky_relu(i["x"], 0.2)]))
+    c.append(Case("neg", "input x: {dt}[batch, 5, 3]\noutput y = -x",
+                  {"x": ((5, 3), "normal")}, lambda i, v: [-i["x"]]))
+    c.append(Case(
+        "arithmetic",
+        "input a: {dt}[batch, 5, 7]\ninput b: {dt}[batch, 1, 7]\n"
+        "param p: {dt}[7]\n"
+        "output s = a + b\noutput d = a - p\noutput m = a * b\n"
+        "output q = a / (b * b + 1)\noutput c = 2.5 * a + 1",
+        {"a": ((5, 7), "normal"), "b": ((1, 7), "normal")},
+        lambda i, v: [i["a"] + i["b"], i["a"] - v["p"], i["a"] * i["b"],
+                      i["a"] / (i["b"] * i["b"] + 1), 2.5 * i["a"] + 1]))
+    c.append(Case("matmul",
+                  "input x: {dt}[batch, 13]\nparam w: {dt}[13, 9]\n"
+                  "output y = x @ w",
+                  {"x": ((13,), "normal")}, lambda i, v: [i["x"] @ v["w"]],
+                  long_sums=True))
+    c.append(Case("matmul_batched",
+                  "input x: {dt}[batch, 3, 13]\nparam w: {dt}[13, 9]\n"
+                  "input z: {dt}[batch, 13, 5]\n"
+                  "output y = x @ w\noutput u = x @ z",
+                  {"x": ((3, 13), "normal"), "z": ((13, 5), "normal")},
+                  lambda i, v: [i["x"] @ v["w"], i["x"] @ i["z"]],
+                  long_sums=True))
+    c.append(Case("dense",
+                  "input x: {dt}[batch, 20]\n"
+                  "h = dense(x, 17, activation=relu)\n"
+                  "output y = dense(h, 3, use_bias=false, activation=sigmoid)",
+                  {"x": ((20,), "normal")},
+                  lambda i, v: [torch.sigmoid(torch.relu(
+                      i["x"] @ v["h.weight"] + v["h.bias"]) @ v["y.weight"])],
+                  long_sums=True))
+    c.append(Case("conv2d_valid",
+                  "input x: {dt}[batch, 9, 11, 3]\n"
+                  "output y = conv2d(x, 5, kernel=3, activation=relu)",
+                  {"x": ((9, 11, 3), "normal")},
+                  lambda i, v: [torch.relu(conv_ref(
+                      i["x"], v["y.weight"], v["y.bias"], (1, 1), "valid"))],
+                  long_sums=True))
+    c.append(Case("conv2d_same_strided",
+                  "input x: {dt}[batch, 10, 7, 2]\n"
+                  "output y = conv2d(x, 4, kernel=[2, 3], stride=2, "
+                  "padding=same)",
+                  {"x": ((10, 7, 2), "normal")},
+                  lambda i, v: [conv_ref(i["x"], v["y.weight"], v["y.bias"],
+                                         (2, 2), "same")],
+                  long_sums=True))
+    for kind in ("max", "avg"):
+        c.append(Case("%spool2d" % kind,
+                      "input x: {dt}[batch, 9, 8, 3]\n"
+                      "output a = %spool2d(x, 2)\n"
+                      "output b = %spool2d(x, size=3, stride=2, padding=same)"
+                      % (kind, kind),
+                      {"x": ((9, 8, 3), "normal")},
+                      lambda i, v, k=kind: [pool_ref(i["x"], 2, 2, "valid", k),
+                                            pool_ref(i["x"], 3, 2, "same", k)],
+                      long_sums=True))
+    c.append(Case("global_avgpool2d",
+                  "input x: {dt}[batch, 5, 6, 4]\noutput y = global_avgpool2d(x)",
+                  {"x": ((5, 6, 4), "normal")},
+                  lambda i, v: [i["x"].mean(dim=(1, 2))]))
+    c.append(Case("shapes",
+                  "input x: {dt}[batch, 4, 6]\ninput z: {dt}[batch, 3]\n"
+                  "output f = flatten(x)\n"
+                  "output r = reshape(x, [3, -1])\n"
+                  "output s = reshape(x, [batch, 24])\n"
+                  "output t = transpose(x, perm=[0, 2, 1])\n"
+                  "output c = concat(flatten(x), z)\n"
+                  "output c0 = concat(x, x, axis=1)",
+                  {"x": ((4, 6), "normal"), "z": ((3,), "normal")},
+                  lambda i, v: [i["x"].flatten(1),
+                                i["x"].reshape(-1, 3, 8),
+                                i["x"].reshape(-1, 24),
+                                i["x"].transpose(1, 2),
+                                torch.cat([i["x"].flatten(1), i["z"]], 1),
+                                torch.cat([i["x"], i["x"]], 1)]))
+    c.append(Case("reductions",
+                  "input x: {dt}[batch, 4, 5]\n"
+                  "output s = sum(x, axis=1)\n"
+                  "output m = mean(x, axis=[1, 2], keepdims=true)\n"
+                  "output x1 = max(x, axis=-1)\n"
+                  "output all = mean(x)\n"
+                  "output total = sum(x)",
+                  {"x": ((4, 5), "normal")},
+                  lambda i, v: [i["x"].sum(1),
+                                i["x"].mean(dim=(1, 2), keepdim=True),
+                                i["x"].amax(-1), i["x"].mean(),
+                                i["x"].sum()]))
+    c.append(Case("softmax",
+                  "input x: {dt}[batch, 11]\ninput z: {dt}[batch, 4, 3]\n"
+                  "output p = softmax(x)\noutput l = log_softmax(x)\n"
+                  "output q = softmax(z, axis=1)\noutput r = log_softmax(z, 1)",
+                  {"x": ((11,), "wide"), "z": ((4, 3), "normal")},
+                  lambda i, v: [F.softmax(i["x"], -1),
+                                F.log_softmax(i["x"], -1),
+                                F.softmax(i["z"], 1),
+                                F.log_softmax(i["z"], 1)]))
+    c.append(Case("batchnorm",
+                  "input x: {dt}[batch, 6]\ninput z: {dt}[batch, 3, 2, 5]\n"
+                  "output y = batchnorm(x)\noutput w = batchnorm(z, eps=0.01)",
+                  {"x": ((6,), "normal"), "z": ((3, 2, 5), "normal")},
+                  lambda i, v: [
+                      (i["x"] - v["y.mean"]) / torch.sqrt(v["y.var"] + 1e-3)
+                      * v["y.gamma"] + v["y.beta"],
+                      (i["z"] - v["w.mean"]) / torch.sqrt(v["w.var"] + 1e-2)
+                      * v["w.gamma"] + v["w.beta"]]))
+    c.append(Case("layernorm",
+                  "input x: {dt}[batch, 3, 7]\noutput y = layernorm(x)",
+                  {"x": ((3, 7), "normal")},
+                  lambda i, v: [F.layer_norm(i["x"], (7,), v["y.gamma"],
+                                             v["y.beta"], 1e-5)]))
+    c.append(Case("normalize",
+                  "input x: {dt}[batch, 4, 3]\noutput y = normalize(x)",
+                  {"x": ((4, 3), "normal")},
+                  lambda i, v: [(i["x"] - v["y.mean"]) /
+                                torch.sqrt(torch.clamp(v["y.var"], min=1e-7))]))
+    c.append(Case("dropout",
+                  "input x: {dt}[batch, 9]\noutput y = dropout(x, 0.5) * 2",
+                  {"x": ((9,), "normal")}, lambda i, v: [i["x"] * 2]))
+    c.append(Case("embedding",
+                  "input ids: i32[batch, 6]\ninput s: {dt}[batch, 1, 1]\n"
+                  "output e = embedding(ids, 11, 4, dtype={dt}) * s",
+                  {"ids": ((6,), "ids:11"), "s": ((1, 1), "normal")},
+                  lambda i, v: [v["e.weight"][i["ids"].long()] * i["s"]]))
+    c.append(Case("cross_entropy_accuracy",
+                  "input logits: {dt}[batch, 10]\ninput labels: i32[batch]\n"
+                  "output l = cross_entropy(logits, labels)\n"
+                  "output a = accuracy(logits, labels)",
+                  {"logits": ((10,), "wide"), "labels": ((), "ids:10")},
+                  lambda i, v: [F.cross_entropy(i["logits"],
+                                                i["labels"].long()),
+                                (i["logits"].argmax(1) == i["labels"].long())
+                                .to(i["logits"].dtype).mean()]))
+    c.append(Case("binary_losses",
+                  "input z: {dt}[batch, 1]\ninput t: {dt}[batch, 1]\n"
+                  "output b = binary_cross_entropy(z, t)\n"
+                  "output a = accuracy(z, t)\noutput m = mse(z, t)",
+                  {"z": ((1,), "wide"), "t": ((1,), "binary")},
+                  lambda i, v: [F.binary_cross_entropy_with_logits(i["z"],
+                                                                   i["t"]),
+                                ((i["z"] > 0) == (i["t"] > 0.5))
+                                .to(i["z"].dtype).mean(),
+                                F.mse_loss(i["z"], i["t"])]))
+    return c
+
+
+def make_input(rng, batch, shape, kind, dtype):
+    full = (batch,) + tuple(shape)
+    if kind.startswith("ids:"):
+        return rng.integers(0, int(kind[4:]), size=full).astype(np.int32)
+    if kind == "positive":
+        return (rng.random(full) * 3 + 0.1).astype(dtype)
+    if kind == "wide":
+        return (rng.standard_normal(full) * 4).astype(dtype)
+    if kind == "binary":
+        return (rng.random(full) > 0.5).astype(dtype)
+    return rng.standard_normal(full).astype(dtype)
+
+
+def run_case(case, dtype, nnc, rng):
+    dt = "f32" if dtype == np.float32 else "f64"
+    source = "model m\n" + case.source.replace("{dt}", dt) + "\n"
+    lib = nncpy.compile(source, nnc, name="m")
+    model = nncpy.Model(lib, "m")
+    model.init(7)
+    variables = model.variables()
+    for name, array in variables.items():
+        values = rng.standard_normal(array.shape) * 0.5
+        if name.endswith(".var"):
+            values = np.abs(values) + 0.5
+        array[...] = values.astype(array.dtype)
+    torch_vars = {k: torch.from_numpy(a.copy()) for k, a in variables.items()}
+    if dtype == np.float32:
+        rtol = atol = 1e-4 if case.long_sums else 2e-5
+    else:
+        rtol = atol = 1e-10
+    worst = 0.0
+    for batch in BATCHES:
+        inputs = {name: make_input(rng, batch, shape, kind, dtype)
+                  for name, (shape, kind) in case.inputs.items()}
+        got = model.predict(*inputs.values())
+        expected = case.ref({k: torch.from_numpy(v) for k, v in
+                             inputs.items()}, torch_vars)
+        for index, (g, e) in enumerate(zip(got, expected)):
+            e = e.detach().numpy()
+            g = g[:e.size].reshape(e.shape)
+            err = np.abs(g - e) - (atol + rtol * np.abs(e))
+            if not np.all(np.isfinite(g)) or err.max(initial=-1) > 0:
+                i = int(np.argmax(err)) if np.all(np.isfinite(g)) else 0
+                return ("output %d at batch %d: got %r, expected %r "
+                        "(max abs error %.3g)" %
+                        (index, batch, g.flat[i], e.flat[i],
+                         np.nanmax(np.abs(g - e))))
+            worst = max(worst, float(np.max(np.abs(g - e), initial=0)))
+    return None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--nnc", required=True)
+    parser.add_argument("--only", help="run the cases whose name has this")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(2024)
+    passed = failed = 0
+    for case in cases():
+        if args.only and args.only not in case.name:
+            continue
+        for dtype in (np.float32, np.float64):
+            label = "%s/%s" % (case.name, "f32" if dtype == np.float32
+                               else "f64")
+            try:
+                problem = run_case(case, dtype, args.nnc, rng)
+            except Exception as e:  # noqa: BLE001 - report and go on
+                problem = "%s: %s" % (type(e).__name__, e)
+            if problem:
+                failed += 1
+                print("FAIL %s: %s" % (label, problem))
+            else:
+                passed += 1
+                print("ok   %s" % label)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

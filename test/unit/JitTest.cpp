@@ -1,0 +1,108 @@
+//===- JitTest.cpp - the C++ JIT against the AOT library ------------------===//
+#include "codegen/Jit.h"
+
+#include "gtest/gtest.h"
+
+#include <cstdlib>
+#include <dlfcn.h>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+std::string readFile(const std::string &path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+const std::string kMlp = std::string(NNC_EXAMPLES_DIR) + "/mlp.nn";
+
+TEST(Jit, SameSourceIsCompiledOnce) {
+  auto a = nnc::compile(readFile(kMlp), "mlp.nn");
+  auto b = nnc::compile(readFile(kMlp), "other-name.nn");
+  EXPECT_EQ(a.get(), b.get());
+  nnc::JitOptions o0;
+  o0.optLevel = 0;
+  auto c = nnc::compile(readFile(kMlp), "mlp.nn", o0);
+  EXPECT_NE(a.get(), c.get()); // other options, other code
+}
+
+TEST(Jit, ErrorsCarryDiagnostics) {
+  try {
+    nnc::compile("model m\ninput x: f32[batch, 4]\noutput y = desne(x, 3)\n",
+                 "bad.nn");
+    FAIL() << "expected a JitError";
+  } catch (const nnc::JitError &e) {
+    std::string what = e.what();
+    EXPECT_NE(what.find("bad.nn:3:12: error: unknown operation 'desne'; "
+                        "did you mean 'dense'?"),
+              std::string::npos)
+        << what;
+  }
+  EXPECT_THROW(nnc::compileFile("/nonexistent/model.nn"), nnc::JitError);
+}
+
+TEST(Jit, ModelApi) {
+  nnc::Model model(nnc::compileFile(kMlp));
+  ASSERT_EQ(model.numVariables(), 6);
+  EXPECT_EQ(model.variableName(0), "h1.weight");
+  EXPECT_EQ(model.variableShape(0), (std::vector<int64_t>{784, 128}));
+  EXPECT_EQ(model.findVariable("logits.bias"), 5);
+  EXPECT_EQ(model.findVariable("nope"), -1);
+  EXPECT_EQ(model.inputName(0), "image");
+  EXPECT_EQ(model.inputSize(0), 784);
+  EXPECT_EQ(model.outputName(0), "probs");
+  EXPECT_EQ(model.outputSize(0), 10);
+  EXPECT_THROW(model.variableName(99), nnc::JitError);
+  std::vector<float> x(784), y(10);
+  EXPECT_THROW(model.predict(0, {x.data()}, {y.data()}), nnc::JitError);
+  EXPECT_THROW(model.predict(1, {}, {y.data()}), nnc::JitError);
+}
+
+/// The JIT and `nnc --emit=lib` share one pipeline and one ABI: the same
+/// seed and inputs give bit-identical outputs.
+TEST(Jit, MatchesAotLibrary) {
+  std::string dir = testing::TempDir();
+  std::string lib = dir + "/libmlp-jit-test.so";
+  std::string command = std::string(NNC_BINARY) + " " + kMlp +
+                        " --emit=lib -o " + lib;
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  void *handle = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(handle, nullptr) << dlerror();
+  auto *aotDef = static_cast<const nnc_model_def *>(dlsym(handle, "mlp_def"));
+  ASSERT_NE(aotDef, nullptr);
+  using CreateFn = nnc_model *(*)(const nnc_model_def *);
+  using InitFn = int (*)(nnc_model *, uint64_t);
+  using PredictFn =
+      int (*)(nnc_model *, int64_t, const void *const *, void *const *);
+  auto create = reinterpret_cast<CreateFn>(dlsym(handle, "nnc_create"));
+  auto init = reinterpret_cast<InitFn>(dlsym(handle, "nnc_init"));
+  auto predict = reinterpret_cast<PredictFn>(dlsym(handle, "nnc_predict"));
+  ASSERT_TRUE(create && init && predict);
+
+  for (int64_t batch : {1, 7, 33}) {
+    std::vector<float> x(batch * 784);
+    for (size_t i = 0; i < x.size(); ++i)
+      x[i] = (float)((i * 37) % 255);
+    std::vector<float> jitOut(batch * 10), aotOut(batch * 10);
+
+    nnc::Model jit(nnc::compileFile(kMlp));
+    jit.init(1234);
+    jit.predict(batch, {x.data()}, {jitOut.data()});
+
+    nnc_model *aot = create(aotDef);
+    ASSERT_NE(aot, nullptr);
+    ASSERT_EQ(init(aot, 1234), 0);
+    const void *in[] = {x.data()};
+    void *out[] = {aotOut.data()};
+    ASSERT_EQ(predict(aot, batch, in, out), 0);
+    EXPECT_EQ(jitOut, aotOut) << "batch " << batch;
+  }
+  dlclose(handle);
+}
+
+} // namespace
