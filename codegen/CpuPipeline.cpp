@@ -11,6 +11,14 @@
 
 using namespace mlir;
 
+/// Register tiles for the target: 8 x 32 f32 (16 of the 32 zmm registers)
+/// with AVX-512, 4 x 16 (8 of the 16 ymm) with AVX2 or less.
+static std::string tileOptions(const nnc::CodegenOptions &options) {
+  if (options.vectorBits >= 512)
+    return "tile-m=8 tile-n=32";
+  return "tile-m=4 tile-n=16";
+}
+
 static LogicalResult add(OpPassManager &pm, llvm::StringRef pipeline) {
   std::string error;
   llvm::raw_string_ostream os(error);
@@ -23,11 +31,15 @@ static LogicalResult add(OpPassManager &pm, llvm::StringRef pipeline) {
 
 LogicalResult nnc::buildLinalgPipeline(OpPassManager &pm,
                                        const CodegenOptions &options) {
-  return add(pm, "nnc-build-inference,"
-                 "nnc-describe-model,"
-                 "func.func(nnc-lower-to-linalg, canonicalize, cse),"
-                 "linalg-fuse-elementwise-ops,"
-                 "canonicalize, cse");
+  std::string pipeline = "nnc-build-inference,"
+                         "nnc-describe-model,"
+                         "func.func(nnc-lower-to-linalg, canonicalize, cse),"
+                         "linalg-fuse-elementwise-ops,"
+                         "canonicalize, cse";
+  if (options.optLevel > 0)
+    pipeline += ",func.func(nnc-tile-and-vectorize{" + tileOptions(options) +
+                "})";
+  return add(pm, pipeline);
 }
 
 LogicalResult nnc::buildCpuLoweringPipeline(OpPassManager &pm,
@@ -40,18 +52,27 @@ LogicalResult nnc::buildCpuLoweringPipeline(OpPassManager &pm,
       "canonicalize,"
       "buffer-deallocation-pipeline,"
       "nnc-abi-wrappers,"
-      // Loops, then the LLVM dialect.
+      // Vectors to FMAs, what is left to loops, threads to OpenMP.
+      "func.func(nnc-lower-vectors),"
       "func.func(convert-linalg-to-loops),"
+      "scf-forall-to-parallel,"
+      "convert-scf-to-openmp,"
+      "canonicalize,"  // inlines the alloca scopes of OpenMP bodies
+      "convert-vector-to-scf{full-unroll=true},"
       "expand-strided-metadata,"
       "lower-affine,"
       "convert-scf-to-cf,"
+      // f32 math as polynomials, intrinsics where LLVM has them, libm for
+      // the rest (before vectors are lowered: libm calls are scalarized).
       "func.func(nnc-approximate-math),"
       "convert-math-to-llvm,"
       "convert-math-to-libm,"
+      "convert-vector-to-llvm,"
       "finalize-memref-to-llvm,"
       "convert-arith-to-llvm,"
       "convert-index-to-llvm,"
       "convert-func-to-llvm,"
+      "convert-openmp-to-llvm,"
       "convert-cf-to-llvm,"
       "reconcile-unrealized-casts,";
   pipeline += options.program ? "nnc-model-def{program=1}" : "nnc-model-def";

@@ -14,7 +14,12 @@ struct CodegenOptions {
   std::string targetCpu = "native";
   /// Emit nnc_program_model (for an executable's main()).
   bool program = false;
+  /// Width of the target's vector registers (set by resolveTarget).
+  unsigned vectorBits = 256;
 };
+
+/// Fills in what depends on the target CPU (vector width).
+void resolveTarget(CodegenOptions &options);
 
 /// The entry points and their lowering to linalg on tensors, fused
 /// (`--emit=linalg` prints the result).

@@ -4,6 +4,7 @@
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
@@ -42,6 +43,15 @@ nnc::createTargetMachine(const CodegenOptions &options, std::string &error) {
   if (!tm)
     error = "cannot create a target machine for " + triple + " / " + cpu;
   return tm;
+}
+
+void nnc::resolveTarget(CodegenOptions &options) {
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(options, error);
+  const llvm::MCSubtargetInfo *info = tm ? tm->getMCSubtargetInfo() : nullptr;
+  options.vectorBits = info && info->checkFeatures("+avx512f")  ? 512
+                       : info && info->checkFeatures("+avx2") ? 256
+                                                              : 128;
 }
 
 std::unique_ptr<llvm::Module>

@@ -64,6 +64,7 @@ compileUncached(const std::string &source, const std::string &filename,
   nnc::CodegenOptions codegen;
   codegen.optLevel = options.optLevel;
   codegen.targetCpu = options.targetCpu;
+  nnc::resolveTarget(codegen);
   PassManager pm(&context);
   nnc::PipelineOptions graph;
   graph.optLevel = options.optLevel;

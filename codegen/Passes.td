@@ -21,6 +21,55 @@ def LowerToLinalg : Pass<"nnc-lower-to-linalg", "mlir::func::FuncOp"> {
   ];
 }
 
+def TileAndVectorize : Pass<"nnc-tile-and-vectorize", "mlir::func::FuncOp"> {
+  let summary = "tiles for threads and registers, fuses epilogues, vectorizes";
+  let description = [{
+    On linalg ops on tensors (after elementwise fusion):
+    - A matmul and the elementwise op that consumes it (bias, activation)
+      are tiled together: an `scf.forall` over output blocks of
+      `block-m` x `tile-n` (the threads), in each an `scf.for` over rows of
+      `tile-m` (peeled, so that full tiles have static shapes), and a loop
+      over K in steps of up to `tile-k`: the epilogue runs on each register
+      tile right after its last K step, with no extra pass over memory.
+    - Convolutions and pooling, with their epilogue, are tiled per output
+      row (forall over batch and rows), then by `tile-m` output columns
+      (peeled) and `tile-n` channels, the window one tap at a time so that
+      they decompose into 1-D ops that vectorize.
+    - Other ops are tiled one sample at a time along the batch dimension
+      (a forall if it is parallel, a loop if it is reduced).
+    Every linalg op left with static shapes is then vectorized, and loop
+    invariant vector reads and writes are hoisted out of the K loops so
+    that accumulators stay in registers.
+  }];
+  let options = [
+    Option<"tileM", "tile-m", "int64_t", /*default=*/"8",
+           "Rows of a register tile">,
+    Option<"tileN", "tile-n", "int64_t", /*default=*/"32",
+           "Columns of a register tile (a multiple of the vector width)">,
+    Option<"tileK", "tile-k", "int64_t", /*default=*/"4",
+           "Reduction steps per inner iteration (unrolled)">,
+    Option<"blockM", "block-m", "int64_t", /*default=*/"64",
+           "Rows of a thread's block">,
+    Option<"maxVectorElements", "max-vector-elements", "int64_t",
+           /*default=*/"4096", "Largest static op vectorized whole">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::affine::AffineDialect"];
+}
+
+def LowerVectors : Pass<"nnc-lower-vectors", "mlir::func::FuncOp"> {
+  let summary = "lowers vector contractions to FMAs and simplifies transfers";
+  let description = [{
+    Before convert-vector-to-llvm: vector.contract becomes outer products
+    and those become vector.fma; transfers with permutation maps become
+    plain transfers plus transposes or broadcasts; multi-reductions are
+    lowered to elementwise ops along the inner dimension.
+  }];
+  let dependentDialects = ["::mlir::vector::VectorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def ApproximateMath : Pass<"nnc-approximate-math", "mlir::func::FuncOp"> {
   let summary = "f32 exp, log, tanh, erf, ... as vectorizable polynomials";
   let description = [{

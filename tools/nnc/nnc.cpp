@@ -206,6 +206,7 @@ int run(MLIRContext &context, llvm::SourceMgr &sourceMgr,
   codegen.optLevel = optLevel;
   codegen.targetCpu = targetCpu;
   codegen.program = has(Emit::Exe);
+  nnc::resolveTarget(codegen);
   if (failed(runPhase(context, *module, root, "linalg",
                       [&](OpPassManager &pm) {
                         return nnc::buildLinalgPipeline(pm, codegen);

@@ -1,0 +1,178 @@
+//===- kernels.cpp - nnc's CPU kernels under Google Benchmark -------------===//
+//
+// Each case is a small .nn model compiled with the JIT (the same pipeline
+// as `nnc --emit=obj`), run through the C ABI. Counters: GFLOP/s (or GB/s)
+// and `peak`, the fraction of this machine's FMA peak for the thread count,
+// which the binary measures itself at start-up (independent FMA chains).
+//
+//   nnc-bench-kernels [--benchmark_filter=...]
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/Jit.h"
+
+#include <benchmark/benchmark.h>
+#include <immintrin.h>
+
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <vector>
+
+namespace {
+
+/// FMA throughput of one core, in GFLOP/s, with 12 independent chains of
+/// the widest vectors this binary was compiled for.
+double measurePeakGflops() {
+#if defined(__AVX512F__)
+  using V = __m512;
+  constexpr int lanes = 16;
+  auto fma = [](V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); };
+  auto set = [](float x) { return _mm512_set1_ps(x); };
+  auto sum = [](V v) { return _mm512_reduce_add_ps(v); };
+#else
+  using V = __m256;
+  constexpr int lanes = 8;
+  auto fma = [](V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); };
+  auto set = [](float x) { return _mm256_set1_ps(x); };
+  auto sum = [](V v) {
+    float f[8];
+    _mm256_storeu_ps(f, v);
+    return f[0] + f[1] + f[2] + f[3] + f[4] + f[5] + f[6] + f[7];
+  };
+#endif
+  constexpr int chains = 12;
+  V acc[chains];
+  for (int i = 0; i < chains; ++i)
+    acc[i] = set(1.0f + i * 1e-3f);
+  V a = set(0.999999f), b = set(1e-7f);
+  double best = 0;
+  for (int rep = 0; rep < 5; ++rep) {
+    const long iters = 20'000'000;
+    auto t0 = std::chrono::steady_clock::now();
+    for (long it = 0; it < iters; ++it)
+      for (int i = 0; i < chains; ++i)
+        acc[i] = fma(acc[i], a, b);
+    double s = std::chrono::duration<double>(
+                   std::chrono::steady_clock::now() - t0)
+                   .count();
+    best = std::max(best, 2.0 * lanes * chains * iters / s / 1e9);
+  }
+  float keep = 0;
+  for (int i = 0; i < chains; ++i)
+    keep += sum(acc[i]);
+  benchmark::DoNotOptimize(keep);
+  return best;
+}
+
+double peakGflops() {
+  static double peak = [] {
+    double p = measurePeakGflops();
+    std::fprintf(stderr, "FMA peak of one core: %.1f GFLOP/s\n", p);
+    return p;
+  }();
+  return peak;
+}
+
+/// A compiled case: the model, random inputs and room for outputs.
+struct Case {
+  nnc::Model model;
+  int64_t batch;
+  std::vector<std::vector<char>> inputs, outputs;
+  std::vector<const void *> in;
+  std::vector<void *> out;
+
+  Case(const std::string &source, int64_t batch)
+      : model(nnc::compile(source, "bench.nn")), batch(batch) {
+    model.init(1);
+    std::mt19937 rng(7);
+    std::normal_distribution<float> normal;
+    for (int i = 0; i < model.numInputs(); ++i) {
+      std::vector<char> bytes(batch * model.inputSize(i) * 4);
+      auto *f = reinterpret_cast<float *>(bytes.data());
+      bool ids = model.inputName(i) == "labels";
+      for (int64_t k = 0; k < batch * model.inputSize(i); ++k) {
+        if (ids)
+          reinterpret_cast<int32_t *>(f)[k] = (int32_t)(rng() % 10);
+        else
+          f[k] = normal(rng);
+      }
+      inputs.push_back(std::move(bytes));
+      in.push_back(inputs.back().data());
+    }
+    for (int i = 0; i < model.numOutputs(); ++i) {
+      outputs.emplace_back(std::max<int64_t>(batch * model.outputSize(i), 1) *
+                           4);
+      out.push_back(outputs.back().data());
+    }
+  }
+  void run() { model.predict(batch, in, out); }
+};
+
+void report(benchmark::State &state, double flops, double bytes) {
+  int threads = (int)state.range(0);
+  double seconds = state.iterations() ? 1.0 : 0.0;
+  (void)seconds;
+  if (flops > 0) {
+    state.counters["GFLOP/s"] = benchmark::Counter(
+        flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["flops"] = flops;
+  }
+  if (bytes > 0)
+    state.counters["GB/s"] = benchmark::Counter(
+        bytes * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["threads"] = threads;
+  state.counters["peak_gflops"] = peakGflops() * threads;
+}
+
+void runCase(benchmark::State &state, const std::string &source,
+             int64_t batch, double flops, double bytes) {
+  nnc_set_threads((int)state.range(0));
+  static std::map<std::string, std::unique_ptr<Case>> cases;
+  auto &c = cases[source + std::to_string(batch)];
+  if (!c)
+    c = std::make_unique<Case>(source, batch);
+  c->run(); // warm up
+  for (auto _ : state)
+    c->run();
+  report(state, flops, bytes);
+}
+
+void denseForward(benchmark::State &state, int64_t m, int64_t k, int64_t n) {
+  std::string source = "model dense\ninput x: f32[batch, " +
+                       std::to_string(k) + "]\noutput y = dense(x, " +
+                       std::to_string(n) + ", activation=relu)\n";
+  runCase(state, source, m, 2.0 * m * n * k, 0);
+}
+
+void BM_Dense_32x784x128(benchmark::State &s) { denseForward(s, 32, 784, 128); }
+void BM_Dense_256x784x128(benchmark::State &s) {
+  denseForward(s, 256, 784, 128);
+}
+void BM_Matmul_1024(benchmark::State &state) {
+  std::string source = "model mm\ninput x: f32[batch, 1024]\n"
+                       "param w: f32[1024, 1024]\noutput y = x @ w\n";
+  runCase(state, source, 1024, 2.0 * 1024 * 1024 * 1024, 0);
+}
+void BM_Conv3x3_64x28x28x16_32(benchmark::State &state) {
+  std::string source = "model conv\ninput x: f32[batch, 28, 28, 16]\n"
+                       "output y = conv2d(x, 32, kernel=3, padding=same)\n";
+  runCase(state, source, 64, 2.0 * 64 * 28 * 28 * 32 * 3 * 3 * 16, 0);
+}
+void BM_SoftmaxCrossEntropy_256x10(benchmark::State &state) {
+  std::string source = "model ce\ninput x: f32[batch, 10]\n"
+                       "input labels: i32[batch]\n"
+                       "output p = softmax(x)\n"
+                       "output l = cross_entropy(x, labels)\n";
+  // Reads the logits and labels once, writes the probabilities.
+  runCase(state, source, 256, 0, 256.0 * (10 * 4 + 4 + 10 * 4));
+}
+
+} // namespace
+
+BENCHMARK(BM_Dense_32x784x128)->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK(BM_Dense_256x784x128)->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK(BM_Matmul_1024)->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK(BM_Conv3x3_64x28x28x16_32)->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK(BM_SoftmaxCrossEntropy_256x10)->Arg(1)->Arg(2)->UseRealTime();
+
+BENCHMARK_MAIN();
