@@ -103,6 +103,16 @@ static int64_t pickTile(int64_t size, int64_t preferred) {
   return preferred;
 }
 
+/// The largest tile in (preferred / 2, preferred] that divides `size` (no
+/// remainder), else pickTile's choice.
+static int64_t pickDivisor(int64_t size, int64_t preferred) {
+  if (!ShapedType::isDynamic(size))
+    for (int64_t t = preferred; t > preferred / 2; --t)
+      if (size % t == 0)
+        return t;
+  return pickTile(size, preferred);
+}
+
 namespace {
 struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
   using TileAndVectorizeBase::TileAndVectorizeBase;
@@ -135,6 +145,19 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
       } else {
         tileByBatch(rw, linalgOp);
       }
+    }
+    // Padding (of convolution and pooling inputs): one sample per thread
+    // iteration rather than one serial copy of the whole batch.
+    SmallVector<tensor::PadOp> pads;
+    func.walk([&](tensor::PadOp pad) {
+      if (pad.getSourceType().getRank() > 0 &&
+          pad.getSourceType().isDynamicDim(0))
+        pads.push_back(pad);
+    });
+    for (tensor::PadOp pad : pads) {
+      SmallVector<int64_t> sizes(pad.getResultType().getRank(), 0);
+      sizes[0] = 1;
+      (void)tile(rw, pad, sizes, LoopType::ForallOp);
     }
     for (scf::ForOp loop : toPeel) {
       scf::ForOp partial;
@@ -226,7 +249,7 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
         tileAndFuse(rw, consumer, {1, 1, 0, 0}, LoopType::ForallOp, fuseOuter);
     if (failed(outer))
       return;
-    int64_t tw = pickTile(out.getDimSize(2), tileM);
+    int64_t tw = pickDivisor(out.getDimSize(2), tileM);
     int64_t tc = pickTile(out.getDimSize(3), tileN);
     auto inner = tileAndFuse(rw, outer->tiledAndFusedOps.front(),
                              {0, 0, tw, tc}, LoopType::ForOp, fuse);

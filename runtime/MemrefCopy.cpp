@@ -44,11 +44,18 @@ extern "C" void memrefCopy(int64_t elemSize, UnrankedMemRef *src,
   for (int64_t i = 0; i < rank; ++i)
     if (s.sizes[i] == 0)
       return;
-  // Odometer over all but the innermost dim; the innermost is one memcpy
-  // when both sides are contiguous there, else an element loop.
-  std::vector<int64_t> index(rank, 0);
+  // Merge trailing dims that are contiguous on both sides into one run,
+  // so that a padded copy is one memcpy per row, not per element group.
+  int64_t merged = rank - 1; // first dim of the contiguous run
   int64_t inner = s.sizes[rank - 1];
   bool contiguous = s.strides[rank - 1] == 1 && d.strides[rank - 1] == 1;
+  while (contiguous && merged > 0 &&
+         s.strides[merged - 1] == inner && d.strides[merged - 1] == inner) {
+    --merged;
+    inner *= s.sizes[merged];
+  }
+  rank = merged + 1; // iterate over the dims before the run
+  std::vector<int64_t> index(rank, 0);
   while (true) {
     int64_t so = s.offset, dof = d.offset;
     for (int64_t i = 0; i < rank - 1; ++i) {

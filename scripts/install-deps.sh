@@ -12,7 +12,7 @@ packages=(
   libomp-19-dev
   # Tests and benchmarks.
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-numpy
-  python3-psutil
+  python3-psutil libopenblas-dev
   python3-torch
   # Runtime: gzip data loading.
   zlib1g-dev libzstd-dev libedit-dev libxml2-dev libffi-dev nlohmann-json3-dev

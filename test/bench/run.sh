@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs nnc's kernel benchmarks and the same kernels in PyTorch, one after
+# the other (never in parallel: 2 cores), and prints the ratio table.
+#   test/bench/run.sh [BUILD_DIR]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=${1:-$here/../../build}
+out=$(mktemp -d)
+"$build/bin/nnc-bench-kernels" --benchmark_min_time=0.5 \
+  --benchmark_repetitions=3 --benchmark_report_aggregates_only=false \
+  --benchmark_out="$out/nnc-all.json" --benchmark_out_format=json >&2
+# Keep the median of the repetitions.
+/usr/bin/python3 - "$out/nnc-all.json" > "$out/nnc.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["benchmarks"] = [b for b in d["benchmarks"]
+                   if b.get("aggregate_name") == "median"]
+for b in d["benchmarks"]:
+    b["name"] = b["run_name"]
+json.dump(d, sys.stdout)
+PY
+OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SkylakeX} /usr/bin/python3 \
+  "$here/torch_kernels.py" > "$out/torch.jsonl"
+/usr/bin/python3 "$here/compare.py" "$out/nnc.json" "$out/torch.jsonl"
