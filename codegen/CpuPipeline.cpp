@@ -50,6 +50,9 @@ LogicalResult nnc::buildCpuLoweringPipeline(OpPassManager &pm,
       "function-boundary-type-conversion=identity-layout-map},"
       "buffer-results-to-out-params,"
       "canonicalize,"
+      // Small per-tile temporaries live on the stack, not the heap.
+      "func.func(buffer-loop-hoisting,"
+      "promote-buffers-to-stack{max-alloc-size-in-bytes=16384}),"
       "buffer-deallocation-pipeline,"
       "nnc-abi-wrappers,"
       // Vectors to FMAs, what is left to loops, threads to OpenMP.

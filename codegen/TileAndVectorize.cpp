@@ -55,14 +55,19 @@ static Operation *fusableAnchor(linalg::LinalgOp consumer) {
 /// Tiles `consumer` and fuses the producers `fuse` accepts into the tiles.
 static FailureOr<scf::SCFTileAndFuseResult>
 tileAndFuse(RewriterBase &rw, Operation *consumer, ArrayRef<int64_t> sizes,
-            LoopType type, llvm::function_ref<bool(Operation *)> fuse) {
+            LoopType type, llvm::function_ref<bool(Operation *)> fuse,
+            bool fuseDestinations = true) {
   scf::SCFTilingOptions tiling;
   tiling.setTileSizes(indexAttrs(rw, sizes));
   tiling.setLoopType(type);
   scf::SCFTileAndFuseOptions options;
   options.setTilingOptions(tiling);
   options.setFusionControlFn(
-      [&](tensor::ExtractSliceOp, OpResult producer, bool) {
+      [&](tensor::ExtractSliceOp, OpResult producer, bool isDestination) {
+        // A destination fused into a loop over a reduced dim would reset
+        // the accumulator on every iteration.
+        if (isDestination && !fuseDestinations)
+          return std::make_tuple(false, false);
         return std::make_tuple(fuse(producer.getOwner()), false);
       });
   rw.setInsertionPoint(consumer);
@@ -141,9 +146,9 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
         else if (!isa<linalg::BatchMatmulOp>(anchor))
           tileWindowed(rw, op, cast<linalg::LinalgOp>(anchor));
         else
-          tileByBatch(rw, linalgOp);
+          tileByBatch(rw, linalgOp, done);
       } else {
-        tileByBatch(rw, linalgOp);
+        tileByBatch(rw, linalgOp, done);
       }
     }
     // Padding (of convolution and pooling inputs): one sample per thread
@@ -237,7 +242,7 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
                     linalg::LinalgOp anchor) {
     auto out = cast<RankedTensorType>(anchor->getResult(0).getType());
     if (out.getRank() != 4)
-      return tileByBatch(rw, cast<linalg::LinalgOp>(consumer));
+      return;
     Operation *target = anchor;
     auto fuseOuter = [&](Operation *p) {
       return isa<linalg::FillOp>(p) || p == target;
@@ -272,8 +277,12 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
   }
 
   /// Any other op: one sample at a time along a dynamic (batch) dim 0,
-  /// threads if it is parallel; static ops are left whole.
-  void tileByBatch(IRRewriter &rw, linalg::LinalgOp op) {
+  /// threads if it is parallel; static ops are left whole. Producers that
+  /// also go sample by sample (softmax's max and sum before its division,
+  /// elementwise chains) are fused into the same loop: one parallel region
+  /// and one pass per sample instead of one per op.
+  void tileByBatch(IRRewriter &rw, linalg::LinalgOp op,
+                   llvm::DenseSet<Operation *> &done) {
     if (op.getNumLoops() == 0)
       return;
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -283,7 +292,26 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
     sizes[0] = 1;
     bool parallel =
         op.getIteratorTypesArray()[0] == utils::IteratorType::parallel;
-    (void)tile(rw, op, sizes, parallel ? LoopType::ForallOp : LoopType::ForOp);
+    auto fuse = [&](Operation *p) {
+      auto producer = dyn_cast<linalg::LinalgOp>(p);
+      if (isa<linalg::FillOp>(p))
+        return true;
+      if (!producer || isAnchor(p) || producer.getNumLoops() == 0 ||
+          producer.getIteratorTypesArray()[0] !=
+              utils::IteratorType::parallel)
+        return false;
+      // Row-separable: the producer's dim 0 is its result's dim 0.
+      AffineMap out = producer.getIndexingMapMatchingResult(
+          cast<OpResult>(producer->getResult(0)));
+      return out.getNumResults() > 0 &&
+             out.getResult(0) == rw.getAffineDimExpr(0);
+    };
+    auto result = tileAndFuse(rw, op, sizes,
+                              parallel ? LoopType::ForallOp : LoopType::ForOp,
+                              fuse, /*fuseDestinations=*/parallel);
+    if (succeeded(result))
+      for (Operation *p : result->fusedProducers)
+        done.insert(p);
   }
 
   /// Vectorizes every linalg op with static shapes of bounded size.
