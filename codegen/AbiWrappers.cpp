@@ -72,6 +72,10 @@ struct AbiWrappers : nnc::impl::AbiWrappersBase<AbiWrappers> {
       std::string name = func.getSymName().str();
       func.setSymName(name + "_impl");
       func.setPrivate();
+      // Internal in LLVM too, so that it can be inlined into the wrapper
+      // and does not clash between models.
+      func->setAttr("llvm.linkage",
+                    LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
       func->removeAttr("nnc.entry");
 
       Location loc = func.getLoc();
