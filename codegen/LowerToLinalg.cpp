@@ -448,6 +448,18 @@ static Value toCanonical(OpBuilder &b, Location loc, Value v, bool batched) {
 static LogicalResult lowerReshape(ReshapeOp op, PatternRewriter &rw) {
   Location loc = op.getLoc();
   RankedTensorType out = op.getType();
+  RankedTensorType in = typeOf(op.getInput());
+  if (in.getRank() == 0 || out.getRank() == 0) {
+    // A scalar and a tensor of one element: no reassociation groups.
+    SmallVector<ReassociationIndices> none;
+    if (in.getRank() == 0)
+      rw.replaceOpWithNewOp<tensor::ExpandShapeOp>(op, out, op.getInput(),
+                                                   none);
+    else
+      rw.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, out, op.getInput(),
+                                                     none);
+    return success();
+  }
   bool batched = out.getRank() > 0 && out.isDynamicDim(0);
   Value c = toCanonical(rw, loc, op.getInput(), batched);
   RankedTensorType ct = typeOf(c);

@@ -44,7 +44,7 @@ struct ModelDef : nnc::impl::ModelDefBase<ModelDef> {
     b.setInsertionPointToStart(init);
     Value v = b.create<LLVM::UndefOp>(loc, defType);
     v = b.create<LLVM::InsertValueOp>(
-        loc, v, b.create<LLVM::ConstantOp>(loc, i64, b.getI64IntegerAttr(1)),
+        loc, v, b.create<LLVM::ConstantOp>(loc, i64, b.getI64IntegerAttr(kAbiVersion)),
         ArrayRef<int64_t>{0});
     v = b.create<LLVM::InsertValueOp>(
         loc, v,

@@ -67,7 +67,8 @@ def LowerVectors : Pass<"nnc-lower-vectors", "mlir::func::FuncOp"> {
     lowered to elementwise ops along the inner dimension.
   }];
   let dependentDialects = ["::mlir::vector::VectorDialect",
-                           "::mlir::arith::ArithDialect"];
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
 }
 
 def ApproximateMath : Pass<"nnc-approximate-math", "mlir::func::FuncOp"> {

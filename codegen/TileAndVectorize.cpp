@@ -329,8 +329,9 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
       int64_t elements = 1;
       for (int64_t r : op.getStaticLoopRanges())
         elements *= r;
-      if (elements <= maxVectorElements ||
-          isa<linalg::ContractionOpInterface>(op.getOperation()))
+      // Named ops (matmul, 1-D conv and pooling tiles) are register tiles
+      // by construction; generics must be small enough to unroll.
+      if (elements <= maxVectorElements || !isa<linalg::GenericOp>(op))
         candidates.push_back(op);
     });
     for (linalg::LinalgOp op : candidates) {

@@ -27,7 +27,7 @@ class Args {
 public:
   Args(Importer &imp, const ast::CallExpr *call, const OpSpec &spec,
        BoundArgs bound, SValue *piped)
-      : imp(imp), call(call), spec(spec), bound(std::move(bound)),
+      : call(call), imp(imp), spec(spec), bound(std::move(bound)),
         piped(piped) {}
 
   bool failed = false;

@@ -173,8 +173,9 @@ OpFoldResult ReshapeOp::fold(FoldAdaptor) {
 template <typename Op>
 static LogicalResult verifyAxis(Op op) {
   int64_t rank = tensorOf(op.getInput()).getRank();
-  if (op.getAxis() < 0 || op.getAxis() >= rank)
-    return op.emitOpError("axis ") << op.getAxis() << " is out of range";
+  auto axis = static_cast<int64_t>(op.getAxis());
+  if (axis < 0 || axis >= rank)
+    return op.emitOpError("axis ") << axis << " is out of range";
   return success();
 }
 LogicalResult SoftmaxOp::verify() { return verifyAxis(*this); }

@@ -22,6 +22,9 @@ constexpr llvm::StringLiteral kTrainAttr = "nnc.train";
 constexpr llvm::StringLiteral kInputAttr = "nnc.input";
 constexpr llvm::StringLiteral kTargetAttr = "nnc.target";
 constexpr llvm::StringLiteral kOutputAttr = "nnc.output";
+/// Version of the description's layout and the entry points' calling
+/// convention (runtime/nnc_runtime.h's NNC_ABI_VERSION).
+constexpr int64_t kAbiVersion = 1;
 
 /// Prints a tensor type the way the language spells it: `f32[batch, 28, 28]`
 /// (a dynamic dim is the batch dim), `f32[]` for a scalar.

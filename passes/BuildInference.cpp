@@ -69,7 +69,15 @@ struct BuildInference : nnc::impl::BuildInferenceBase<BuildInference> {
         if (map.contains(dropout.getInput()))
           map.map(dropout.getResult(), map.lookup(dropout.getInput()));
       } else if (auto output = dyn_cast<OutputOp>(op)) {
-        results.push_back(map.lookup(output.getValue()));
+        Value value = map.lookupOrNull(output.getValue());
+        if (!value) {
+          output.emitError("output '")
+              << output.getName()
+              << "' depends on a target: inference has no targets";
+          predict.erase();
+          return signalPassFailure();
+        }
+        results.push_back(value);
         names.push_back(output.getNameAttr());
       } else if (isa<LossOp, MetricOp, func::ReturnOp>(op)) {
         continue;

@@ -17,10 +17,6 @@ using namespace mlir;
 using namespace nnc;
 namespace json = llvm::json;
 
-/// The current version of the description's layout and the entry points'
-/// calling convention; the runtime refuses other versions.
-static constexpr int64_t kAbiVersion = 1;
-
 static std::string dtypeOf(Type type) {
   Type el = cast<ShapedType>(type).getElementType();
   return el.isF32() ? "f32" : el.isF64() ? "f64" : "i32";

@@ -39,8 +39,8 @@ def DescribeModel : Pass<"nnc-describe-model", "mlir::ModuleOp"> {
     The last graph-level pass. Writes what the runtime needs to know about
     the model into the module attribute `nnc.description` (a JSON string:
     variables with their shapes and initializers, inputs, targets, outputs,
-    metrics, the training settings and the entry points with their buffer
-    order), then erases the graph function and the `nnc.variable`s: from
+    metrics, the training settings and the entry points' names; the buffer
+    order is the convention of docs/abi.md), then erases the graph function and the `nnc.variable`s: from
     here on the entry points take every tensor as an argument.
   }];
   let dependentDialects = ["::nnc::NncDialect"];

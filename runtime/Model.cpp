@@ -129,6 +129,13 @@ nnc_model *nnc_create(const nnc_model_def *def) {
       m->variables.emplace_back(v.sampleSize() * dtypeSize(v.dtype));
     model = m.release();
   });
+  // NNC_NUM_THREADS sets the compiled code's threads (like --threads).
+  static const bool threadsFromEnv = [] {
+    if (const char *n = std::getenv("NNC_NUM_THREADS"))
+      nnc_set_threads(std::atoi(n));
+    return true;
+  }();
+  (void)threadsFromEnv;
   return model;
 }
 

@@ -20,3 +20,10 @@ config.substitutions.append(("%examples",
 config.substitutions.append(("%inputs",
                              os.path.join(config.test_source_root, "Inputs")))
 config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%nnc_obj_root", config.nnc_obj_root))
+
+# Building a project against the install needs cmake and ninja (which
+# scripts/install-deps.sh installs).
+import shutil
+if shutil.which("cmake") and shutil.which("ninja"):
+    config.available_features.add("install-test")

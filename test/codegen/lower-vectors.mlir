@@ -1,0 +1,95 @@
+// RUN: nnc-opt %s -split-input-file -nnc-lower-vectors | FileCheck %s
+
+// A register tile's contraction with matmul maps, 8x4 times 4x32: one
+// vector.fma on vector<32xf32> per (row, k), each row of B (extracted once
+// per k) times a splat element of A, accumulating into the rows of C.
+
+// CHECK-LABEL: func.func @contract(
+// CHECK-SAME:    %[[A:[a-z0-9]+]]: vector<8x4xf32>, %[[B:[a-z0-9]+]]: vector<4x32xf32>, %[[C:[a-z0-9]+]]: vector<8x32xf32>
+// CHECK-NOT:     vector.contract
+// CHECK-NOT:     vector.outerproduct
+// CHECK:         %[[B0:.*]] = vector.extract %[[B]][0] : vector<32xf32> from vector<4x32xf32>
+// CHECK:         %[[A00:.*]] = vector.extract %[[A]][0, 0] : f32 from vector<8x4xf32>
+// CHECK:         %[[S00:.*]] = vector.splat %[[A00]] : vector<32xf32>
+// CHECK:         %[[C0:.*]] = vector.extract %[[C]][0] : vector<32xf32> from vector<8x32xf32>
+// CHECK:         %[[F00:.*]] = vector.fma %[[S00]], %[[B0]], %[[C0]] : vector<32xf32>
+// CHECK-COUNT-7: vector.fma %{{.*}}, %[[B0]], %{{.*}} : vector<32xf32>
+// CHECK:         %[[B1:.*]] = vector.extract %[[B]][1] : vector<32xf32> from vector<4x32xf32>
+// CHECK:         %[[A01:.*]] = vector.extract %[[A]][0, 1] : f32 from vector<8x4xf32>
+// CHECK:         %[[S01:.*]] = vector.splat %[[A01]] : vector<32xf32>
+// CHECK:         vector.fma %[[S01]], %[[B1]], %[[F00]] : vector<32xf32>
+// CHECK-COUNT-23: vector.fma
+// CHECK-NOT:     vector.fma
+// CHECK-NOT:     vector.contract
+// CHECK:         return
+#a = affine_map<(m, n, k) -> (m, k)>
+#b = affine_map<(m, n, k) -> (k, n)>
+#c = affine_map<(m, n, k) -> (m, n)>
+func.func @contract(%a: vector<8x4xf32>, %b: vector<4x32xf32>, %c: vector<8x32xf32>) -> vector<8x32xf32> {
+  %r = vector.contract {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %a, %b, %c : vector<8x4xf32>, vector<4x32xf32> into vector<8x32xf32>
+  return %r : vector<8x32xf32>
+}
+
+// -----
+
+// The form nnc-tile-and-vectorize leaves: both operands read as broadcast
+// 3-D vectors and contracted elementwise. The broadcasts fold into the
+// contraction's maps: plain 2-D reads of the 8x4 and 4x32 tiles, then the
+// same 32 FMAs.
+
+// CHECK-LABEL: func.func @tile(
+// CHECK:         vector.transfer_read %{{.*}} {in_bounds = [true, true]} : memref<8x4xf32, strided<[784, 1], offset: ?>>, vector<8x4xf32>
+// CHECK:         vector.transfer_read %{{.*}} {in_bounds = [true, true]} : memref<4x32xf32, strided<[128, 1], offset: ?>>, vector<4x32xf32>
+// CHECK-NOT:     vector<8x32x4xf32>
+// CHECK-COUNT-32: vector.fma {{.*}} : vector<32xf32>
+// CHECK-NOT:     vector.fma
+// CHECK-NOT:     vector.contract
+#read_a = affine_map<(d0, d1) -> (d0, 0, d1)>
+#read_b = affine_map<(d0, d1) -> (0, d1, d0)>
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#out = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @tile(%a: memref<8x4xf32, strided<[784, 1], offset: ?>>, %b: memref<4x32xf32, strided<[128, 1], offset: ?>>, %acc: vector<8x32xf32>) -> vector<8x32xf32> {
+  %c0 = arith.constant 0 : index
+  %pad = arith.constant 0.0 : f32
+  %va = vector.transfer_read %a[%c0, %c0], %pad {in_bounds = [true, true, true], permutation_map = #read_a} : memref<8x4xf32, strided<[784, 1], offset: ?>>, vector<8x32x4xf32>
+  %vb = vector.transfer_read %b[%c0, %c0], %pad {in_bounds = [true, true, true], permutation_map = #read_b} : memref<4x32xf32, strided<[128, 1], offset: ?>>, vector<8x32x4xf32>
+  %r = vector.contract {indexing_maps = [#id3, #id3, #out], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %va, %vb, %acc : vector<8x32x4xf32>, vector<8x32x4xf32> into vector<8x32xf32>
+  return %r : vector<8x32xf32>
+}
+
+// -----
+
+// A transfer that broadcasts a bias row over 8 rows: one plain 1-D load of
+// the row, then the broadcast (as inserts of that one vector).
+
+// CHECK-LABEL: func.func @broadcast_read(
+// CHECK-NOT:     permutation_map
+// CHECK:         %[[ROW:.*]] = vector.load %{{.*}}[%{{.*}}] : memref<32xf32>, vector<32xf32>
+// CHECK:         %[[I0:.*]] = vector.insert %[[ROW]], %{{.*}} [0] : vector<32xf32> into vector<8x32xf32>
+// CHECK:         vector.insert %[[ROW]], %[[I0]] [1] : vector<32xf32> into vector<8x32xf32>
+// CHECK-COUNT-6: vector.insert %[[ROW]]
+// CHECK-NOT:     vector.transfer_read
+func.func @broadcast_read(%m: memref<32xf32>) -> vector<8x32xf32> {
+  %c0 = arith.constant 0 : index
+  %pad = arith.constant 0.0 : f32
+  %v = vector.transfer_read %m[%c0], %pad {in_bounds = [true, true], permutation_map = affine_map<(d0) -> (0, d0)>} : memref<32xf32>, vector<8x32xf32>
+  return %v : vector<8x32xf32>
+}
+
+// -----
+
+// A multi-reduction along the inner dim becomes elementwise adds of
+// vector<4xf32> (one per reduced element), starting from the accumulator.
+
+// CHECK-LABEL: func.func @multi_reduction(
+// CHECK-SAME:    %{{.*}}: vector<4x16xf32>, %[[ACC:.*]]: vector<4xf32>
+// CHECK-NOT:     vector.multi_reduction
+// CHECK:         %[[R0:.*]] = arith.addf %{{.*}}, %[[ACC]] : vector<4xf32>
+// CHECK:         arith.addf %{{.*}}, %[[R0]] : vector<4xf32>
+// CHECK-COUNT-14: arith.addf {{.*}} : vector<4xf32>
+// CHECK-NOT:     arith.addf
+// CHECK-NOT:     vector.multi_reduction
+func.func @multi_reduction(%v: vector<4x16xf32>, %acc: vector<4xf32>) -> vector<4xf32> {
+  %r = vector.multi_reduction <add>, %v, %acc [1] : vector<4x16xf32> to vector<4xf32>
+  return %r : vector<4xf32>
+}

@@ -1,0 +1,210 @@
+// RUN: nnc-opt %s -split-input-file -nnc-tile-and-vectorize | FileCheck %s
+// RUN: nnc-opt %s -split-input-file -nnc-tile-and-vectorize="tile-m=4 tile-n=16" | FileCheck %s --check-prefix=SMALL
+
+// A dense layer: the matmul and its bias + relu epilogue are tiled together.
+// Threads take 64 x 32 output blocks (scf.forall); each walks its rows 8 at a
+// time; for each 8 x 32 register tile, a loop over K (step 4) accumulates in
+// a vector<8x32xf32> with vector.contract, and the epilogue runs on that
+// vector right after it. The remainder rows (fewer than 8) go to a second,
+// peeled loop that stays on linalg (dynamic shapes).
+// With tile-m=4 tile-n=16, the blocks are 64 x 16 and the register tile
+// vector<4x16xf32>.
+
+// CHECK-LABEL: func.func @dense_relu(
+// CHECK-SAME:    %[[X:[a-z0-9]+]]: tensor<?x784xf32>
+// CHECK-DAG:     %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<8x32xf32>
+// CHECK-DAG:     %[[C4:.*]] = arith.constant 4 : index
+// CHECK-DAG:     %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG:     %[[C784:.*]] = arith.constant 784 : index
+// CHECK:         %[[N:.*]] = tensor.dim %[[X]], %c0
+// CHECK:         scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (%[[N]], 128) step (64, 32)
+// CHECK:           %[[FULL:.*]] = scf.for %{{.*}} = %c0 to %{{.*}} step %[[C8]] iter_args(%{{.*}}) -> (tensor<?x32xf32>)
+// CHECK:             %[[ACC:.*]] = scf.for %{{.*}} = %c0 to %[[C784]] step %[[C4]] iter_args(%[[A:.*]] = %[[ZERO]]) -> (vector<8x32xf32>)
+// CHECK:               %[[C:.*]] = vector.contract {{.*}} %[[A]] : {{.*}} into vector<8x32xf32>
+// CHECK:               scf.yield %[[C]] : vector<8x32xf32>
+// CHECK:             }
+// CHECK:             %[[BIAS:.*]] = vector.transfer_read {{.*}} : tensor<32xf32>, vector<8x32xf32>
+// CHECK:             %[[S:.*]] = arith.addf %[[ACC]], %[[BIAS]] : vector<8x32xf32>
+// CHECK:             %[[R:.*]] = arith.maximumf %[[S]], %[[ZERO]] : vector<8x32xf32>
+// CHECK:             vector.transfer_write %[[R]]
+// CHECK:           }
+// CHECK:           scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C8]] iter_args(%{{.*}} = %[[FULL]])
+// CHECK:             linalg.matmul {{.*}} -> tensor<?x32xf32>
+// CHECK:             linalg.generic
+// CHECK:           scf.forall.in_parallel
+
+// SMALL-LABEL: func.func @dense_relu(
+// SMALL:         scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (%{{.*}}, 128) step (64, 16)
+// SMALL:           scf.for %{{.*}} = %c0 to %{{.*}} step %c4 iter_args(%{{.*}}) -> (tensor<?x16xf32>)
+// SMALL:             scf.for %{{.*}} = %c0 to %c784 step %c4 iter_args(%{{.*}}) -> (vector<4x16xf32>)
+// SMALL:               vector.contract {{.*}} into vector<4x16xf32>
+// SMALL:             arith.addf %{{.*}} : vector<4x16xf32>
+// SMALL:             arith.maximumf %{{.*}} : vector<4x16xf32>
+// SMALL-NOT:     vector<8x32xf32>
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d1)>
+func.func @dense_relu(%x: tensor<?x784xf32>, %w: tensor<784x128xf32>, %b: tensor<128xf32>) -> tensor<?x128xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x784xf32>
+  %e = tensor.empty(%n) : tensor<?x128xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<?x128xf32>) -> tensor<?x128xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<?x784xf32>, tensor<784x128xf32>) outs(%acc : tensor<?x128xf32>) -> tensor<?x128xf32>
+  %y = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%mm, %b : tensor<?x128xf32>, tensor<128xf32>) outs(%e : tensor<?x128xf32>) {
+  ^bb0(%in: f32, %bias: f32, %out: f32):
+    %s = arith.addf %in, %bias : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<?x128xf32>
+  return %y : tensor<?x128xf32>
+}
+
+// -----
+
+// A convolution and its epilogue: threads over (sample, output row); the
+// 14 output columns in steps of 7 (a divisor: no remainder loop); the 3 x 3
+// window one tap at a time, each tap a vector.contract of the 7 x 4 input
+// pixels with the 4 x 32 filter slice into a vector<1x7x32xf32> accumulator;
+// then bias + relu on the same tile.
+
+// CHECK-LABEL: func.func @conv_relu(
+// CHECK-DAG:     %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG:     %[[C3:.*]] = arith.constant 3 : index
+// CHECK-DAG:     %[[C7:.*]] = arith.constant 7 : index
+// CHECK-DAG:     %[[C14:.*]] = arith.constant 14 : index
+// CHECK:         %[[N:.*]] = tensor.dim
+// CHECK:         scf.forall (%{{.*}}, %{{.*}}) in (%[[N]], 14)
+// CHECK:           scf.for %{{.*}} = %c0 to %[[C14]] step %[[C7]]
+// CHECK:             %[[ACC:.*]] = scf.for %{{.*}} = %c0 to %[[C3]] step %[[C1]] iter_args(%{{.*}}) -> (vector<1x7x32xf32>)
+// CHECK:               scf.for %{{.*}} = %c0 to %[[C3]] step %[[C1]] iter_args(%[[A:.*]] = %{{.*}}) -> (vector<1x7x32xf32>)
+// CHECK:                 vector.transfer_read {{.*}} : tensor<1x7x4xf32>, vector<1x7x4xf32>
+// CHECK:                 vector.contract {{.*}}, %[[A]] : vector<1x7x4xf32>, vector<4x32xf32> into vector<1x7x32xf32>
+// CHECK:             vector.transfer_write %[[ACC]]
+// CHECK:             arith.addf {{.*}} : vector<1x1x7x32xf32>
+// CHECK:             arith.maximumf {{.*}} : vector<1x1x7x32xf32>
+// CHECK-NOT:       scf.for
+// CHECK:           scf.forall.in_parallel
+// CHECK-NOT:     linalg.conv
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#ch = affine_map<(d0, d1, d2, d3) -> (d3)>
+func.func @conv_relu(%x: tensor<?x16x16x4xf32>, %f: tensor<3x3x4x32xf32>, %b: tensor<32xf32>) -> tensor<?x14x14x32xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x16x16x4xf32>
+  %e = tensor.empty(%n) : tensor<?x14x14x32xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<?x14x14x32xf32>) -> tensor<?x14x14x32xf32>
+  %conv = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>} ins(%x, %f : tensor<?x16x16x4xf32>, tensor<3x3x4x32xf32>) outs(%acc : tensor<?x14x14x32xf32>) -> tensor<?x14x14x32xf32>
+  %y = linalg.generic {indexing_maps = [#id4, #ch, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%conv, %b : tensor<?x14x14x32xf32>, tensor<32xf32>) outs(%e : tensor<?x14x14x32xf32>) {
+  ^bb0(%in: f32, %bias: f32, %out: f32):
+    %s = arith.addf %in, %bias : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<?x14x14x32xf32>
+  return %y : tensor<?x14x14x32xf32>
+}
+
+// -----
+
+// Any other parallel op goes one sample per thread iteration: the body has
+// static shapes and is vectorized whole.
+
+// CHECK-LABEL: func.func @bias_add(
+// CHECK:         scf.forall (%{{.*}}) in (%{{.*}})
+// CHECK:           %[[X:.*]] = vector.transfer_read {{.*}} : tensor<1x10xf32>, vector<1x10xf32>
+// CHECK:           %[[B:.*]] = vector.transfer_read {{.*}} : tensor<10xf32>, vector<1x10xf32>
+// CHECK:           %[[S:.*]] = arith.addf %[[X]], %[[B]] : vector<1x10xf32>
+// CHECK:           vector.transfer_write %[[S]]
+// CHECK:           scf.forall.in_parallel
+// CHECK-NOT:     linalg.generic
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d1)>
+func.func @bias_add(%x: tensor<?x10xf32>, %b: tensor<10xf32>) -> tensor<?x10xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x10xf32>
+  %e = tensor.empty(%n) : tensor<?x10xf32>
+  %y = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%x, %b : tensor<?x10xf32>, tensor<10xf32>) outs(%e : tensor<?x10xf32>) {
+  ^bb0(%in: f32, %bias: f32, %out: f32):
+    %s = arith.addf %in, %bias : f32
+    linalg.yield %s : f32
+  } -> tensor<?x10xf32>
+  return %y : tensor<?x10xf32>
+}
+
+// -----
+
+// Softmax's row max and row sum are fused into the loop of its division:
+// one forall, each sample read once, both reductions and the division on
+// vectors.
+
+// CHECK-LABEL: func.func @softmax(
+// CHECK:         scf.forall (%{{.*}}) in (%{{.*}})
+// CHECK:           %[[X:.*]] = vector.transfer_read {{.*}} : tensor<1x10xf32>, vector<1x10xf32>
+// CHECK:           %[[MAX:.*]] = vector.multi_reduction <maximumf>, %[[X]]
+// CHECK:           %[[E:.*]] = math.exp %{{.*}} : vector<1x10xf32>
+// CHECK:           %[[SUM:.*]] = vector.multi_reduction <add>, %[[E]]
+// CHECK:           %[[SB:.*]] = vector.broadcast %[[SUM]] : vector<1xf32> to vector<1x10xf32>
+// CHECK:           arith.divf %[[E]], %[[SB]] : vector<1x10xf32>
+// CHECK:           scf.forall.in_parallel
+// CHECK-NOT:     scf.forall
+// CHECK-NOT:     linalg.generic
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#rows = affine_map<(d0, d1) -> (d0)>
+func.func @softmax(%x: tensor<?x10xf32>) -> tensor<?x10xf32> {
+  %ninf = arith.constant 0xFF800000 : f32
+  %zero = arith.constant 0.000000e+00 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x10xf32>
+  %e1 = tensor.empty(%n) : tensor<?xf32>
+  %f1 = linalg.fill ins(%ninf : f32) outs(%e1 : tensor<?xf32>) -> tensor<?xf32>
+  %max = linalg.generic {indexing_maps = [#id, #rows], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<?x10xf32>) outs(%f1 : tensor<?xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %out : f32
+    linalg.yield %m : f32
+  } -> tensor<?xf32>
+  %f2 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<?xf32>) -> tensor<?xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #rows, #rows], iterator_types = ["parallel", "reduction"]} ins(%x, %max : tensor<?x10xf32>, tensor<?xf32>) outs(%f2 : tensor<?xf32>) {
+  ^bb0(%in: f32, %mx: f32, %out: f32):
+    %d = arith.subf %in, %mx : f32
+    %ex = math.exp %d : f32
+    %a = arith.addf %ex, %out : f32
+    linalg.yield %a : f32
+  } -> tensor<?xf32>
+  %e2 = tensor.empty(%n) : tensor<?x10xf32>
+  %y = linalg.generic {indexing_maps = [#id, #rows, #rows, #id], iterator_types = ["parallel", "parallel"]} ins(%x, %max, %sum : tensor<?x10xf32>, tensor<?xf32>, tensor<?xf32>) outs(%e2 : tensor<?x10xf32>) {
+  ^bb0(%in: f32, %mx: f32, %s: f32, %out: f32):
+    %d = arith.subf %in, %mx : f32
+    %ex = math.exp %d : f32
+    %r = arith.divf %ex, %s : f32
+    linalg.yield %r : f32
+  } -> tensor<?x10xf32>
+  return %y : tensor<?x10xf32>
+}
+
+// -----
+
+// A reduction over the batch dim is a serial scf.for (not a forall), and
+// its accumulator is initialized once, before the loop, not per iteration.
+
+// CHECK-LABEL: func.func @batch_sum(
+// CHECK:         %[[INIT:.*]] = arith.constant dense<0.000000e+00> : vector<f32>
+// CHECK-NOT:     scf.forall
+// CHECK:         %[[N:.*]] = tensor.dim
+// CHECK:         %[[SUM:.*]] = scf.for %{{.*}} = %c0 to %[[N]] step %c1 iter_args(%[[A:.*]] = %[[INIT]]) -> (vector<f32>)
+// CHECK-NOT:       linalg.fill
+// CHECK:           vector.extractelement %[[A]]
+// CHECK:           arith.addf
+// CHECK:           scf.yield
+// CHECK:         }
+// CHECK:         vector.transfer_write %[[SUM]]
+// CHECK-NOT:     scf.forall
+func.func @batch_sum(%x: tensor<?xf32>) -> tensor<f32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %e = tensor.empty() : tensor<f32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<f32>) -> tensor<f32>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>], iterator_types = ["reduction"]} ins(%x : tensor<?xf32>) outs(%f : tensor<f32>) {
+  ^bb0(%in: f32, %out: f32):
+    %a = arith.addf %in, %out : f32
+    linalg.yield %a : f32
+  } -> tensor<f32>
+  return %s : tensor<f32>
+}
