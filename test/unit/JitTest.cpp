@@ -3,6 +3,7 @@
 
 #include "gtest/gtest.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <dlfcn.h>
 #include <fstream>
@@ -105,4 +106,33 @@ TEST(Jit, MatchesAotLibrary) {
   dlclose(handle);
 }
 
+} // namespace
+
+namespace {
+/// Every example model compiles through the JIT and predicts finite
+/// outputs at a batch size that leaves a partial register tile.
+TEST(Jit, EveryExampleRuns) {
+  for (const char *name :
+       {"mlp.nn", "cnn.nn", "residual.nn", "tabular.nn", "regression.nn"}) {
+    nnc::Model model(
+        nnc::compileFile(std::string(NNC_EXAMPLES_DIR) + "/" + name));
+    model.init(3);
+    const int64_t batch = 11;
+    std::vector<std::vector<float>> inputs, outputs;
+    std::vector<const void *> in;
+    std::vector<void *> out;
+    for (int i = 0; i < model.numInputs(); ++i) {
+      inputs.emplace_back(batch * model.inputSize(i), 0.5f);
+      in.push_back(inputs.back().data());
+    }
+    for (int i = 0; i < model.numOutputs(); ++i) {
+      outputs.emplace_back(batch * model.outputSize(i), NAN);
+      out.push_back(outputs.back().data());
+    }
+    model.predict(batch, in, out);
+    for (const auto &o : outputs)
+      for (float v : o)
+        ASSERT_TRUE(std::isfinite(v)) << name;
+  }
+}
 } // namespace

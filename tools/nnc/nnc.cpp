@@ -47,20 +47,20 @@ cl::list<Emit> emitKinds(
                      "--emit=obj,header):"),
     cl::CommaSeparated,
     cl::values(
-        clEnumValN(Emit::Exe, "exe", "a standalone executable (default)"),
+        clEnumValN(Emit::Exe, "exe", "a standalone executable (default; not available yet)"),
         clEnumValN(Emit::Obj, "obj", "an object file with the C ABI"),
         clEnumValN(Emit::Header, "header", "the C header of that ABI"),
         clEnumValN(Emit::Lib, "lib", "a shared library with the C ABI"),
         clEnumValN(Emit::Nn, "nn", "the graph IR after shape inference"),
         clEnumValN(Emit::Grad, "grad",
-                   "the graph IR after automatic differentiation"),
+                   "the graph IR after automatic differentiation (not available yet)"),
         clEnumValN(Emit::Linalg, "linalg", "the IR lowered to linalg"),
         clEnumValN(Emit::Llvm, "llvm", "LLVM IR"),
         clEnumValN(Emit::Asm, "asm", "assembly for the target"),
-        clEnumValN(Emit::Ptx, "ptx", "PTX (with --target=cuda)"),
+        clEnumValN(Emit::Ptx, "ptx", "PTX (with --target=cuda; not available yet)"),
         clEnumValN(Emit::Dot, "dot", "the forward graph as Graphviz DOT")),
     cl::cat(nncCategory));
-cl::opt<std::string> target("target", cl::desc("cpu (default) or cuda"),
+cl::opt<std::string> target("target", cl::desc("cpu (default); cuda is not available yet"),
                             cl::init("cpu"), cl::cat(nncCategory));
 cl::opt<std::string> targetCpu(
     "mcpu", cl::desc("The CPU to generate code for (default: native, the "
@@ -313,8 +313,9 @@ int main(int argc, char **argv) {
   const char *overview =
       "nnc: compiles a .nn model into an executable, an object file with a "
       "C header, or IR.\n\n"
-      "  nnc model.nn -o model        build ./model (train, eval, predict)\n"
-      "  nnc model.nn --emit=nn       print the checked graph IR\n\n"
+      "  nnc model.nn --emit=nn               print the checked graph IR\n"
+      "  nnc model.nn --emit=obj,header -o m  m.o + m.h to link into C\n"
+      "  nnc model.nn --emit=lib              libMODEL.so with the C ABI\n\n"
       "Exit status: 0 on success, 1 on errors in the input, 2 on bad "
       "usage.\nMLIR's own flags (--mlir-print-ir-after-all, --mlir-timing, "
       "...) also work: see --help-hidden.\n";
