@@ -29,10 +29,18 @@ static LogicalResult add(OpPassManager &pm, llvm::StringRef pipeline) {
   return success();
 }
 
+LogicalResult nnc::buildFunctionsPipeline(OpPassManager &pm,
+                                          const CodegenOptions &options) {
+  // predict always; gradients when the model has a loss (--emit=grad
+  // requires one).
+  return add(pm, options.requireLoss
+                     ? "nnc-build-inference, nnc-autodiff{require-loss=1}"
+                     : "nnc-build-inference, nnc-autodiff");
+}
+
 LogicalResult nnc::buildLinalgPipeline(OpPassManager &pm,
                                        const CodegenOptions &options) {
-  std::string pipeline = "nnc-build-inference,"
-                         "nnc-describe-model,"
+  std::string pipeline = "nnc-describe-model,"
                          "func.func(nnc-lower-to-linalg, canonicalize, cse),"
                          "linalg-fuse-elementwise-ops,"
                          "canonicalize, cse";

@@ -14,6 +14,8 @@ struct CodegenOptions {
   std::string targetCpu = "native";
   /// Emit nnc_program_model (for an executable's main()).
   bool program = false;
+  /// Fail on a model without a loss (--emit=grad).
+  bool requireLoss = false;
   /// Width of the target's vector registers (set by resolveTarget).
   unsigned vectorBits = 256;
 };
@@ -21,7 +23,12 @@ struct CodegenOptions {
 /// Fills in what depends on the target CPU (vector width).
 void resolveTarget(CodegenOptions &options);
 
-/// The entry points and their lowering to linalg on tensors, fused
+/// The entry points: predict, and the loss's gradients when the model has a
+/// loss (`--emit=grad` prints the result).
+mlir::LogicalResult buildFunctionsPipeline(mlir::OpPassManager &pm,
+                                           const CodegenOptions &options);
+
+/// Their lowering to linalg on tensors, fused and vectorized
 /// (`--emit=linalg` prints the result).
 mlir::LogicalResult buildLinalgPipeline(mlir::OpPassManager &pm,
                                         const CodegenOptions &options);

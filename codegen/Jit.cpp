@@ -69,7 +69,8 @@ compileUncached(const std::string &source, const std::string &filename,
   nnc::PipelineOptions graph;
   graph.optLevel = options.optLevel;
   nnc::buildGraphPipeline(pm, graph);
-  if (failed(nnc::buildLinalgPipeline(pm, codegen)) ||
+  if (failed(nnc::buildFunctionsPipeline(pm, codegen)) ||
+      failed(nnc::buildLinalgPipeline(pm, codegen)) ||
       failed(nnc::buildCpuLoweringPipeline(pm, codegen)) ||
       failed(pm.run(*module)))
     throw nnc::JitError("internal error compiling " + filename + ":\n" +

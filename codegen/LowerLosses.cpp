@@ -234,7 +234,86 @@ static LogicalResult lowerEmbedding(EmbeddingOp op, PatternRewriter &rw) {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Gradient ops
+//===----------------------------------------------------------------------===//
+
+static LogicalResult lowerWherePositive(WherePositiveOp op,
+                                        PatternRewriter &rw) {
+  LinalgBuilder lb(rw, op.getLoc(), op->getOperands());
+  rw.replaceOp(op, lb.elementwise(
+                       op.getType(), op->getOperands(),
+                       [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                         Value pos = b.create<arith::CmpFOp>(
+                             l, arith::CmpFPredicate::OGT, a[0],
+                             cst(b, l, a[0].getType(), 0));
+                         return b.create<arith::SelectOp>(l, pos, a[1], a[2]);
+                       }));
+  return success();
+}
+
+static LogicalResult lowerReduceGrad(ReduceGradOp op, PatternRewriter &rw) {
+  RankedTensorType like = op.getType();
+  RankedTensorType grad = typeOf(op.getGrad());
+  ArrayRef<int64_t> axes = op.getAxes();
+  LinalgBuilder lb(rw, op.getLoc(), {op.getLike()});
+  AffineMap map;
+  if (grad.getRank() == like.getRank()) { // kept dims of size 1
+    SmallVector<AffineExpr> exprs;
+    for (int64_t i = 0; i < like.getRank(); ++i)
+      exprs.push_back(llvm::is_contained(axes, i) ? rw.getAffineConstantExpr(0)
+                                                  : rw.getAffineDimExpr(i));
+    map = AffineMap::get(like.getRank(), 0, exprs, rw.getContext());
+  } else {
+    map = lb.dropMap(like.getRank(), axes);
+  }
+  Value count = op.getMean() ? lb.count(like, axes, like.getElementType())
+                             : Value();
+  rw.replaceOp(op, lb.mapped(like, {op.getGrad()}, {map},
+                             [&](OpBuilder &b, Location l, ValueRange a) {
+                               return count ? b.create<arith::DivFOp>(
+                                                  l, a[0], count)
+                                            : a[0];
+                             }));
+  return success();
+}
+
+static LogicalResult lowerCrossEntropyGrad(CrossEntropyGradOp op,
+                                           PatternRewriter &rw) {
+  // (softmax(x) - one_hot(label)) * g / N.
+  Value x = op.getLogits();
+  RankedTensorType t = typeOf(x);
+  Type el = t.getElementType();
+  LinalgBuilder lb(rw, op.getLoc(), {x});
+  SoftmaxStats s = softmaxStats(lb, x, 1);
+  Value n = lb.count(t, {0}, el);
+  AffineMap scalar = AffineMap::get(2, 0, {}, rw.getContext());
+  rw.replaceOp(op, lb.mapped(
+                       t, {x, s.max, s.sum, op.getLabels(), op.getGrad()},
+                       {s.id, s.rows, s.rows, s.rows, scalar},
+                       [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                         Value p = b.create<arith::DivFOp>(
+                             l,
+                             b.create<math::ExpOp>(
+                                 l, b.create<arith::SubFOp>(l, a[0], a[1])),
+                             a[2]);
+                         Value c = b.create<arith::IndexCastOp>(
+                             l, b.getI32Type(),
+                             b.create<linalg::IndexOp>(l, 1));
+                         Value hit = b.create<arith::CmpIOp>(
+                             l, arith::CmpIPredicate::eq, c, a[3]);
+                         Value onehot = b.create<arith::UIToFPOp>(l, el, hit);
+                         Value d = b.create<arith::SubFOp>(l, p, onehot);
+                         return b.create<arith::DivFOp>(
+                             l, b.create<arith::MulFOp>(l, d, a[4]), n);
+                       }));
+  return success();
+}
+
 void nnc::populateLowerLossesPatterns(RewritePatternSet &patterns) {
+  patterns.add(lowerWherePositive);
+  patterns.add(lowerReduceGrad);
+  patterns.add(lowerCrossEntropyGrad);
   patterns.add(lowerSoftmax<SoftmaxOp>);
   patterns.add(lowerSoftmax<LogSoftmaxOp>);
   patterns.add(lowerCrossEntropy);

@@ -10,7 +10,8 @@ using namespace mlir;
 using namespace nnc;
 
 /// The entry points of nnc_model_def, in order.
-static const char *const kEntries[] = {"predict", "train_step", "eval_step"};
+static const char *const kEntries[] = {"predict", "train_step", "eval_step",
+                                       "gradients"};
 
 namespace {
 struct ModelDef : nnc::impl::ModelDefBase<ModelDef> {
@@ -32,7 +33,7 @@ struct ModelDef : nnc::impl::ModelDefBase<ModelDef> {
     Type ptr = LLVM::LLVMPointerType::get(ctx);
     Type i64 = IntegerType::get(ctx, 64);
     auto defType =
-        LLVM::LLVMStructType::getLiteral(ctx, {i64, ptr, ptr, ptr, ptr});
+        LLVM::LLVMStructType::getLiteral(ctx, {i64, ptr, ptr, ptr, ptr, ptr});
     OpBuilder b(ctx);
     b.setInsertionPointToEnd(module.getBody());
     Location loc = module.getLoc();

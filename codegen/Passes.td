@@ -102,7 +102,7 @@ def ModelDef : Pass<"nnc-model-def", "mlir::ModuleOp"> {
   let description = [{
     Runs on the LLVM dialect. Emits the constant
     `<model>_def = {abi version, description, predict, train_step,
-    eval_step}` (null for entry points the model lacks), the C struct
+    eval_step, gradients}` (null for entry points the model lacks), the C struct
     `nnc_model_def` of runtime/nnc_runtime.h. With `program`, also the
     pointer `nnc_program_model` that the executable's main() starts from.
   }];

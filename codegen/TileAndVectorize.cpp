@@ -329,9 +329,11 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
       int64_t elements = 1;
       for (int64_t r : op.getStaticLoopRanges())
         elements *= r;
-      // Named ops (matmul, 1-D conv and pooling tiles) are register tiles
-      // by construction; generics must be small enough to unroll.
-      if (elements <= maxVectorElements || !isa<linalg::GenericOp>(op))
+      // Contraction, convolution and pooling tiles are register tiles by
+      // construction; anything else must be small enough to unroll.
+      if (elements <= maxVectorElements ||
+          isa<linalg::ContractionOpInterface, linalg::ConvolutionOpInterface>(
+              op.getOperation()))
         candidates.push_back(op);
     });
     for (linalg::LinalgOp op : candidates) {

@@ -10,6 +10,7 @@ using namespace mlir;
 using namespace nnc;
 
 #include "ir/NncDialect.cpp.inc"
+#include "ir/NncInterfaces.cpp.inc"
 #include "ir/NncEnums.cpp.inc"
 
 void NncDialect::initialize() {

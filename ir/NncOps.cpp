@@ -229,5 +229,18 @@ LogicalResult DropoutOp::verify() {
   return success();
 }
 
+LogicalResult ReduceGradOp::verify() {
+  auto like = tensorOf(getLike()), grad = tensorOf(getGrad());
+  auto reduced = shapes::reduce(getLoc(), like, getAxes(), /*keepdims=*/false);
+  auto kept = shapes::reduce(std::nullopt, like, getAxes(), /*keepdims=*/true);
+  if (failed(reduced))
+    return failure();
+  if (grad != *reduced && grad != *kept)
+    return emitOpError("gradient ")
+           << grad << " is not the reduction of " << like << " over "
+           << "the axes";
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "ir/NncOps.cpp.inc"

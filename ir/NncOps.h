@@ -10,6 +10,8 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "ir/NncInterfaces.h.inc"
+
 #define GET_OP_CLASSES
 #include "ir/NncOps.h.inc"
 
@@ -24,7 +26,7 @@ constexpr llvm::StringLiteral kTargetAttr = "nnc.target";
 constexpr llvm::StringLiteral kOutputAttr = "nnc.output";
 /// Version of the description's layout and the entry points' calling
 /// convention (runtime/nnc_runtime.h's NNC_ABI_VERSION).
-constexpr int64_t kAbiVersion = 1;
+constexpr int64_t kAbiVersion = 2;
 
 /// Prints a tensor type the way the language spells it: `f32[batch, 28, 28]`
 /// (a dynamic dim is the batch dim), `f32[]` for a scalar.

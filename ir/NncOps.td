@@ -12,6 +12,7 @@
 #define NNC_OPS_TD
 
 include "ir/NncDialect.td"
+include "ir/NncInterfaces.td"
 include "mlir/IR/SymbolInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
@@ -86,7 +87,8 @@ def Nnc_MetricOp : Nnc_Op<"metric"> {
 //===----------------------------------------------------------------------===//
 
 class Nnc_UnaryOp<string mnemonic, string doc, list<Trait> traits = []>
-    : Nnc_Op<mnemonic, !listconcat(traits, [Pure, SameOperandsAndResultType])> {
+    : Nnc_Op<mnemonic, !listconcat(traits, [Pure, SameOperandsAndResultType,
+                                            DeclareOpInterfaceMethods<Nnc_DifferentiableOpInterface>])> {
   let summary = doc;
   let arguments = (ins Nnc_FloatTensor:$input);
   let results = (outs Nnc_FloatTensor:$result);
@@ -103,7 +105,8 @@ def Nnc_SqrtOp : Nnc_UnaryOp<"sqrt", "square root">;
 def Nnc_AbsOp : Nnc_UnaryOp<"abs", "absolute value">;
 def Nnc_NegOp : Nnc_UnaryOp<"neg", "-x">;
 
-def Nnc_LeakyReluOp : Nnc_Op<"leaky_relu", [Pure, SameOperandsAndResultType]> {
+def Nnc_LeakyReluOp : Nnc_Op<"leaky_relu", [Pure, SameOperandsAndResultType,
+    DeclareOpInterfaceMethods<Nnc_DifferentiableOpInterface>]> {
   let summary = "x if x > 0 else alpha * x";
   let arguments = (ins Nnc_FloatTensor:$input, F64Attr:$alpha);
   let results = (outs Nnc_FloatTensor:$result);
@@ -111,7 +114,7 @@ def Nnc_LeakyReluOp : Nnc_Op<"leaky_relu", [Pure, SameOperandsAndResultType]> {
 }
 
 class Nnc_BinaryOp<string mnemonic, string doc>
-    : Nnc_Op<mnemonic, [Pure]> {
+    : Nnc_Op<mnemonic, [Pure, DeclareOpInterfaceMethods<Nnc_DifferentiableOpInterface>]> {
   let summary = doc # " with NumPy broadcasting";
   let arguments = (ins Nnc_FloatTensor:$lhs, Nnc_FloatTensor:$rhs);
   let results = (outs Nnc_FloatTensor:$result);
@@ -129,7 +132,7 @@ def Nnc_DivOp : Nnc_BinaryOp<"div", "a / b">;
 // Contractions, convolution and pooling
 //===----------------------------------------------------------------------===//
 
-def Nnc_MatmulOp : Nnc_Op<"matmul", [Pure]> {
+def Nnc_MatmulOp : Nnc_Op<"matmul", [Pure, DeclareOpInterfaceMethods<Nnc_DifferentiableOpInterface>]> {
   let summary = "matrix product, batched over leading dims";
   let description = [{
     `[..., m, k] @ [..., k, n] -> [..., m, n]`. The right operand may be 2-D,
@@ -180,7 +183,7 @@ def Nnc_AvgPool2DOp : Nnc_PoolOp<"avgpool2d", "average">;
 // Shape manipulation and reductions
 //===----------------------------------------------------------------------===//
 
-def Nnc_ReshapeOp : Nnc_Op<"reshape", [Pure]> {
+def Nnc_ReshapeOp : Nnc_Op<"reshape", [Pure, DeclareOpInterfaceMethods<Nnc_DifferentiableOpInterface>]> {
   let summary = "reinterprets the elements of each sample in a new shape";
   let description = [{
     The element count must be kept. When the input has a batch dimension the
@@ -193,7 +196,7 @@ def Nnc_ReshapeOp : Nnc_Op<"reshape", [Pure]> {
   let hasFolder = 1;
 }
 
-def Nnc_TransposeOp : Nnc_Op<"transpose", [Pure]> {
+def Nnc_TransposeOp : Nnc_Op<"transpose", [Pure, DeclareOpInterfaceMethods<Nnc_DifferentiableOpInterface>]> {
   let summary = "permutes dimensions: result dim i is input dim perm[i]";
   let arguments = (ins Nnc_Tensor:$input, DenseI64ArrayAttr:$perm);
   let results = (outs Nnc_Tensor:$result);
@@ -211,8 +214,8 @@ def Nnc_ConcatOp : Nnc_Op<"concat", [Pure]> {
   let hasVerifier = 1;
 }
 
-class Nnc_ReduceOp<string mnemonic, string doc>
-    : Nnc_Op<mnemonic, [Pure]> {
+class Nnc_ReduceOp<string mnemonic, string doc, list<Trait> traits = []>
+    : Nnc_Op<mnemonic, !listconcat(traits, [Pure])> {
   let summary = doc # " over the given axes";
   let arguments = (ins Nnc_FloatTensor:$input, DenseI64ArrayAttr:$axes,
                        DefaultValuedAttr<BoolAttr, "false">:$keepdims);
@@ -221,12 +224,12 @@ class Nnc_ReduceOp<string mnemonic, string doc>
   let hasVerifier = 1;
 }
 
-def Nnc_ReduceSumOp : Nnc_ReduceOp<"reduce_sum", "sum">;
-def Nnc_ReduceMeanOp : Nnc_ReduceOp<"reduce_mean", "mean">;
+def Nnc_ReduceSumOp : Nnc_ReduceOp<"reduce_sum", "sum", [DeclareOpInterfaceMethods<Nnc_DifferentiableOpInterface>]>;
+def Nnc_ReduceMeanOp : Nnc_ReduceOp<"reduce_mean", "mean", [DeclareOpInterfaceMethods<Nnc_DifferentiableOpInterface>]>;
 def Nnc_ReduceMaxOp : Nnc_ReduceOp<"reduce_max", "maximum">;
 
 class Nnc_AxisOp<string mnemonic, string doc>
-    : Nnc_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+    : Nnc_Op<mnemonic, [Pure, SameOperandsAndResultType, DeclareOpInterfaceMethods<Nnc_DifferentiableOpInterface>]> {
   let summary = doc;
   let arguments = (ins Nnc_FloatTensor:$input, I64Attr:$axis);
   let results = (outs Nnc_FloatTensor:$result);
@@ -324,8 +327,9 @@ def Nnc_EmbeddingOp : Nnc_Op<"embedding", [Pure]> {
 // Losses and metrics: scalar results, means over the batch
 //===----------------------------------------------------------------------===//
 
-class Nnc_ScalarOp<string mnemonic, string doc, Type rhsType>
-    : Nnc_Op<mnemonic, [Pure]> {
+class Nnc_ScalarOp<string mnemonic, string doc, Type rhsType,
+                   list<Trait> traits = []>
+    : Nnc_Op<mnemonic, !listconcat(traits, [Pure])> {
   let summary = doc;
   let arguments = (ins Nnc_FloatTensor:$lhs, rhsType:$rhs);
   let results = (outs Nnc_FloatScalar:$result);
@@ -336,14 +340,60 @@ class Nnc_ScalarOp<string mnemonic, string doc, Type rhsType>
 
 def Nnc_CrossEntropyOp : Nnc_ScalarOp<"cross_entropy",
     "mean softmax cross-entropy of [N, C] logits and [N] class ids",
-    Nnc_IntTensor>;
+    Nnc_IntTensor, [DeclareOpInterfaceMethods<Nnc_DifferentiableOpInterface>]>;
 def Nnc_BinaryCrossEntropyOp : Nnc_ScalarOp<"binary_cross_entropy",
     "mean sigmoid cross-entropy of logits and 0/1 targets of the same shape",
-    Nnc_FloatTensor>;
+    Nnc_FloatTensor, [DeclareOpInterfaceMethods<Nnc_DifferentiableOpInterface>]>;
 def Nnc_MseOp : Nnc_ScalarOp<"mse",
-    "mean squared error of two tensors of the same shape", Nnc_FloatTensor>;
+    "mean squared error of two tensors of the same shape", Nnc_FloatTensor,
+    [DeclareOpInterfaceMethods<Nnc_DifferentiableOpInterface>]>;
 def Nnc_AccuracyOp : Nnc_ScalarOp<"accuracy",
     "fraction of correct predictions: argmax of [N, C] logits vs [N] ids, "
     "or logits > 0 vs targets > 0.5 for [N, 1]", Nnc_Tensor>;
+
+//===----------------------------------------------------------------------===//
+// Ops that gradients are built from
+//===----------------------------------------------------------------------===//
+
+def Nnc_WherePositiveOp : Nnc_Op<"where_positive", [Pure,
+    AllTypesMatch<["x", "ifPositive", "otherwise", "result"]>]> {
+  let summary = "x > 0 ? ifPositive : otherwise, elementwise";
+  let arguments = (ins Nnc_FloatTensor:$x, Nnc_FloatTensor:$ifPositive,
+                       Nnc_FloatTensor:$otherwise);
+  let results = (outs Nnc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $x `,` $ifPositive `,` $otherwise attr-dict `:` type($result)
+  }];
+}
+
+def Nnc_ReduceGradOp : Nnc_Op<"reduce_grad", [Pure,
+    AllTypesMatch<["like", "result"]>]> {
+  let summary = "the gradient of a sum or mean: broadcast back over axes";
+  let description = [{
+    Repeats `grad` (the gradient of `reduce_sum/mean(like, axes)`, with or
+    without the reduced dims) over the reduced `axes` of `like`'s shape;
+    with `mean`, divides by the number of elements reduced.
+  }];
+  let arguments = (ins Nnc_FloatTensor:$grad, Nnc_FloatTensor:$like,
+                       DenseI64ArrayAttr:$axes,
+                       DefaultValuedAttr<BoolAttr, "false">:$mean);
+  let results = (outs Nnc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $grad `,` $like attr-dict `:` type($grad) `,` type($like)
+  }];
+  let hasVerifier = 1;
+}
+
+def Nnc_CrossEntropyGradOp : Nnc_Op<"cross_entropy_grad", [Pure,
+    AllTypesMatch<["logits", "result"]>]> {
+  let summary = "d cross_entropy / d logits: (softmax - one_hot) * g / N";
+  let arguments = (ins Nnc_FloatTensor:$logits, Nnc_IntTensor:$labels,
+                       Nnc_FloatScalar:$grad);
+  let results = (outs Nnc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $logits `,` $labels `,` $grad attr-dict `:` type($logits) `,`
+    type($labels) `,` type($grad)
+  }];
+}
 
 #endif // NNC_OPS_TD

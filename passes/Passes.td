@@ -33,6 +33,29 @@ def BuildInference : Pass<"nnc-build-inference", "mlir::ModuleOp"> {
   let dependentDialects = ["::nnc::NncDialect", "::mlir::func::FuncDialect"];
 }
 
+def Autodiff : Pass<"nnc-autodiff", "mlir::ModuleOp"> {
+  let summary = "builds <model>_gradients: the loss and its gradients";
+  let description = [{
+    Reverse-mode differentiation of the graph's loss with respect to every
+    trainable parameter. Builds
+    `func.func @<model>_gradients(variables..., inputs..., targets...) ->
+    (loss, d loss / d param...)` (the parameters in module order, tagged
+    `nnc.gradient`): the forward graph, then each op's vector-Jacobian
+    product (DifferentiableOp) in reverse order. Gradients of values used
+    more than once are summed; only values that depend on a parameter get
+    one (integer targets, the argmax inside accuracy and metrics are never
+    differentiated); a parameter the loss does not use gets zeros. An op
+    on the path from a parameter to the loss without a gradient is an
+    error at its source line with `require-loss` (--emit=grad); without it,
+    such a model (or one without a loss) just gets no gradients entry.
+  }];
+  let options = [
+    Option<"requireLoss", "require-loss", "bool", /*default=*/"false",
+           "Fail on a model without a loss">,
+  ];
+  let dependentDialects = ["::nnc::NncDialect", "::mlir::func::FuncDialect"];
+}
+
 def DescribeModel : Pass<"nnc-describe-model", "mlir::ModuleOp"> {
   let summary = "records the model's interface as JSON; drops the graph";
   let description = [{

@@ -164,6 +164,35 @@ int nnc_predict(nnc_model *m, int64_t batch, const void *const *inputs,
   });
 }
 
+int nnc_gradients(nnc_model *m, int64_t batch, const void *const *inputs,
+                  const void *const *targets, void *loss,
+                  void *const *grads) {
+  return guarded([&] {
+    checkModel(m);
+    if (!m->def->gradients)
+      throw Error("the model has no compiled gradients (it needs a loss)");
+    if (batch < 1)
+      throw Error("batch must be positive, got " + std::to_string(batch));
+    if (!inputs || !targets || !loss || !grads)
+      throw Error("inputs, targets, loss and grads must not be NULL");
+    std::vector<void *> buffers;
+    for (Buffer &b : m->variables)
+      buffers.push_back(b.data());
+    for (size_t i = 0; i < m->desc.inputs.size(); ++i)
+      buffers.push_back(const_cast<void *>(inputs[i]));
+    for (size_t i = 0; i < m->desc.targets.size(); ++i)
+      buffers.push_back(const_cast<void *>(targets[i]));
+    buffers.push_back(loss);
+    size_t k = 0;
+    for (const VariableInfo &v : m->desc.variables)
+      if (v.trainable)
+        buffers.push_back(grads[k++]);
+    if (std::find(buffers.begin(), buffers.end(), nullptr) != buffers.end())
+      throw Error("a pointer is NULL");
+    m->def->gradients(batch, buffers.data());
+  });
+}
+
 extern void omp_set_num_threads(int) __attribute__((weak));
 extern int omp_get_num_procs(void) __attribute__((weak));
 
@@ -190,6 +219,21 @@ int nnc_num_outputs(const nnc_model *m) {
 
 static const TensorInfo *ioAt(const std::vector<TensorInfo> &list, int i) {
   return i >= 0 && (size_t)i < list.size() ? &list[i] : nullptr;
+}
+int nnc_num_targets(const nnc_model *m) {
+  return m ? (int)m->desc.targets.size() : 0;
+}
+const char *nnc_target_name(const nnc_model *m, int i) {
+  auto *t = m ? ioAt(m->desc.targets, i) : nullptr;
+  return t ? t->name.c_str() : nullptr;
+}
+int64_t nnc_target_size(const nnc_model *m, int i) {
+  auto *t = m ? ioAt(m->desc.targets, i) : nullptr;
+  return t ? t->sampleSize() : -1;
+}
+int nnc_target_dtype(const nnc_model *m, int i) {
+  auto *t = m ? ioAt(m->desc.targets, i) : nullptr;
+  return t ? t->dtype : -1;
 }
 const char *nnc_input_name(const nnc_model *m, int i) {
   auto *t = m ? ioAt(m->desc.inputs, i) : nullptr;

@@ -30,9 +30,10 @@ typedef struct nnc_model_def {
   nnc_entry_fn predict;
   nnc_entry_fn train_step; /* NULL until training is compiled */
   nnc_entry_fn eval_step;
+  nnc_entry_fn gradients; /* the loss and d loss / d each parameter */
 } nnc_model_def;
 
-#define NNC_ABI_VERSION 1
+#define NNC_ABI_VERSION 2
 
 enum nnc_dtype { NNC_F32 = 0, NNC_F64 = 1, NNC_I32 = 2 };
 
@@ -53,6 +54,13 @@ int nnc_init(nnc_model *model, uint64_t seed);
 int nnc_predict(nnc_model *model, int64_t batch, const void *const *inputs,
                 void *const *outputs);
 
+/* The loss on a batch and its gradient with respect to every trainable
+ * variable: `targets[i]` points to the i-th target, `loss` to room for one
+ * value, `grads[k]` to room for the k-th trainable variable (in table
+ * order, skipping state). Nothing is updated. */
+int nnc_gradients(nnc_model *model, int64_t batch, const void *const *inputs,
+                  const void *const *targets, void *loss, void *const *grads);
+
 /* Threads used by compiled code (OpenMP); 0 restores the default. */
 int nnc_set_threads(int threads);
 
@@ -60,6 +68,10 @@ int nnc_set_threads(int threads);
 const char *nnc_model_name(const nnc_model *model);
 int nnc_num_inputs(const nnc_model *model);
 int nnc_num_outputs(const nnc_model *model);
+int nnc_num_targets(const nnc_model *model);
+const char *nnc_target_name(const nnc_model *model, int index);
+int64_t nnc_target_size(const nnc_model *model, int index);
+int nnc_target_dtype(const nnc_model *model, int index);
 const char *nnc_input_name(const nnc_model *model, int index);
 const char *nnc_output_name(const nnc_model *model, int index);
 /* Elements per sample of an input or output. */

@@ -531,3 +531,25 @@ func.func @constant() -> tensor<f32> {
   %c = nnc.constant dense<255.0> : tensor<f32>
   return %c : tensor<f32>
 }
+
+// -----
+
+// Gradient ops: a select, a broadcast back over reduced dims (divided by the
+// count for a mean), and softmax minus one-hot.
+
+// CHECK-LABEL: func.func @gradient_ops
+// CHECK:         linalg.generic
+// CHECK:           arith.cmpf ogt
+// CHECK:           arith.select
+// CHECK:         linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}], iterator_types = ["parallel", "parallel"]}
+// CHECK:           arith.divf
+// CHECK:         linalg.generic
+// CHECK:           math.exp
+// CHECK:           arith.cmpi eq
+// CHECK:           arith.uitofp
+func.func @gradient_ops(%x: tensor<?x3xf32>, %labels: tensor<?xi32>, %g: tensor<f32>, %r: tensor<?xf32>) -> (tensor<?x3xf32>, tensor<?x3xf32>, tensor<?x3xf32>) {
+  %0 = nnc.where_positive %x, %x, %x : tensor<?x3xf32>
+  %1 = nnc.reduce_grad %r, %x {axes = array<i64: 1>, mean = true} : tensor<?xf32>, tensor<?x3xf32>
+  %2 = nnc.cross_entropy_grad %x, %labels, %g : tensor<?x3xf32>, tensor<?xi32>, tensor<f32>
+  return %0, %1, %2 : tensor<?x3xf32>, tensor<?x3xf32>, tensor<?x3xf32>
+}

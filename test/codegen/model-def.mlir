@@ -1,14 +1,14 @@
 // RUN: nnc-opt %s -split-input-file -nnc-model-def | FileCheck %s
 // RUN: nnc-opt %s -split-input-file -nnc-model-def=program=1 | FileCheck %s --check-prefix=PROGRAM
 
-// <model>_def = {abi version 1, &<model>_description, predict, train_step,
-// eval_step}, the runtime's nnc_model_def: entry points found by their
+// <model>_def = {abi version 2, &<model>_description, predict, train_step,
+// eval_step, gradients}, the runtime's nnc_model_def: entry points found by their
 // nnc.entry kind, null for those the model lacks. Without program=1 there
 // is no nnc_program_model.
 
-// CHECK-LABEL: llvm.mlir.global external constant @m_def() {{.*}} : !llvm.struct<(i64, ptr, ptr, ptr, ptr)> {
-// CHECK-NEXT:    %[[U:.*]] = llvm.mlir.undef : !llvm.struct<(i64, ptr, ptr, ptr, ptr)>
-// CHECK-NEXT:    %[[ABI:.*]] = llvm.mlir.constant(1 : i64) : i64
+// CHECK-LABEL: llvm.mlir.global external constant @m_def() {{.*}} : !llvm.struct<(i64, ptr, ptr, ptr, ptr, ptr)> {
+// CHECK-NEXT:    %[[U:.*]] = llvm.mlir.undef : !llvm.struct<(i64, ptr, ptr, ptr, ptr, ptr)>
+// CHECK-NEXT:    %[[ABI:.*]] = llvm.mlir.constant(2 : i64) : i64
 // CHECK-NEXT:    %[[V0:.*]] = llvm.insertvalue %[[ABI]], %[[U]][0]
 // CHECK-NEXT:    %[[DESC:.*]] = llvm.mlir.addressof @m_description : !llvm.ptr
 // CHECK-NEXT:    %[[V1:.*]] = llvm.insertvalue %[[DESC]], %[[V0]][1]
@@ -18,7 +18,9 @@
 // CHECK-NEXT:    %[[V3:.*]] = llvm.insertvalue %[[TRAIN]], %[[V2]][3]
 // CHECK-NEXT:    %[[EVAL:.*]] = llvm.mlir.zero : !llvm.ptr
 // CHECK-NEXT:    %[[V4:.*]] = llvm.insertvalue %[[EVAL]], %[[V3]][4]
-// CHECK-NEXT:    llvm.return %[[V4]] : !llvm.struct<(i64, ptr, ptr, ptr, ptr)>
+// CHECK-NEXT:    %[[GRAD:.*]] = llvm.mlir.zero : !llvm.ptr
+// CHECK-NEXT:    %[[V5:.*]] = llvm.insertvalue %[[GRAD]], %[[V4]][5]
+// CHECK-NEXT:    llvm.return %[[V5]] : !llvm.struct<(i64, ptr, ptr, ptr, ptr, ptr)>
 // CHECK-NEXT:  }
 // CHECK-NOT:   nnc_program_model
 
@@ -51,6 +53,8 @@ module attributes {nnc.model = "m"} {
 // CHECK-NEXT:    llvm.insertvalue %[[T]], %{{.*}}[3]
 // CHECK:         %[[E:.*]] = llvm.mlir.addressof @entry_b : !llvm.ptr
 // CHECK-NEXT:    llvm.insertvalue %[[E]], %{{.*}}[4]
+// CHECK:         %[[G:.*]] = llvm.mlir.addressof @entry_d : !llvm.ptr
+// CHECK-NEXT:    llvm.insertvalue %[[G]], %{{.*}}[5]
 // CHECK-NOT:     llvm.mlir.zero
 
 // PROGRAM-LABEL: llvm.mlir.global external constant @net_def()
@@ -58,6 +62,9 @@ module attributes {nnc.model = "m"} {
 // PROGRAM-NEXT:    llvm.mlir.addressof @net_def : !llvm.ptr
 module attributes {nnc.model = "net"} {
   llvm.mlir.global internal constant @net_description("{}\00") {addr_space = 0 : i32}
+  llvm.func @entry_d(%arg0: i64, %arg1: !llvm.ptr) attributes {nnc.entry = "gradients"} {
+    llvm.return
+  }
   llvm.func @entry_b(%arg0: i64, %arg1: !llvm.ptr) attributes {nnc.entry = "eval_step"} {
     llvm.return
   }

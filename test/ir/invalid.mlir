@@ -216,3 +216,11 @@ nnc.variable @v param : tensor<?x3xf32> init zeros
 
 // expected-error @+1 {{init scale must be non-negative}}
 nnc.variable @v param : tensor<3xf32> init normal {scale = -1.0 : f64}
+
+// -----
+
+func.func @reduce_grad_shape(%g: tensor<5xf32>, %x: tensor<?x3xf32>) {
+  // expected-error @+1 {{gradient 'tensor<5xf32>' is not the reduction of 'tensor<?x3xf32>' over the axes}}
+  %0 = nnc.reduce_grad %g, %x {axes = array<i64: 1>} : tensor<5xf32>, tensor<?x3xf32>
+  return
+}

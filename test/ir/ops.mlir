@@ -49,6 +49,17 @@ func.func @elementwise(%x: tensor<?x4xf32> {nnc.input = "x"}, %s: tensor<f32>) {
   return
 }
 
+// CHECK-LABEL: func.func @gradient_ops
+func.func @gradient_ops(%x: tensor<?x3xf32>, %labels: tensor<?xi32>, %g: tensor<f32>, %r: tensor<?xf32>) {
+  // CHECK: nnc.where_positive %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x3xf32>
+  %0 = nnc.where_positive %x, %x, %x : tensor<?x3xf32>
+  // CHECK: nnc.reduce_grad %{{.*}}, %{{.*}} {axes = array<i64: 1>, mean = true} : tensor<?xf32>, tensor<?x3xf32>
+  %1 = nnc.reduce_grad %r, %x {axes = array<i64: 1>, mean = true} : tensor<?xf32>, tensor<?x3xf32>
+  // CHECK: nnc.cross_entropy_grad %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x3xf32>, tensor<?xi32>, tensor<f32>
+  %2 = nnc.cross_entropy_grad %x, %labels, %g : tensor<?x3xf32>, tensor<?xi32>, tensor<f32>
+  return
+}
+
 // CHECK-LABEL: func.func @layers
 func.func @layers(%x: tensor<?x4xf32>, %img: tensor<?x8x8x2xf32>,
                   %ids: tensor<?x5xi32>, %labels: tensor<?xi32>) {

@@ -43,16 +43,21 @@ class Model:
         lib.nnc_init.argtypes = [ctypes.c_void_p, ctypes.c_uint64]
         lib.nnc_predict.argtypes = [ctypes.c_void_p, ctypes.c_int64,
                                     ctypes.c_void_p, ctypes.c_void_p]
-        for fn in ("nnc_num_variables", "nnc_num_inputs", "nnc_num_outputs"):
+        lib.nnc_gradients.argtypes = [ctypes.c_void_p, ctypes.c_int64,
+                                      ctypes.c_void_p, ctypes.c_void_p,
+                                      ctypes.c_void_p, ctypes.c_void_p]
+        for fn in ("nnc_num_variables", "nnc_num_inputs", "nnc_num_outputs",
+                   "nnc_num_targets"):
             getattr(lib, fn).argtypes = [ctypes.c_void_p]
         for fn in ("nnc_variable_name", "nnc_input_name", "nnc_output_name"):
             getattr(lib, fn).argtypes = [ctypes.c_void_p, ctypes.c_int]
             getattr(lib, fn).restype = ctypes.c_char_p
         for fn in ("nnc_variable_dtype", "nnc_variable_rank",
-                   "nnc_input_dtype", "nnc_output_dtype",
+                   "nnc_input_dtype", "nnc_output_dtype", "nnc_target_dtype",
                    "nnc_variable_trainable"):
             getattr(lib, fn).argtypes = [ctypes.c_void_p, ctypes.c_int]
-        for fn in ("nnc_input_size", "nnc_output_size", "nnc_variable_size"):
+        for fn in ("nnc_input_size", "nnc_output_size", "nnc_variable_size",
+                   "nnc_target_size"):
             getattr(lib, fn).argtypes = [ctypes.c_void_p, ctypes.c_int]
             getattr(lib, fn).restype = ctypes.c_int64
         lib.nnc_variable_shape.argtypes = [ctypes.c_void_p, ctypes.c_int]
@@ -112,3 +117,32 @@ class Model:
         self.check(self.lib.nnc_predict(self.handle, batch, in_ptrs,
                                         out_ptrs))
         return outs
+
+    def trainable(self):
+        """Names of the trainable variables, in table order."""
+        return [self.lib.nnc_variable_name(self.handle, i).decode()
+                for i in range(self.lib.nnc_num_variables(self.handle))
+                if self.lib.nnc_variable_trainable(self.handle, i)]
+
+    def gradients(self, inputs, targets):
+        """(loss, {parameter name: gradient}) on one batch."""
+        batch = inputs[0].shape[0]
+        ins = [np.ascontiguousarray(
+            x, dtype=DTYPES[self.lib.nnc_input_dtype(self.handle, i)])
+            for i, x in enumerate(inputs)]
+        tgs = [np.ascontiguousarray(
+            t, dtype=DTYPES[self.lib.nnc_target_dtype(self.handle, i)])
+            for i, t in enumerate(targets)]
+        variables = self.variables()
+        names = self.trainable()
+        grads = [np.zeros_like(variables[n]) for n in names]
+        loss = np.zeros(1, dtype=grads[0].dtype if grads else np.float64)
+        in_ptrs = (ctypes.c_void_p * max(len(ins), 1))(
+            *[x.ctypes.data for x in ins])
+        tg_ptrs = (ctypes.c_void_p * max(len(tgs), 1))(
+            *[t.ctypes.data for t in tgs])
+        gr_ptrs = (ctypes.c_void_p * max(len(grads), 1))(
+            *[g.ctypes.data for g in grads])
+        self.check(self.lib.nnc_gradients(self.handle, batch, in_ptrs,
+                                          tg_ptrs, loss.ctypes.data, gr_ptrs))
+        return float(loss[0]), dict(zip(names, grads))

@@ -53,7 +53,7 @@ cl::list<Emit> emitKinds(
         clEnumValN(Emit::Lib, "lib", "a shared library with the C ABI"),
         clEnumValN(Emit::Nn, "nn", "the graph IR after shape inference"),
         clEnumValN(Emit::Grad, "grad",
-                   "the graph IR after automatic differentiation (not available yet)"),
+                   "the graph IR with the loss's gradients"),
         clEnumValN(Emit::Linalg, "linalg", "the IR lowered to linalg"),
         clEnumValN(Emit::Llvm, "llvm", "LLVM IR"),
         clEnumValN(Emit::Asm, "asm", "assembly for the target"),
@@ -206,7 +206,15 @@ int run(MLIRContext &context, llvm::SourceMgr &sourceMgr,
   codegen.optLevel = optLevel;
   codegen.targetCpu = targetCpu;
   codegen.program = has(Emit::Exe);
+  codegen.requireLoss = has(Emit::Grad);
   nnc::resolveTarget(codegen);
+  if (failed(runPhase(context, *module, root, "functions",
+                      [&](OpPassManager &pm) {
+                        return nnc::buildFunctionsPipeline(pm, codegen);
+                      })))
+    return 1;
+  if (has(Emit::Grad))
+    return printText([&](llvm::raw_ostream &os) { module->print(os); });
   if (failed(runPhase(context, *module, root, "linalg",
                       [&](OpPassManager &pm) {
                         return nnc::buildLinalgPipeline(pm, codegen);
@@ -333,7 +341,7 @@ int main(int argc, char **argv) {
   if (emitKinds.empty())
     emitKinds.push_back(Emit::Exe);
   for (Emit kind : emitKinds) {
-    if (kind == Emit::Exe || kind == Emit::Grad || kind == Emit::Ptx) {
+    if (kind == Emit::Exe || kind == Emit::Ptx) {
       llvm::errs() << "nnc: error: --emit=" << emitName(kind)
                    << " is not available yet in this version of nnc\n";
       return 2;

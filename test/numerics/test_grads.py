@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""Compiled gradients against central finite differences, in f64.
+
+Each model is compiled with `nnc --emit=lib`; its <model>_gradients entry
+(nnc_gradients) gives the loss and d loss / d each parameter. For a sample
+of every parameter's elements, (L(p + h) - L(p - h)) / 2h with h = 1e-6
+must agree with the compiled gradient:
+  |fd - g| <= 1e-6 * max(|fd|, |g|) + 1e-9.
+h = 1e-4 keeps the rounding error of the differences (about
+eps * |loss| / h) well below 1e-6 of gradients as small as 1e-5, and the
+truncation error (h^2) too.
+The example models run with their f32 types replaced by f64.
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+
+import nncpy
+
+H = 1e-4
+RTOL, ATOL = 1e-6, 1e-9
+BATCH = 5
+
+CASES = {
+    "dense_relu_cross_entropy": """
+input x: f64[batch, 7]
+target y: i32[batch]
+h = dense(x, 5, activation=relu)
+logits = dense(h, 3)
+output p = softmax(logits)
+loss = cross_entropy(logits, y)
+""",
+    "activations": """
+input x: f64[batch, 6]
+target t: f64[batch, 1]
+h = dense(x, 4)
+z = sigmoid(h) + tanh(h) * 2 + exp(h * 0.1) + abs(h) * h - h + leaky_relu(h, alpha=0.3)
+output o = dense(z, 1)
+loss = mse(o, t)
+""",
+    "log_sqrt_div": """
+input x: f64[batch, 5]
+param p: f64[5]
+param q: f64[1]
+h = dense(x, 4)
+z = log(h * h + 1) + sqrt(h * h + 2)
+w = (x * p - q) / (x * x + 1 + p * p)
+output o = z
+loss = mean(z) + mean(w)
+""",
+    "softmax_reductions": """
+input x: f64[batch, 6]
+target t: f64[batch, 4]
+a = dense(x, 4)
+b = dense(x, 4)
+s = softmax(a)
+l = log_softmax(b, axis=-1)
+r = sum(a * b, axis=1, keepdims=true)
+output o = s
+loss = mse(s, t) - mean(l * t) + mean(r) * 0.01 + sum(mean(a * a, axis=0)) * 0.1
+""",
+    "matmul_shapes": """
+input x: f64[batch, 3, 4]
+input z: f64[batch, 5, 2]
+target t: f64[batch, 6]
+param w: f64[4, 5]
+y = x @ w
+u = y @ z
+v = transpose(u, perm=[0, 2, 1])
+f = reshape(v, [batch, 6])
+output o = f
+loss = mse(dense(f, 6), t) + mean(y * y) * 0.1
+""",
+    "binary_cross_entropy": """
+input x: f64[batch, 3]
+target t: f64[batch, 1]
+z = dense(dense(x, 4, activation=tanh), 1)
+output p = sigmoid(z)
+loss = binary_cross_entropy(z, t)
+""",
+}
+
+EXAMPLES = ["mlp.nn", "regression.nn", "tabular.nn"]
+
+
+def random_inputs(model, kind, count, rng):
+    out = []
+    for i in range(count):
+        size = getattr(model.lib, "nnc_%s_size" % kind)(model.handle, i)
+        dtype = nncpy.DTYPES[getattr(model.lib, "nnc_%s_dtype" % kind)(
+            model.handle, i)]
+        shape = (BATCH, size)
+        if dtype == np.int32:
+            out.append(rng.integers(0, 3, size=BATCH).astype(np.int32))
+        elif kind == "target":
+            out.append((rng.random(shape) > 0.5).astype(dtype))
+        else:
+            out.append(rng.standard_normal(shape).astype(dtype))
+    return out
+
+
+def check(name, source, nnc, rng):
+    lib = nncpy.compile(source, nnc, name=name.replace(".", "_"))
+    model_name = [l.split()[1] for l in source.splitlines()
+                  if l.startswith("model ")][0]
+    model = nncpy.Model(lib, model_name)
+    model.init(11)
+    variables = model.variables()
+    for array in variables.values():
+        array[...] += rng.standard_normal(array.shape) * 0.1
+    inputs = random_inputs(model, "input",
+                           model.lib.nnc_num_inputs(model.handle), rng)
+    targets = random_inputs(model, "target",
+                            model.lib.nnc_num_targets(model.handle), rng)
+    loss, grads = model.gradients(inputs, targets)
+    if not grads:
+        return "no gradients"
+    worst = 0.0
+    for param, grad in grads.items():
+        flat = variables[param].reshape(-1)
+        picks = rng.choice(flat.size, size=min(flat.size, 6), replace=False)
+        for k in picks:
+            old = flat[k]
+            flat[k] = old + H
+            up, _ = model.gradients(inputs, targets)
+            flat[k] = old - H
+            down, _ = model.gradients(inputs, targets)
+            flat[k] = old
+            fd = (up - down) / (2 * H)
+            g = grad.reshape(-1)[k]
+            err = abs(fd - g)
+            if err > RTOL * max(abs(fd), abs(g)) + ATOL:
+                return ("d loss / d %s[%d]: compiled %.12g, finite "
+                        "differences %.12g" % (param, k, g, fd))
+            worst = max(worst, err / (max(abs(fd), abs(g)) + 1e-30))
+    return None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--nnc", required=True)
+    parser.add_argument("--examples", required=True)
+    args = parser.parse_args()
+    rng = np.random.default_rng(5)
+    sources = {name: "model %s\n%s" % (name, body)
+               for name, body in CASES.items()}
+    for example in EXAMPLES:
+        text = open(os.path.join(args.examples, example)).read()
+        sources["example " + example] = text.replace("f32", "f64")
+    passed = failed = 0
+    for name, source in sources.items():
+        try:
+            problem = check(name, source, args.nnc, rng)
+        except Exception as e:  # noqa: BLE001 - report and go on
+            problem = "%s: %s" % (type(e).__name__, e)
+        if problem:
+            failed += 1
+            print("FAIL %s: %s" % (name, problem))
+        else:
+            passed += 1
+            print("ok   %s" % name)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

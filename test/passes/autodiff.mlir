@@ -1,0 +1,101 @@
+// RUN: nnc-opt %s -split-input-file -nnc-autodiff | FileCheck %s
+// RUN: nnc-opt %s -split-input-file -nnc-autodiff=require-loss=1 -verify-diagnostics -o /dev/null
+
+// A dense layer, relu and cross-entropy: @m_gradients takes the variables
+// then the graph's arguments and returns the loss and one gradient per
+// parameter (not per state variable); nothing is computed for the input
+// (dead gradients are pruned) and the metric is dropped.
+
+// CHECK-LABEL: func.func @m_gradients(
+// CHECK-SAME:    %[[W:.*]]: tensor<4x3xf32> {nnc.variable = "fc.weight"}, %[[B:.*]]: tensor<3xf32> {nnc.variable = "fc.bias"}, %{{.*}}: tensor<3xf32> {nnc.variable = "bn.mean"}, %[[X:.*]]: tensor<?x4xf32> {nnc.input = "x"}, %[[Y:.*]]: tensor<?xi32> {nnc.target = "y"})
+// CHECK-SAME:    -> (tensor<f32> {nnc.loss}, tensor<4x3xf32> {nnc.gradient = "fc.weight"}, tensor<3xf32> {nnc.gradient = "fc.bias"})
+// CHECK-SAME:    attributes {nnc.entry = "gradients"}
+// CHECK:         %[[MM:.*]] = nnc.matmul %[[X]], %[[W]]
+// CHECK:         %[[PRE:.*]] = nnc.add %[[MM]], %[[B]]
+// CHECK:         %[[ACT:.*]] = nnc.relu %[[PRE]]
+// CHECK:         %[[L:.*]] = nnc.cross_entropy %[[ACT]], %[[Y]]
+// CHECK-NOT:     nnc.accuracy
+// CHECK:         %[[ONE:.*]] = nnc.constant dense<1.000000e+00> : tensor<f32>
+// CHECK:         %[[DACT:.*]] = nnc.cross_entropy_grad %[[ACT]], %[[Y]], %[[ONE]]
+// CHECK:         %[[DPRE:.*]] = nnc.where_positive %[[PRE]], %[[DACT]], %[[ACT]]
+// CHECK:         %[[SUM:.*]] = nnc.reduce_sum %[[DPRE]] {axes = array<i64: 0>, keepdims = true} : tensor<?x3xf32> -> tensor<1x3xf32>
+// CHECK:         %[[DB:.*]] = nnc.reshape %[[SUM]] : tensor<1x3xf32> -> tensor<3xf32>
+// CHECK:         %[[XT:.*]] = nnc.transpose %[[X]] {perm = array<i64: 1, 0>} : tensor<?x4xf32> -> tensor<4x?xf32>
+// CHECK:         %[[DW:.*]] = nnc.matmul %[[XT]], %[[DPRE]] : tensor<4x?xf32>, tensor<?x3xf32> -> tensor<4x3xf32>
+// CHECK-NOT:     nnc.matmul %[[DPRE]]
+// CHECK:         return %[[L]], %[[DW]], %[[DB]]
+module attributes {nnc.model = "m"} {
+  nnc.variable @fc.weight param : tensor<4x3xf32> init glorot_uniform
+  nnc.variable @fc.bias param : tensor<3xf32> init zeros
+  nnc.variable @bn.mean state : tensor<3xf32> init zeros
+  func.func @m(%x: tensor<?x4xf32> {nnc.input = "x"}, %y: tensor<?xi32> {nnc.target = "y"}) {
+    %w = nnc.load @fc.weight : tensor<4x3xf32>
+    %b = nnc.load @fc.bias : tensor<3xf32>
+    %0 = nnc.matmul %x, %w : tensor<?x4xf32>, tensor<4x3xf32> -> tensor<?x3xf32>
+    %1 = nnc.add %0, %b : tensor<?x3xf32>, tensor<3xf32> -> tensor<?x3xf32>
+    %2 = nnc.relu %1 : tensor<?x3xf32>
+    %l = nnc.cross_entropy %2, %y : tensor<?x3xf32>, tensor<?xi32> -> tensor<f32>
+    nnc.loss %l : tensor<f32>
+    %a = nnc.accuracy %2, %y : tensor<?x3xf32>, tensor<?xi32> -> tensor<f32>
+    nnc.metric "accuracy" %a : tensor<f32>
+    return
+  }
+}
+
+// -----
+
+// Fan-out: a parameter used twice gets the sum of both gradients; one the
+// loss does not use gets zeros.
+
+// CHECK-LABEL: func.func @f_gradients(
+// CHECK:         %[[G1:.*]] = nnc.mul %{{.*}}, %[[P:.*]] :
+// CHECK:         %[[G2:.*]] = nnc.mul %{{.*}}, %[[P]] :
+// CHECK:         %[[SUM:.*]] = nnc.add %{{.*}}, %{{.*}} : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+// CHECK:         %[[ZERO:.*]] = nnc.constant dense<0.000000e+00> : tensor<5xf32>
+// CHECK:         return %{{.*}}, %[[SUM]], %[[ZERO]]
+module attributes {nnc.model = "f"} {
+  nnc.variable @p param : tensor<2xf32> init ones
+  nnc.variable @unused param : tensor<5xf32> init ones
+  func.func @f(%x: tensor<?x2xf32> {nnc.input = "x"}) {
+    %p = nnc.load @p : tensor<2xf32>
+    %0 = nnc.mul %p, %p : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+    %1 = nnc.mul %x, %0 : tensor<?x2xf32>, tensor<2xf32> -> tensor<?x2xf32>
+    %l = nnc.reduce_mean %1 {axes = array<i64: 0, 1>} : tensor<?x2xf32> -> tensor<f32>
+    nnc.loss %l : tensor<f32>
+    return
+  }
+}
+
+// -----
+
+// No loss: no gradients (and with require-loss, an error).
+
+// CHECK-LABEL: func.func @noloss(
+// CHECK-NOT:   @noloss_gradients
+module attributes {nnc.model = "noloss"} {
+  // expected-error @+1 {{the model has no loss: nothing to differentiate}}
+  func.func @noloss(%x: tensor<?x2xf32> {nnc.input = "x"}) {
+    nnc.output "y" %x : tensor<?x2xf32>
+    return
+  }
+}
+
+// -----
+
+// An op without a gradient on the way to the loss: no gradients entry, or
+// with require-loss an error at the op.
+
+// CHECK-LABEL: func.func @pool(
+// CHECK-NOT:   @pool_gradients
+module attributes {nnc.model = "pool"} {
+  nnc.variable @k param : tensor<1x1x1x1xf32> init ones
+  func.func @pool(%x: tensor<?x4x4x1xf32> {nnc.input = "x"}) {
+    %k = nnc.load @k : tensor<1x1x1x1xf32>
+    %0 = nnc.conv2d %x, %k {strides = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x4x4x1xf32>, tensor<1x1x1x1xf32> -> tensor<?x4x4x1xf32>
+    // expected-error @+1 {{'maxpool2d' is not differentiable yet, and it is on the path from the parameters to the loss}}
+    %1 = nnc.maxpool2d %0 {window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x4x4x1xf32> -> tensor<?x2x2x1xf32>
+    %l = nnc.reduce_mean %1 {axes = array<i64: 0, 1, 2, 3>} : tensor<?x2x2x1xf32> -> tensor<f32>
+    nnc.loss %l : tensor<f32>
+    return
+  }
+}
