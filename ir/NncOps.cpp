@@ -8,6 +8,17 @@
 using namespace mlir;
 using namespace nnc;
 
+func::FuncOp nnc::getGraphFunction(ModuleOp module, StringRef purpose) {
+  auto model = module->getAttrOfType<StringAttr>(kModelAttr);
+  func::FuncOp graph =
+      model ? module.lookupSymbol<func::FuncOp>(model.getValue()) : nullptr;
+  if (!graph)
+    module.emitError("no graph function ")
+        << purpose << ": the module needs an '" << kModelAttr
+        << "' attribute naming a func.func";
+  return graph;
+}
+
 //===----------------------------------------------------------------------===//
 // Variables and constants
 //===----------------------------------------------------------------------===//

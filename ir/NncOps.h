@@ -28,6 +28,11 @@ constexpr llvm::StringLiteral kOutputAttr = "nnc.output";
 /// convention (runtime/nnc_runtime.h's NNC_ABI_VERSION).
 constexpr int64_t kAbiVersion = 2;
 
+/// The model's graph function (the func.func named by the module's
+/// `nnc.model`), or null after an error naming `purpose` on the module.
+mlir::func::FuncOp getGraphFunction(mlir::ModuleOp module,
+                                    llvm::StringRef purpose);
+
 /// Prints a tensor type the way the language spells it: `f32[batch, 28, 28]`
 /// (a dynamic dim is the batch dim), `f32[]` for a scalar.
 std::string formatType(mlir::Type type);

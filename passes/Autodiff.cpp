@@ -18,13 +18,10 @@ struct Autodiff : nnc::impl::AutodiffBase<Autodiff> {
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto model = module->getAttrOfType<StringAttr>(kModelAttr);
-    func::FuncOp graph =
-        model ? module.lookupSymbol<func::FuncOp>(model.getValue()) : nullptr;
-    if (!graph) {
-      module.emitError("no graph function to differentiate");
+    func::FuncOp graph = getGraphFunction(module, "to differentiate");
+    if (!graph)
       return signalPassFailure();
-    }
+    auto model = module->getAttrOfType<StringAttr>(kModelAttr);
     LossOp loss;
     graph.walk([&](LossOp op) { loss = op; });
     if (!loss) {

@@ -17,14 +17,10 @@ struct BuildInference : nnc::impl::BuildInferenceBase<BuildInference> {
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto model = module->getAttrOfType<StringAttr>(kModelAttr);
-    func::FuncOp graph =
-        model ? module.lookupSymbol<func::FuncOp>(model.getValue()) : nullptr;
-    if (!graph) {
-      module.emitError("no graph function: the module needs an '")
-          << kModelAttr << "' attribute naming a func.func";
+    func::FuncOp graph = getGraphFunction(module, "to build predict from");
+    if (!graph)
       return signalPassFailure();
-    }
+    auto model = module->getAttrOfType<StringAttr>(kModelAttr);
     OpBuilder b(module.getContext());
 
     // Arguments: every variable, then the inputs.

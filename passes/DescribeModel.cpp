@@ -57,13 +57,10 @@ namespace {
 struct DescribeModel : nnc::impl::DescribeModelBase<DescribeModel> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto model = module->getAttrOfType<StringAttr>(kModelAttr);
-    func::FuncOp graph =
-        model ? module.lookupSymbol<func::FuncOp>(model.getValue()) : nullptr;
-    if (!graph) {
-      module.emitError("no graph function to describe");
+    func::FuncOp graph = getGraphFunction(module, "to describe");
+    if (!graph)
       return signalPassFailure();
-    }
+    auto model = module->getAttrOfType<StringAttr>(kModelAttr);
     json::Array variables, inputs, targets, outputs, metrics;
     for (auto var : module.getOps<VariableOp>()) {
       json::Object v = tensorInfo(var.getSymName(), var.getType());

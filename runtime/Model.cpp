@@ -84,6 +84,25 @@ Description Description::parse(const char *text) {
   return d;
 }
 
+/// The buffers of an entry point: the model's variables, then `groups` of
+/// caller pointers (inputs, targets, outputs...), each `counts[i]` long.
+static std::vector<void *>
+entryBuffers(nnc_model *m, std::initializer_list<const void *const *> groups,
+             std::initializer_list<size_t> counts) {
+  std::vector<void *> buffers;
+  for (Buffer &b : m->variables)
+    buffers.push_back(b.data());
+  auto count = counts.begin();
+  for (const void *const *group : groups) {
+    for (size_t i = 0; i < *count; ++i)
+      buffers.push_back(const_cast<void *>(group[i]));
+    ++count;
+  }
+  if (std::find(buffers.begin(), buffers.end(), nullptr) != buffers.end())
+    throw Error("an input, target or output pointer is NULL");
+  return buffers;
+}
+
 /// Runs `fn`, turning exceptions into -1 and the thread's last error.
 template <typename Fn>
 static int guarded(Fn &&fn) {
@@ -151,15 +170,9 @@ int nnc_predict(nnc_model *m, int64_t batch, const void *const *inputs,
       throw Error("batch must be positive, got " + std::to_string(batch));
     if (!inputs || !outputs)
       throw Error("inputs and outputs must not be NULL");
-    std::vector<void *> buffers;
-    for (Buffer &b : m->variables)
-      buffers.push_back(b.data());
-    for (size_t i = 0; i < m->desc.inputs.size(); ++i)
-      buffers.push_back(const_cast<void *>(inputs[i]));
-    for (size_t i = 0; i < m->desc.outputs.size(); ++i)
-      buffers.push_back(outputs[i]);
-    if (std::find(buffers.begin(), buffers.end(), nullptr) != buffers.end())
-      throw Error("an input or output pointer is NULL");
+    std::vector<void *> buffers =
+        entryBuffers(m, {inputs, outputs},
+                     {m->desc.inputs.size(), m->desc.outputs.size()});
     m->def->predict(batch, buffers.data());
   });
 }
@@ -175,20 +188,13 @@ int nnc_gradients(nnc_model *m, int64_t batch, const void *const *inputs,
       throw Error("batch must be positive, got " + std::to_string(batch));
     if (!inputs || !targets || !loss || !grads)
       throw Error("inputs, targets, loss and grads must not be NULL");
-    std::vector<void *> buffers;
-    for (Buffer &b : m->variables)
-      buffers.push_back(b.data());
-    for (size_t i = 0; i < m->desc.inputs.size(); ++i)
-      buffers.push_back(const_cast<void *>(inputs[i]));
-    for (size_t i = 0; i < m->desc.targets.size(); ++i)
-      buffers.push_back(const_cast<void *>(targets[i]));
-    buffers.push_back(loss);
-    size_t k = 0;
+    size_t trainable = 0;
     for (const VariableInfo &v : m->desc.variables)
-      if (v.trainable)
-        buffers.push_back(grads[k++]);
-    if (std::find(buffers.begin(), buffers.end(), nullptr) != buffers.end())
-      throw Error("a pointer is NULL");
+      trainable += v.trainable;
+    const void *const lossSlot[] = {loss};
+    std::vector<void *> buffers = entryBuffers(
+        m, {inputs, targets, lossSlot, grads},
+        {m->desc.inputs.size(), m->desc.targets.size(), 1, trainable});
     m->def->gradients(batch, buffers.data());
   });
 }
