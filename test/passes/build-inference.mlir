@@ -90,3 +90,4 @@ module attributes {nnc.model = "two"} {
     return
   }
 }
+
