@@ -517,7 +517,7 @@ bool Importer::parseInit(const ast::Expr *expr, InitKind &init,
   init = *kind;
   bool scaled = init == InitKind::normal || init == InitKind::uniform;
   StringRef key = init == InitKind::normal ? "std" : "limit";
-  scale = init == InitKind::normal ? 0.05 : 0.05;
+  scale = 0.05; // the default std of normal() and limit of uniform()
   if (!call)
     return true;
   if (!scaled || call->args.size() + call->named.size() > 1) {

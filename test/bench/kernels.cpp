@@ -110,8 +110,6 @@ struct Case {
 
 void report(benchmark::State &state, double flops, double bytes) {
   int threads = (int)state.range(0);
-  double seconds = state.iterations() ? 1.0 : 0.0;
-  (void)seconds;
   if (flops > 0) {
     state.counters["GFLOP/s"] = benchmark::Counter(
         flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
