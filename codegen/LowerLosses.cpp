@@ -310,7 +310,57 @@ static LogicalResult lowerCrossEntropyGrad(CrossEntropyGradOp op,
   return success();
 }
 
+static LogicalResult lowerGeluGrad(GeluGradOp op, PatternRewriter &rw) {
+  // Phi(x) + x phi(x), with Phi(x) = (1 + erf(x / sqrt 2)) / 2 and
+  // phi(x) = exp(-x^2 / 2) / sqrt(2 pi).
+  LinalgBuilder lb(rw, op.getLoc(), op->getOperands());
+  rw.replaceOp(op, lb.elementwise(
+                       op.getType(), {op.getInput(), op.getGrad()},
+                       [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                         Type t = a[0].getType();
+                         Value x = a[0];
+                         Value erf = b.create<math::ErfOp>(
+                             l, b.create<arith::MulFOp>(
+                                    l, x, cst(b, l, t, M_SQRT1_2)));
+                         Value cdf = b.create<arith::MulFOp>(
+                             l, b.create<arith::AddFOp>(l, erf, cst(b, l, t, 1)),
+                             cst(b, l, t, 0.5));
+                         Value sq = b.create<arith::MulFOp>(l, x, x);
+                         Value pdf = b.create<arith::MulFOp>(
+                             l,
+                             b.create<math::ExpOp>(
+                                 l, b.create<arith::MulFOp>(
+                                        l, sq, cst(b, l, t, -0.5))),
+                             cst(b, l, t, 0.3989422804014327));
+                         Value d = b.create<arith::AddFOp>(
+                             l, cdf, b.create<arith::MulFOp>(l, x, pdf));
+                         return b.create<arith::MulFOp>(l, d, a[1]);
+                       }));
+  return success();
+}
+
+static LogicalResult lowerSlice(SliceOp op, PatternRewriter &rw) {
+  RankedTensorType in = typeOf(op.getInput());
+  LinalgBuilder lb(rw, op.getLoc(), {op.getInput()});
+  SmallVector<OpFoldResult> offsets(in.getRank(), rw.getIndexAttr(0));
+  SmallVector<OpFoldResult> sizes, strides(in.getRank(), rw.getIndexAttr(1));
+  offsets[op.getAxis()] = rw.getIndexAttr(op.getStart());
+  for (int64_t i = 0; i < in.getRank(); ++i)
+    sizes.push_back(in.isDynamicDim(i)
+                        ? OpFoldResult(lb.batch())
+                        : OpFoldResult(rw.getIndexAttr(
+                              (uint64_t)i == op.getAxis()
+                                  ? (int64_t)op.getSize()
+                                  : in.getDimSize(i))));
+  rw.replaceOpWithNewOp<tensor::ExtractSliceOp>(op, op.getType(),
+                                                op.getInput(), offsets, sizes,
+                                                strides);
+  return success();
+}
+
 void nnc::populateLowerLossesPatterns(RewritePatternSet &patterns) {
+  patterns.add(lowerGeluGrad);
+  patterns.add(lowerSlice);
   patterns.add(lowerWherePositive);
   patterns.add(lowerReduceGrad);
   patterns.add(lowerCrossEntropyGrad);

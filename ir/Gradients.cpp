@@ -157,10 +157,10 @@ LogicalResult NegOp::buildGradients(OpBuilder &b, ValueRange dy,
   return success();
 }
 
-LogicalResult GeluOp::buildGradients(OpBuilder &, ValueRange,
-                                     SmallVectorImpl<Value> &) {
-  return emitError("gelu is not differentiable yet; use relu or tanh in a "
-                   "model that is trained");
+LogicalResult GeluOp::buildGradients(OpBuilder &b, ValueRange dy,
+                                     SmallVectorImpl<Value> &dx) {
+  dx.push_back(b.create<GeluGradOp>(getLoc(), getInput(), dy[0]));
+  return success();
 }
 
 LogicalResult AddOp::buildGradients(OpBuilder &b, ValueRange dy,
@@ -235,6 +235,19 @@ LogicalResult TransposeOp::buildGradients(OpBuilder &b, ValueRange dy,
   for (auto [i, p] : llvm::enumerate(getPerm()))
     inverse[p] = i;
   dx.push_back(builder(*this, b).transpose(dy[0], inverse));
+  return success();
+}
+
+LogicalResult ConcatOp::buildGradients(OpBuilder &b, ValueRange dy,
+                                       SmallVectorImpl<Value> &dx) {
+  // Each input gets its own slice of the gradient along the axis.
+  int64_t offset = 0, axis = (int64_t)getAxis();
+  for (Value in : getInputs()) {
+    auto t = G::type(in);
+    int64_t size = t.getDimSize(axis);
+    dx.push_back(b.create<SliceOp>(getLoc(), t, dy[0], axis, offset, size));
+    offset += size;
+  }
   return success();
 }
 

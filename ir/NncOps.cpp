@@ -240,6 +240,23 @@ LogicalResult DropoutOp::verify() {
   return success();
 }
 
+LogicalResult SliceOp::verify() {
+  auto in = tensorOf(getInput()), out = tensorOf(getResult());
+  int64_t axis = (int64_t)getAxis(), start = (int64_t)getStart(),
+          size = (int64_t)getSize();
+  if (axis < 0 || axis >= in.getRank() || in.isDynamicDim(axis))
+    return emitOpError("axis must be a static dim of the input");
+  if (start < 0 || size < 1 || start + size > in.getDimSize(axis))
+    return emitOpError("slice [") << start << ", " << start + size
+                                  << ") is out of the axis";
+  SmallVector<int64_t> shape(in.getShape());
+  shape[axis] = size;
+  if (out != RankedTensorType::get(shape, in.getElementType()))
+    return emitOpError("result must be ")
+           << RankedTensorType::get(shape, in.getElementType());
+  return success();
+}
+
 LogicalResult ReduceGradOp::verify() {
   auto like = tensorOf(getLike()), grad = tensorOf(getGrad());
   auto reduced = shapes::reduce(getLoc(), like, getAxes(), /*keepdims=*/false);

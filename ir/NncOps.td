@@ -204,7 +204,7 @@ def Nnc_TransposeOp : Nnc_Op<"transpose", [Pure, DeclareOpInterfaceMethods<Nnc_D
   let hasVerifier = 1;
 }
 
-def Nnc_ConcatOp : Nnc_Op<"concat", [Pure]> {
+def Nnc_ConcatOp : Nnc_Op<"concat", [Pure, DeclareOpInterfaceMethods<Nnc_DifferentiableOpInterface>]> {
   let summary = "joins tensors along an axis";
   let arguments = (ins Variadic<Nnc_Tensor>:$inputs, I64Attr:$axis);
   let results = (outs Nnc_Tensor:$result);
@@ -394,6 +394,23 @@ def Nnc_CrossEntropyGradOp : Nnc_Op<"cross_entropy_grad", [Pure,
     $logits `,` $labels `,` $grad attr-dict `:` type($logits) `,`
     type($labels) `,` type($grad)
   }];
+}
+
+def Nnc_SliceOp : Nnc_Op<"slice", [Pure]> {
+  let summary = "the elements [start, start + size) of one axis";
+  let arguments = (ins Nnc_Tensor:$input, I64Attr:$axis, I64Attr:$start,
+                       I64Attr:$size);
+  let results = (outs Nnc_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Nnc_GeluGradOp : Nnc_Op<"gelu_grad", [Pure,
+    AllTypesMatch<["input", "grad", "result"]>]> {
+  let summary = "grad * d gelu(x) / dx = grad * (Phi(x) + x phi(x))";
+  let arguments = (ins Nnc_FloatTensor:$input, Nnc_FloatTensor:$grad);
+  let results = (outs Nnc_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $grad attr-dict `:` type($result)";
 }
 
 #endif // NNC_OPS_TD

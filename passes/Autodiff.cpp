@@ -106,7 +106,7 @@ struct Autodiff : nnc::impl::AutodiffBase<Autodiff> {
                         [&](Value v) { return needsGrad.contains(v); }))
         continue; // no parameter behind it
       auto diff = dyn_cast<DifferentiableOp>(op);
-      if (!diff || isa<GeluOp>(op)) {
+      if (!diff) {
         // Without --emit=grad (require-loss) the model still compiles for
         // inference: no gradients entry.
         if (!requireLoss) {

@@ -553,3 +553,20 @@ func.func @gradient_ops(%x: tensor<?x3xf32>, %labels: tensor<?xi32>, %g: tensor<
   %2 = nnc.cross_entropy_grad %x, %labels, %g : tensor<?x3xf32>, tensor<?xi32>, tensor<f32>
   return %0, %1, %2 : tensor<?x3xf32>, tensor<?x3xf32>, tensor<?x3xf32>
 }
+
+// -----
+
+// The slice of one axis is a tensor.extract_slice (the batch size read with
+// tensor.dim); gelu's gradient is one elementwise generic with erf and exp.
+
+// CHECK-LABEL: func.func @slice_and_gelu_grad
+// CHECK:         %[[N:.*]] = tensor.dim %{{.*}}, %c0
+// CHECK:         tensor.extract_slice %{{.*}}[0, 1] [%[[N]], 2] [1, 1] : tensor<?x3xf32> to tensor<?x2xf32>
+// CHECK:         linalg.generic
+// CHECK:           math.erf
+// CHECK:           math.exp
+func.func @slice_and_gelu_grad(%x: tensor<?x3xf32>) -> (tensor<?x2xf32>, tensor<?x3xf32>) {
+  %0 = nnc.slice %x {axis = 1 : i64, start = 1 : i64, size = 2 : i64} : tensor<?x3xf32> -> tensor<?x2xf32>
+  %1 = nnc.gelu_grad %x, %x : tensor<?x3xf32>
+  return %0, %1 : tensor<?x2xf32>, tensor<?x3xf32>
+}

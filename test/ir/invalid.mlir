@@ -224,3 +224,11 @@ func.func @reduce_grad_shape(%g: tensor<5xf32>, %x: tensor<?x3xf32>) {
   %0 = nnc.reduce_grad %g, %x {axes = array<i64: 1>} : tensor<5xf32>, tensor<?x3xf32>
   return
 }
+
+// -----
+
+func.func @slice_range(%x: tensor<?x3xf32>) {
+  // expected-error @+1 {{slice [2, 4) is out of the axis}}
+  %0 = nnc.slice %x {axis = 1 : i64, start = 2 : i64, size = 2 : i64} : tensor<?x3xf32> -> tensor<?x2xf32>
+  return
+}

@@ -57,6 +57,10 @@ func.func @gradient_ops(%x: tensor<?x3xf32>, %labels: tensor<?xi32>, %g: tensor<
   %1 = nnc.reduce_grad %r, %x {axes = array<i64: 1>, mean = true} : tensor<?xf32>, tensor<?x3xf32>
   // CHECK: nnc.cross_entropy_grad %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x3xf32>, tensor<?xi32>, tensor<f32>
   %2 = nnc.cross_entropy_grad %x, %labels, %g : tensor<?x3xf32>, tensor<?xi32>, tensor<f32>
+  // CHECK: nnc.slice %{{.*}} {axis = 1 : i64, size = 2 : i64, start = 1 : i64} : tensor<?x3xf32> -> tensor<?x2xf32>
+  %3 = nnc.slice %x {axis = 1 : i64, start = 1 : i64, size = 2 : i64} : tensor<?x3xf32> -> tensor<?x2xf32>
+  // CHECK: nnc.gelu_grad %{{.*}}, %{{.*}} : tensor<?x3xf32>
+  %4 = nnc.gelu_grad %x, %x : tensor<?x3xf32>
   return
 }
 

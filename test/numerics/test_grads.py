@@ -37,7 +37,8 @@ input x: f64[batch, 6]
 target t: f64[batch, 1]
 h = dense(x, 4)
 z = sigmoid(h) + tanh(h) * 2 + exp(h * 0.1) + abs(h) * h - h + leaky_relu(h, alpha=0.3)
-output o = dense(z, 1)
+c = concat(z, gelu(h), h * 2)
+output o = dense(c, 1)
 loss = mse(o, t)
 """,
     "log_sqrt_div": """
