@@ -28,6 +28,8 @@ public:
   /// The sizes of `type`'s dynamic dims (all batch dims).
   llvm::SmallVector<mlir::Value> dynamicSizes(mlir::RankedTensorType type);
   mlir::Value empty(mlir::RankedTensorType type);
+  /// `type`'s sizes, the batch dim's from batch(): for slices.
+  llvm::SmallVector<mlir::OpFoldResult> mixedSizes(mlir::RankedTensorType type);
   mlir::Value filled(mlir::RankedTensorType type, double value);
   mlir::Value scalar(mlir::Type element, double value);
 

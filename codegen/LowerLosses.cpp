@@ -343,15 +343,9 @@ static LogicalResult lowerSlice(SliceOp op, PatternRewriter &rw) {
   RankedTensorType in = typeOf(op.getInput());
   LinalgBuilder lb(rw, op.getLoc(), {op.getInput()});
   SmallVector<OpFoldResult> offsets(in.getRank(), rw.getIndexAttr(0));
-  SmallVector<OpFoldResult> sizes, strides(in.getRank(), rw.getIndexAttr(1));
+  SmallVector<OpFoldResult> strides(in.getRank(), rw.getIndexAttr(1));
   offsets[op.getAxis()] = rw.getIndexAttr(op.getStart());
-  for (int64_t i = 0; i < in.getRank(); ++i)
-    sizes.push_back(in.isDynamicDim(i)
-                        ? OpFoldResult(lb.batch())
-                        : OpFoldResult(rw.getIndexAttr(
-                              (uint64_t)i == op.getAxis()
-                                  ? (int64_t)op.getSize()
-                                  : in.getDimSize(i))));
+  SmallVector<OpFoldResult> sizes = lb.mixedSizes(op.getType());
   rw.replaceOpWithNewOp<tensor::ExtractSliceOp>(op, op.getType(),
                                                 op.getInput(), offsets, sizes,
                                                 strides);

@@ -36,6 +36,15 @@ SmallVector<Value> LinalgBuilder::dynamicSizes(RankedTensorType type) {
   return sizes;
 }
 
+SmallVector<OpFoldResult> LinalgBuilder::mixedSizes(RankedTensorType type) {
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    sizes.push_back(type.isDynamicDim(i)
+                        ? OpFoldResult(batch())
+                        : OpFoldResult(b.getIndexAttr(type.getDimSize(i))));
+  return sizes;
+}
+
 Value LinalgBuilder::empty(RankedTensorType type) {
   return b.create<tensor::EmptyOp>(loc, type, dynamicSizes(type));
 }
@@ -503,15 +512,10 @@ static LogicalResult lowerConcat(ConcatOp op, PatternRewriter &rw) {
   for (Value in : op.getInputs()) {
     RankedTensorType t = typeOf(in);
     SmallVector<OpFoldResult> offsets(out.getRank(), rw.getIndexAttr(0));
-    SmallVector<OpFoldResult> sizes, strides(out.getRank(),
-                                             rw.getIndexAttr(1));
+    SmallVector<OpFoldResult> strides(out.getRank(), rw.getIndexAttr(1));
     offsets[axis] = rw.getIndexAttr(offset);
-    for (int64_t i = 0; i < t.getRank(); ++i)
-      sizes.push_back(t.isDynamicDim(i)
-                          ? OpFoldResult(lb.batch())
-                          : OpFoldResult(rw.getIndexAttr(t.getDimSize(i))));
-    result = rw.create<tensor::InsertSliceOp>(loc, in, result, offsets, sizes,
-                                              strides);
+    result = rw.create<tensor::InsertSliceOp>(loc, in, result, offsets,
+                                              lb.mixedSizes(t), strides);
     offset += t.getDimSize(axis);
   }
   rw.replaceOp(op, result);

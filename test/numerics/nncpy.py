@@ -18,6 +18,25 @@ class NncError(RuntimeError):
     pass
 
 
+def run_checks(checks):
+    """Runs (label, fn) pairs; fn returns None or a problem. Prints one line
+    per check and the "N passed, N failed" summary; returns the exit code."""
+    passed = failed = 0
+    for label, fn in checks:
+        try:
+            problem = fn()
+        except Exception as e:  # noqa: BLE001 - report and go on
+            problem = "%s: %s" % (type(e).__name__, e)
+        if problem:
+            failed += 1
+            print("FAIL %s: %s" % (label, problem))
+        else:
+            passed += 1
+            print("ok   %s" % label)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
 def compile(source, nnc, workdir=None, name="model", flags=()):
     """Compiles .nn source text; returns the path of the shared library."""
     workdir = workdir or tempfile.mkdtemp(prefix="nnc-test-")

@@ -139,6 +139,30 @@ def check(name, source, nnc, rng):
     return None
 
 
+def check_errors(nnc):
+    """nnc_gradients refuses what it cannot do, with a message."""
+    lib = nncpy.compile("model noloss\ninput x: f64[batch, 2]\n"
+                        "output y = dense(x, 3)\n", nnc, name="noloss")
+    model = nncpy.Model(lib, "noloss")
+    x = np.ones((2, 2))
+    try:
+        model.gradients([x], [])
+        return "a model without a loss gave gradients"
+    except nncpy.NncError as e:
+        if "has no compiled gradients" not in str(e):
+            return "unexpected message: %s" % e
+    lib = nncpy.compile("model m\n" + CASES["binary_cross_entropy"],
+                        nnc, name="m")
+    model = nncpy.Model(lib, "m")
+    try:
+        model.gradients([np.ones((0, 3))], [np.ones((0, 1))])
+        return "batch 0 gave gradients"
+    except nncpy.NncError as e:
+        if "batch must be positive" not in str(e):
+            return "unexpected message: %s" % e
+    return None
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nnc", required=True)
@@ -150,20 +174,11 @@ def main():
     for example in EXAMPLES:
         text = open(os.path.join(args.examples, example)).read()
         sources["example " + example] = text.replace("f32", "f64")
-    passed = failed = 0
-    for name, source in sources.items():
-        try:
-            problem = check(name, source, args.nnc, rng)
-        except Exception as e:  # noqa: BLE001 - report and go on
-            problem = "%s: %s" % (type(e).__name__, e)
-        if problem:
-            failed += 1
-            print("FAIL %s: %s" % (name, problem))
-        else:
-            passed += 1
-            print("ok   %s" % name)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    checks = [(name, lambda name=name, source=source: check(
+        name, source, args.nnc, rng)) for name, source in sources.items()]
+    checks.append(("errors of nnc_gradients",
+                   lambda: check_errors(args.nnc)))
+    return nncpy.run_checks(checks)
 
 
 if __name__ == "__main__":

@@ -287,25 +287,12 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(1)
     rng = np.random.default_rng(2024)
-    passed = failed = 0
-    for case in cases():
-        if args.only and args.only not in case.name:
-            continue
-        for dtype in (np.float32, np.float64):
-            label = "%s/%s" % (case.name, "f32" if dtype == np.float32
-                               else "f64")
-            try:
-                problem = run_case(case, dtype, args.nnc, rng)
-            except Exception as e:  # noqa: BLE001 - report and go on
-                problem = "%s: %s" % (type(e).__name__, e)
-            if problem:
-                failed += 1
-                print("FAIL %s: %s" % (label, problem))
-            else:
-                passed += 1
-                print("ok   %s" % label)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return nncpy.run_checks(
+        ("%s/%s" % (case.name, "f32" if dtype == np.float32 else "f64"),
+         lambda case=case, dtype=dtype: run_case(case, dtype, args.nnc, rng))
+        for case in cases()
+        if not args.only or args.only in case.name
+        for dtype in (np.float32, np.float64))
 
 
 if __name__ == "__main__":
