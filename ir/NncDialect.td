@@ -51,7 +51,8 @@ def Nnc_InitKind : I32EnumAttr<"InitKind", "parameter initializer", [
 
 def Nnc_VariableKind : I32EnumAttr<"VariableKind", "role of a variable", [
     I32EnumAttrCase<"param", 0>,
-    I32EnumAttrCase<"state", 1>]> {
+    I32EnumAttrCase<"state", 1>,
+    I32EnumAttrCase<"optimizer", 2>]> {
   let cppNamespace = "::nnc";
 }
 

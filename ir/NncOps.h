@@ -26,7 +26,7 @@ constexpr llvm::StringLiteral kTargetAttr = "nnc.target";
 constexpr llvm::StringLiteral kOutputAttr = "nnc.output";
 /// Version of the description's layout and the entry points' calling
 /// convention (runtime/nnc_runtime.h's NNC_ABI_VERSION).
-constexpr int64_t kAbiVersion = 2;
+constexpr int64_t kAbiVersion = 3;
 
 /// The model's graph function (the func.func named by the module's
 /// `nnc.model`), or null after an error naming `purpose` on the module.

@@ -74,6 +74,8 @@ extern "C" int nnc_init(nnc_model *m, uint64_t seed) {
   try {
     for (size_t i = 0; i < m->desc.variables.size(); ++i)
       initialize(m->desc.variables[i], m->variables[i].data(), seed);
+    m->seed = seed;
+    m->step = 0;
     return 0;
   } catch (const std::exception &) {
     return -1;

@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 
@@ -57,7 +59,11 @@ Description Description::parse(const char *text) {
     for (const json &v : j.at("variables")) {
       VariableInfo info;
       readTensor(v, info);
-      info.trainable = v.at("kind").get<std::string>() == "param";
+      std::string kind = v.at("kind").get<std::string>();
+      info.kind = kind == "param"       ? NNC_PARAM
+                  : kind == "optimizer" ? NNC_OPTIMIZER
+                                        : NNC_STATE;
+      info.trainable = info.kind == NNC_PARAM;
       info.init = v.at("init").get<std::string>();
       info.scale = v.at("scale").get<double>();
       info.fanIn = v.at("fan_in").get<int64_t>();
@@ -76,8 +82,26 @@ Description Description::parse(const char *text) {
     readList("outputs", d.outputs);
     d.metrics = j.at("metrics").get<std::vector<std::string>>();
     d.hasLoss = j.at("has_loss").get<bool>();
-    if (j.contains("train"))
-      d.trainJson = j.at("train").dump();
+    if (j.contains("train")) {
+      const json &train = j.at("train");
+      d.trainJson = train.dump();
+      if (train.contains("optimizer"))
+        d.learningRate = train.at("optimizer").value("lr", d.learningRate);
+    }
+    if (j.contains("train_updates"))
+      d.trainUpdates = j.at("train_updates").get<std::vector<size_t>>();
+    for (size_t i : d.trainUpdates)
+      if (i >= d.variables.size())
+        throw Error("malformed model description: update of variable " +
+                    std::to_string(i));
+    if (j.contains("normalize"))
+      for (const json &n : j.at("normalize")) {
+        Normalizer norm{n.at("input").get<std::string>(),
+                        n.at("mean").get<size_t>(), n.at("var").get<size_t>()};
+        if (norm.mean >= d.variables.size() || norm.var >= d.variables.size())
+          throw Error("malformed model description: normalize variables");
+        d.normalizers.push_back(norm);
+      }
   } catch (const json::exception &e) {
     throw Error(std::string("malformed model description: ") + e.what());
   }
@@ -144,6 +168,7 @@ nnc_model *nnc_create(const nnc_model_def *def) {
     auto m = std::make_unique<nnc_model>();
     m->def = def;
     m->desc = Description::parse(def->description);
+    m->lr = m->desc.learningRate;
     for (const VariableInfo &v : m->desc.variables)
       m->variables.emplace_back(v.sampleSize() * dtypeSize(v.dtype));
     model = m.release();
@@ -197,6 +222,128 @@ int nnc_gradients(nnc_model *m, int64_t batch, const void *const *inputs,
         {m->desc.inputs.size(), m->desc.targets.size(), 1, trainable});
     m->def->gradients(batch, buffers.data());
   });
+}
+
+/// Scalars of the model's float type (f64 if any variable is f64).
+static bool usesF64(const nnc_model *m) {
+  for (const VariableInfo &v : m->desc.variables)
+    if (v.dtype == NNC_F64)
+      return true;
+  for (const TensorInfo &t : m->desc.inputs)
+    if (t.dtype == NNC_F64)
+      return true;
+  return false;
+}
+
+namespace {
+/// A 0-d tensor of the model's float type.
+struct Scalar {
+  double f64 = 0;
+  float f32 = 0;
+  void *at(bool wide) { return wide ? (void *)&f64 : (void *)&f32; }
+  double get(bool wide) const { return wide ? f64 : f32; }
+  void set(bool wide, double v) {
+    f64 = v;
+    f32 = (float)v;
+  }
+};
+} // namespace
+
+static void checkBatch(const nnc_model *m, int64_t batch, const void *inputs,
+                       const void *targets, const double *results) {
+  checkModel(m);
+  if (batch < 1)
+    throw Error("batch must be positive, got " + std::to_string(batch));
+  if (!inputs || !targets || !results)
+    throw Error("inputs, targets and results must not be NULL");
+}
+
+/// The 32-bit key of a step's dropout masks: the init seed and the step,
+/// mixed (splitmix64), so that each step draws fresh masks.
+static int32_t stepKey(uint64_t seed, int64_t step) {
+  uint64_t z = seed * 0x9E3779B97F4A7C15ull + (uint64_t)step;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return (int32_t)(uint32_t)(z ^ (z >> 31));
+}
+
+int nnc_train_step(nnc_model *m, int64_t batch, const void *const *inputs,
+                   const void *const *targets, double *results) {
+  return guarded([&] {
+    checkBatch(m, batch, inputs, targets, results);
+    if (!m->def->train_step)
+      throw Error("the model has no compiled train_step (it needs a loss)");
+    bool wide = usesF64(m);
+    Scalar lr, step;
+    lr.set(wide, m->lr);
+    step.set(wide, (double)(m->step + 1));
+    int32_t key = stepKey(m->seed, m->step + 1);
+    std::vector<Scalar> out(1 + m->desc.metrics.size());
+    std::vector<const void *> tail{lr.at(wide), step.at(wide), &key};
+    for (Scalar &s : out)
+      tail.push_back(s.at(wide));
+    for (size_t i : m->desc.trainUpdates)
+      tail.push_back(m->variables[i].data());
+    std::vector<void *> buffers =
+        entryBuffers(m, {inputs, targets, tail.data()},
+                     {m->desc.inputs.size(), m->desc.targets.size(),
+                      tail.size()});
+    m->def->train_step(batch, buffers.data());
+    ++m->step;
+    for (size_t i = 0; i < out.size(); ++i)
+      results[i] = out[i].get(wide);
+  });
+}
+
+int nnc_eval_step(nnc_model *m, int64_t batch, const void *const *inputs,
+                  const void *const *targets, double *results) {
+  return guarded([&] {
+    checkBatch(m, batch, inputs, targets, results);
+    if (!m->def->eval_step)
+      throw Error("the model has no compiled eval_step (it needs a loss)");
+    bool wide = usesF64(m);
+    std::vector<Scalar> out(1 + m->desc.metrics.size());
+    std::vector<const void *> tail;
+    for (Scalar &s : out)
+      tail.push_back(s.at(wide));
+    std::vector<void *> buffers = entryBuffers(
+        m, {inputs, targets, tail.data()},
+        {m->desc.inputs.size(), m->desc.targets.size(), tail.size()});
+    m->def->eval_step(batch, buffers.data());
+    for (size_t i = 0; i < out.size(); ++i)
+      results[i] = out[i].get(wide);
+  });
+}
+
+int nnc_num_metrics(const nnc_model *m) {
+  return m ? (int)m->desc.metrics.size() : 0;
+}
+const char *nnc_metric_name(const nnc_model *m, int i) {
+  if (!m || i < 0 || (size_t)i >= m->desc.metrics.size())
+    return nullptr;
+  return m->desc.metrics[i].c_str();
+}
+
+int nnc_set_learning_rate(nnc_model *m, double lr) {
+  return guarded([&] {
+    checkModel(m);
+    if (!(lr > 0) || !std::isfinite(lr))
+      throw Error("the learning rate must be a positive number");
+    m->lr = lr;
+  });
+}
+double nnc_learning_rate(const nnc_model *m) { return m ? m->lr : 0; }
+int64_t nnc_step(const nnc_model *m) { return m ? m->step : 0; }
+int nnc_set_step(nnc_model *m, int64_t step) {
+  return guarded([&] {
+    checkModel(m);
+    if (step < 0)
+      throw Error("the step must be >= 0");
+    m->step = step;
+  });
+}
+const char *nnc_train_settings(const nnc_model *m) {
+  return m ? m->desc.trainJson.c_str() : "";
 }
 
 extern void omp_set_num_threads(int) __attribute__((weak));
@@ -283,6 +430,11 @@ int nnc_variable_trainable(const nnc_model *m, int i) {
   int trainable = -1;
   guarded([&] { trainable = variableAt(m, i).trainable; });
   return trainable;
+}
+int nnc_variable_kind(const nnc_model *m, int i) {
+  int kind = -1;
+  guarded([&] { kind = variableAt(m, i).kind; });
+  return kind;
 }
 int nnc_variable_dtype(const nnc_model *m, int i) {
   int dtype = -1;

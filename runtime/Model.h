@@ -29,6 +29,7 @@ struct TensorInfo {
 
 struct VariableInfo : TensorInfo {
   bool trainable = true;
+  int kind = NNC_PARAM;
   std::string init;
   double scale = 0;
   int64_t fanIn = 1, fanOut = 1;
@@ -55,6 +56,16 @@ struct Description {
   std::vector<TensorInfo> inputs, targets, outputs;
   std::vector<std::string> metrics;
   bool hasLoss = false;
+  /// The variables train_step writes, in the order of its out-buffers.
+  std::vector<size_t> trainUpdates;
+  /// normalize's statistics: the input they standardize and the variables
+  /// (per-sample shape) that hold its mean and variance.
+  struct Normalizer {
+    std::string input;
+    size_t mean, var;
+  };
+  std::vector<Normalizer> normalizers;
+  double learningRate = 0.001;
   std::string trainJson; // the train settings, as JSON
 
   static Description parse(const char *json);
@@ -67,6 +78,9 @@ struct nnc_model {
   const nnc_model_def *def;
   nnc::rt::Description desc;
   std::vector<nnc::rt::Buffer> variables;
+  double lr = 0.001;
+  int64_t step = 0;
+  uint64_t seed = 0;
 };
 
 #endif // NNC_RUNTIME_MODEL_H

@@ -33,9 +33,10 @@ typedef struct nnc_model_def {
   nnc_entry_fn gradients; /* the loss and d loss / d each parameter */
 } nnc_model_def;
 
-#define NNC_ABI_VERSION 2
+#define NNC_ABI_VERSION 3
 
 enum nnc_dtype { NNC_F32 = 0, NNC_F64 = 1, NNC_I32 = 2 };
+enum nnc_variable_kind { NNC_PARAM = 0, NNC_STATE = 1, NNC_OPTIMIZER = 2 };
 
 typedef struct nnc_model nnc_model;
 
@@ -61,6 +62,42 @@ int nnc_predict(nnc_model *model, int64_t batch, const void *const *inputs,
 int nnc_gradients(nnc_model *model, int64_t batch, const void *const *inputs,
                   const void *const *targets, void *loss, void *const *grads);
 
+/* One training step on a batch: forward, backward and the optimizer's
+ * update of the parameters and optimizer state (in place), with the running
+ * statistics (batchnorm) moved too. `results` receives the batch's loss and
+ * then each metric (1 + nnc_num_metrics values). Steps are counted from 1
+ * (nnc_step); dropout masks come from the init seed and the step. */
+int nnc_train_step(nnc_model *model, int64_t batch, const void *const *inputs,
+                   const void *const *targets, double *results);
+
+/* The loss and metrics on a batch in inference mode (dropout off, running
+ * statistics); nothing is updated. `results` as for nnc_train_step. */
+int nnc_eval_step(nnc_model *model, int64_t batch, const void *const *inputs,
+                  const void *const *targets, double *results);
+
+/* The metrics' names, as in the model ("accuracy"...). */
+int nnc_num_metrics(const nnc_model *model);
+const char *nnc_metric_name(const nnc_model *model, int index);
+
+/* The learning rate of the next steps (default: the model's train block). */
+int nnc_set_learning_rate(nnc_model *model, double lr);
+double nnc_learning_rate(const nnc_model *model);
+/* Steps taken so far (0 after nnc_create/nnc_init); settable to resume. */
+int64_t nnc_step(const nnc_model *model);
+int nnc_set_step(nnc_model *model, int64_t step);
+
+/* The model's train block as JSON (batch, epochs, optimizer, seed, ...). */
+const char *nnc_train_settings(const nnc_model *model);
+
+/* Checkpoints in safetensors format: every variable (parameters, state,
+ * optimizer slots "optimizer.<slot>.<param>") under its name; metadata holds
+ * the model name, the step, a hash of the model and `metadata_json`'s
+ * string pairs (may be NULL). Written atomically (temp file, fsync, rename).
+ * nnc_load refuses a file of another model or with missing/misshapen
+ * tensors, leaving the model unchanged. */
+int nnc_save(nnc_model *model, const char *path, const char *metadata_json);
+int nnc_load(nnc_model *model, const char *path);
+
 /* Threads used by compiled code (OpenMP); 0 restores the default. */
 int nnc_set_threads(int threads);
 
@@ -85,6 +122,9 @@ int nnc_output_dtype(const nnc_model *model, int index);
 int nnc_num_variables(const nnc_model *model);
 const char *nnc_variable_name(const nnc_model *model, int index);
 int nnc_variable_trainable(const nnc_model *model, int index);
+/* NNC_PARAM, NNC_STATE (running statistics, normalize's data statistics)
+ * or NNC_OPTIMIZER (optimizer slots, e.g. Adam's moments). */
+int nnc_variable_kind(const nnc_model *model, int index);
 int nnc_variable_dtype(const nnc_model *model, int index);
 int nnc_variable_rank(const nnc_model *model, int index);
 const int64_t *nnc_variable_shape(const nnc_model *model, int index);
