@@ -34,8 +34,9 @@ LogicalResult nnc::buildFunctionsPipeline(OpPassManager &pm,
   // predict always; gradients when the model has a loss (--emit=grad
   // requires one).
   return add(pm, options.requireLoss
-                     ? "nnc-build-inference, nnc-autodiff{require-loss=1}"
-                     : "nnc-build-inference, nnc-autodiff");
+                     ? "nnc-build-inference, nnc-autodiff{require-loss=1}, "
+                       "nnc-optimizer"
+                     : "nnc-build-inference, nnc-autodiff, nnc-optimizer");
 }
 
 LogicalResult nnc::buildLinalgPipeline(OpPassManager &pm,
@@ -56,7 +57,11 @@ LogicalResult nnc::buildCpuLoweringPipeline(OpPassManager &pm,
       // Tensors to buffers; results become caller-provided out-params.
       "one-shot-bufferize{bufferize-function-boundaries "
       "function-boundary-type-conversion=identity-layout-map},"
-      "buffer-results-to-out-params,"
+      // Updated variables stay in their buffers (train_step updates the
+      // parameters in place); other results become out-params, written
+      // directly when they are fresh static buffers.
+      "nnc-in-place-updates,"
+      "buffer-results-to-out-params{hoist-static-allocs},"
       "canonicalize,"
       // Small per-tile temporaries live on the stack, not the heap.
       "func.func(buffer-loop-hoisting,"

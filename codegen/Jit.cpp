@@ -177,6 +177,45 @@ void nnc::Model::predict(int64_t batch,
   check(nnc_predict(state, batch, inputs.data(), outputs.data()));
 }
 
+/// Checks a batch's pointers against the model's interface.
+static void checkCounts(const nnc::Model &m, const char *what, size_t inputs,
+                        size_t targets) {
+  if ((int)inputs != m.numInputs() || (int)targets != m.numTargets())
+    throw nnc::JitError(std::string(what) + ": expected " +
+                        std::to_string(m.numInputs()) + " inputs and " +
+                        std::to_string(m.numTargets()) + " targets");
+}
+
+std::vector<double>
+nnc::Model::trainStep(int64_t batch, const std::vector<const void *> &inputs,
+                      const std::vector<const void *> &targets) {
+  checkCounts(*this, "trainStep", inputs.size(), targets.size());
+  std::vector<double> results(1 + nnc_num_metrics(state));
+  check(nnc_train_step(state, batch, inputs.data(), targets.data(),
+                       results.data()));
+  return results;
+}
+
+std::vector<double>
+nnc::Model::evalStep(int64_t batch, const std::vector<const void *> &inputs,
+                     const std::vector<const void *> &targets) {
+  checkCounts(*this, "evalStep", inputs.size(), targets.size());
+  std::vector<double> results(1 + nnc_num_metrics(state));
+  check(nnc_eval_step(state, batch, inputs.data(), targets.data(),
+                      results.data()));
+  return results;
+}
+
+void nnc::Model::setLearningRate(double lr) {
+  check(nnc_set_learning_rate(state, lr));
+}
+int nnc::Model::numTargets() const { return nnc_num_targets(state); }
+int nnc::Model::numMetrics() const { return nnc_num_metrics(state); }
+std::string nnc::Model::metricName(int i) const {
+  const char *name = nnc_metric_name(state, i);
+  return name ? name : "";
+}
+
 int nnc::Model::numInputs() const { return nnc_num_inputs(state); }
 int nnc::Model::numOutputs() const { return nnc_num_outputs(state); }
 std::string nnc::Model::inputName(int i) const {

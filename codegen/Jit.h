@@ -74,6 +74,20 @@ public:
   void predict(int64_t batch, const std::vector<const void *> &inputs,
                const std::vector<void *> &outputs);
 
+  /// One training step (forward, backward, optimizer update in place) on
+  /// a batch; returns the loss, then each metric.
+  std::vector<double> trainStep(int64_t batch,
+                                const std::vector<const void *> &inputs,
+                                const std::vector<const void *> &targets);
+  /// The loss and metrics in inference mode; nothing is updated.
+  std::vector<double> evalStep(int64_t batch,
+                               const std::vector<const void *> &inputs,
+                               const std::vector<const void *> &targets);
+  void setLearningRate(double lr);
+  int numTargets() const;
+  int numMetrics() const;
+  std::string metricName(int index) const;
+
   int numInputs() const;
   int numOutputs() const;
   std::string inputName(int index) const;

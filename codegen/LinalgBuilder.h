@@ -72,6 +72,9 @@ private:
 /// embedding.
 void populateLowerLossesPatterns(mlir::RewritePatternSet &patterns);
 
+/// Patterns of LowerTraining.cpp: dropout_train and the optimizer updates.
+void populateLowerTrainingPatterns(mlir::RewritePatternSet &patterns);
+
 } // namespace nnc
 
 #endif // NNC_CODEGEN_LINALGBUILDER_H

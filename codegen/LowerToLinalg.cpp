@@ -684,6 +684,7 @@ struct LowerToLinalg : nnc::impl::LowerToLinalgBase<LowerToLinalg> {
     patterns.add(lowerNormalize);
     patterns.add(lowerConstant);
     populateLowerLossesPatterns(patterns);
+    populateLowerTrainingPatterns(patterns);
 
     ConversionTarget target(getContext());
     target.addIllegalDialect<NncDialect>();

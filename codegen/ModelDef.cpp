@@ -30,16 +30,27 @@ struct ModelDef : nnc::impl::ModelDefBase<ModelDef> {
       if (auto kind = func->getAttrOfType<StringAttr>("nnc.entry"))
         entries[kind.getValue()] = func.getSymName();
 
+    OpBuilder b(ctx);
+    std::string defName = (model.getValue() + "_def").str();
+    buildDef(b, module, defName, model.getValue(), entries);
+    // The executable's main (libnnc_main.a) finds the model by this name.
+    if (program)
+      buildDef(b, module, "nnc_program_model", model.getValue(), entries);
+  }
+
+  /// A constant nnc_model_def global called `name`.
+  static void buildDef(OpBuilder &b, ModuleOp module, StringRef name,
+                       StringRef model,
+                       const llvm::StringMap<StringRef> &entries) {
+    MLIRContext *ctx = b.getContext();
     Type ptr = LLVM::LLVMPointerType::get(ctx);
     Type i64 = IntegerType::get(ctx, 64);
     auto defType =
         LLVM::LLVMStructType::getLiteral(ctx, {i64, ptr, ptr, ptr, ptr, ptr});
-    OpBuilder b(ctx);
     b.setInsertionPointToEnd(module.getBody());
     Location loc = module.getLoc();
-    std::string defName = (model.getValue() + "_def").str();
     auto def = b.create<LLVM::GlobalOp>(loc, defType, /*isConstant=*/true,
-                                        LLVM::Linkage::External, defName,
+                                        LLVM::Linkage::External, name,
                                         Attribute());
     Block *init = b.createBlock(&def.getInitializerRegion());
     b.setInsertionPointToStart(init);
@@ -49,8 +60,7 @@ struct ModelDef : nnc::impl::ModelDefBase<ModelDef> {
         ArrayRef<int64_t>{0});
     v = b.create<LLVM::InsertValueOp>(
         loc, v,
-        b.create<LLVM::AddressOfOp>(loc, ptr,
-                                    (model.getValue() + "_description").str()),
+        b.create<LLVM::AddressOfOp>(loc, ptr, (model + "_description").str()),
         ArrayRef<int64_t>{1});
     for (auto [i, kind] : llvm::enumerate(kEntries)) {
       auto it = entries.find(kind);
@@ -62,16 +72,6 @@ struct ModelDef : nnc::impl::ModelDefBase<ModelDef> {
                                         ArrayRef<int64_t>{(int64_t)i + 2});
     }
     b.create<LLVM::ReturnOp>(loc, v);
-
-    if (program) {
-      b.setInsertionPointToEnd(module.getBody());
-      auto global = b.create<LLVM::GlobalOp>(
-          loc, ptr, /*isConstant=*/true, LLVM::Linkage::External,
-          "nnc_program_model", Attribute());
-      b.setInsertionPointToStart(b.createBlock(&global.getInitializerRegion()));
-      b.create<LLVM::ReturnOp>(
-          loc, b.create<LLVM::AddressOfOp>(loc, ptr, defName).getResult());
-    }
   }
 };
 } // namespace

@@ -83,6 +83,23 @@ def ApproximateMath : Pass<"nnc-approximate-math", "mlir::func::FuncOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def InPlaceUpdates : Pass<"nnc-in-place-updates", "mlir::ModuleOp"> {
+  let summary = "turns updated-variable results into in-place writes";
+  let description = [{
+    Runs on bufferized IR, before buffer-results-to-out-params. A result of
+    an entry point tagged `nnc.update = "<var>"` is the new value of the
+    argument tagged `nnc.variable = "<var>"`. When bufferization already
+    wrote it into that argument's buffer (the optimizer updates are
+    destination-passing on the parameters and their slots), the result is
+    simply dropped: no copy. Otherwise (e.g. batchnorm's running statistics)
+    it is copied into the argument at the end of the function, after every
+    read, and dropped. Entry points then return only their other results
+    (loss, metrics...), and the caller's variable buffers hold the new
+    values.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def AbiWrappers : Pass<"nnc-abi-wrappers", "mlir::ModuleOp"> {
   let summary = "gives each entry point the C signature (int64 batch, void **)";
   let description = [{

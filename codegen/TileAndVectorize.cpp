@@ -127,6 +127,7 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     IRRewriter rw(&getContext());
+    toPeel.clear(); // the loops of the previous function are gone
     SmallVector<Operation *> ops;
     func.walk([&](linalg::LinalgOp op) {
       if (op.hasPureTensorSemantics() && !isa<linalg::FillOp>(op))

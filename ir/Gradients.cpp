@@ -163,6 +163,15 @@ LogicalResult GeluOp::buildGradients(OpBuilder &b, ValueRange dy,
   return success();
 }
 
+LogicalResult DropoutTrainOp::buildGradients(OpBuilder &b, ValueRange dy,
+                                             SmallVectorImpl<Value> &dx) {
+  // The same mask (same key, stream and positions) times the gradient.
+  dx.push_back(b.create<DropoutTrainOp>(getLoc(), dy[0], getKey(), getRate(),
+                                        getStream()));
+  dx.push_back(nullptr); // the key
+  return success();
+}
+
 LogicalResult AddOp::buildGradients(OpBuilder &b, ValueRange dy,
                                     SmallVectorImpl<Value> &dx) {
   G g = builder(*this, b);

@@ -240,6 +240,24 @@ LogicalResult DropoutOp::verify() {
   return success();
 }
 
+LogicalResult DropoutTrainOp::verify() {
+  double rate = getRate().convertToDouble();
+  if (rate < 0 || rate >= 1)
+    return emitOpError("rate must be in [0, 1)");
+  return success();
+}
+
+LogicalResult AdamUpdateOp::verify() {
+  double b1 = getBeta1().convertToDouble(), b2 = getBeta2().convertToDouble();
+  if (b1 < 0 || b1 >= 1 || b2 < 0 || b2 >= 1)
+    return emitOpError("betas must be in [0, 1)");
+  if (getEps().convertToDouble() <= 0)
+    return emitOpError("eps must be positive");
+  if (getWeightDecay().convertToDouble() < 0)
+    return emitOpError("weight_decay must be non-negative");
+  return success();
+}
+
 LogicalResult SliceOp::verify() {
   auto in = tensorOf(getInput()), out = tensorOf(getResult());
   int64_t axis = (int64_t)getAxis(), start = (int64_t)getStart(),

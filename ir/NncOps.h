@@ -24,6 +24,14 @@ constexpr llvm::StringLiteral kTrainAttr = "nnc.train";
 constexpr llvm::StringLiteral kInputAttr = "nnc.input";
 constexpr llvm::StringLiteral kTargetAttr = "nnc.target";
 constexpr llvm::StringLiteral kOutputAttr = "nnc.output";
+/// Tags of entry-point arguments and results (docs/abi.md).
+constexpr llvm::StringLiteral kKeyAttr = "nnc.key";
+constexpr llvm::StringLiteral kLearningRateAttr = "nnc.lr";
+constexpr llvm::StringLiteral kStepAttr = "nnc.step";
+constexpr llvm::StringLiteral kLossAttr = "nnc.loss";
+constexpr llvm::StringLiteral kMetricAttr = "nnc.metric";
+constexpr llvm::StringLiteral kGradientAttr = "nnc.gradient";
+constexpr llvm::StringLiteral kUpdateAttr = "nnc.update";
 /// Version of the description's layout and the entry points' calling
 /// convention (runtime/nnc_runtime.h's NNC_ABI_VERSION).
 constexpr int64_t kAbiVersion = 3;

@@ -352,6 +352,79 @@ def Nnc_AccuracyOp : Nnc_ScalarOp<"accuracy",
     "or logits > 0 vs targets > 0.5 for [N, 1]", Nnc_Tensor>;
 
 //===----------------------------------------------------------------------===//
+// Training: dropout masks and optimizer updates
+//===----------------------------------------------------------------------===//
+
+def Nnc_DropoutTrainOp : Nnc_Op<"dropout_train", [Pure,
+    AllTypesMatch<["input", "result"]>,
+    DeclareOpInterfaceMethods<Nnc_DifferentiableOpInterface>]> {
+  let summary = "dropout in training: a seeded mask, recomputable";
+  let description = [{
+    Element `i` (row-major linear index) is kept, scaled by 1/(1-rate), when
+    a counter-based hash of (`key`, `stream`, i) drawn as a uniform number
+    in [0, 1) is at least `rate`, else zeroed. The mask depends only on the
+    key, the stream and the position, so the backward pass recomputes it
+    (the gradient is `dropout_train` of the gradient) instead of storing it.
+  }];
+  let arguments = (ins Nnc_FloatTensor:$input, 0DTensorOf<[I32]>:$key,
+                       F64Attr:$rate, I64Attr:$stream);
+  let results = (outs Nnc_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $key attr-dict `:` type($result) `,` type($key)";
+  let hasVerifier = 1;
+}
+
+def Nnc_SgdUpdateOp : Nnc_Op<"sgd_update", [Pure,
+    AllTypesMatch<["param", "grad", "result"]>]> {
+  let summary = "param - lr * grad";
+  let arguments = (ins Nnc_FloatTensor:$param, Nnc_FloatTensor:$grad,
+                       Nnc_FloatScalar:$lr);
+  let results = (outs Nnc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $param `,` $grad `,` $lr attr-dict `:` type($param) `,` type($lr)
+  }];
+}
+
+def Nnc_MomentumUpdateOp : Nnc_Op<"momentum_update", [Pure,
+    AllTypesMatch<["param", "grad", "velocity", "newParam", "newVelocity"]>]> {
+  let summary = "SGD with momentum (PyTorch's form), optionally Nesterov";
+  let description = [{
+    `v' = momentum * v + g`; `p' = p - lr * (nesterov ? g + momentum * v' : v')`.
+  }];
+  let arguments = (ins Nnc_FloatTensor:$param, Nnc_FloatTensor:$grad,
+                       Nnc_FloatTensor:$velocity, Nnc_FloatScalar:$lr,
+                       F64Attr:$momentum, BoolAttr:$nesterov);
+  let results = (outs Nnc_FloatTensor:$newParam,
+                      Nnc_FloatTensor:$newVelocity);
+  let assemblyFormat = [{
+    $param `,` $grad `,` $velocity `,` $lr attr-dict `:` type($param) `,`
+    type($lr)
+  }];
+}
+
+def Nnc_AdamUpdateOp : Nnc_Op<"adam_update", [Pure,
+    AllTypesMatch<["param", "grad", "m", "v", "newParam", "newM", "newV"]>,
+    AllTypesMatch<["lr", "step"]>]> {
+  let summary = "Adam (weight_decay = 0) or AdamW, PyTorch's form";
+  let description = [{
+    With t = `step` (from 1): `p = p * (1 - lr * weight_decay)` (AdamW's
+    decoupled decay), `m' = b1 m + (1 - b1) g`, `v' = b2 v + (1 - b2) g^2`,
+    `p' = p - lr / (1 - b1^t) * m' / (sqrt(v') / sqrt(1 - b2^t) + eps)`.
+  }];
+  let arguments = (ins Nnc_FloatTensor:$param, Nnc_FloatTensor:$grad,
+                       Nnc_FloatTensor:$m, Nnc_FloatTensor:$v,
+                       Nnc_FloatScalar:$lr, Nnc_FloatScalar:$step,
+                       F64Attr:$beta1, F64Attr:$beta2, F64Attr:$eps,
+                       F64Attr:$weight_decay);
+  let results = (outs Nnc_FloatTensor:$newParam, Nnc_FloatTensor:$newM,
+                      Nnc_FloatTensor:$newV);
+  let assemblyFormat = [{
+    $param `,` $grad `,` $m `,` $v `,` $lr `,` $step attr-dict `:`
+    type($param) `,` type($lr)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Ops that gradients are built from
 //===----------------------------------------------------------------------===//
 

@@ -35,15 +35,71 @@ struct Autodiff : nnc::impl::AutodiffBase<Autodiff> {
       signalPassFailure();
   }
 
+  /// Batchnorm in training: normalizes with the batch's statistics, built
+  /// from differentiable nnc ops, and moves the running statistics.
+  static Value buildBatchNormTraining(
+      OpBuilder &b, BatchNormOp bn, IRMapping &map,
+      SmallVectorImpl<std::pair<unsigned, Value>> &stateUpdates,
+      llvm::function_ref<unsigned(Value)> variableOf) {
+    Location loc = bn.getLoc();
+    Value x = map.lookup(bn.getInput());
+    auto xType = cast<RankedTensorType>(x.getType());
+    Type element = xType.getElementType();
+    SmallVector<int64_t> axes;
+    for (int64_t i = 0; i + 1 < xType.getRank(); ++i)
+      axes.push_back(i);
+    auto scalar = [&](double v) -> Value {
+      auto t = RankedTensorType::get({}, element);
+      return b.create<ConstantOp>(loc, cast<ElementsAttr>(DenseElementsAttr::get(
+                                           t, b.getFloatAttr(element, v))));
+    };
+    auto binary = [&](auto tag, Value l, Value r) -> Value {
+      using Op = decltype(tag);
+      auto t = shapes::broadcast(loc, cast<RankedTensorType>(l.getType()),
+                                 cast<RankedTensorType>(r.getType()));
+      return b.create<Op>(loc, *t, l, r);
+    };
+    auto mean = [&](Value v) -> Value {
+      auto t = shapes::reduce(loc, cast<RankedTensorType>(v.getType()), axes,
+                              /*keepdims=*/false);
+      return b.create<ReduceMeanOp>(loc, *t, v, axes, false);
+    };
+    Value mu = mean(x);
+    Value centered = binary(SubOp(), x, mu);
+    Value var = mean(binary(MulOp(), centered, centered));
+    Value stddev =
+        b.create<SqrtOp>(loc, binary(AddOp(), var, scalar(bn.getEps().convertToDouble())));
+    Value scale = binary(DivOp(), map.lookup(bn.getGamma()), stddev);
+    Value y = binary(AddOp(), binary(MulOp(), centered, scale),
+                     map.lookup(bn.getBeta()));
+    // running = momentum * running + (1 - momentum) * batch
+    double momentum = bn.getMomentum().convertToDouble();
+    for (auto [running, batch] : {std::pair{bn.getMean(), mu},
+                                  std::pair{bn.getVar(), var}}) {
+      Value old = map.lookup(running);
+      unsigned index = variableOf(old);
+      if (index == ~0u)
+        continue; // not a variable: nothing to update
+      Value moved =
+          binary(AddOp(), binary(MulOp(), old, scalar(momentum)),
+                 binary(MulOp(), batch, scalar(1 - momentum)));
+      stateUpdates.push_back({index, moved});
+    }
+    return y;
+  }
+
   LogicalResult build(ModuleOp module, func::FuncOp graph, LossOp loss,
                       StringRef model) {
     OpBuilder b(module.getContext());
-    // Arguments: every variable, then the graph's inputs and targets.
+    // Arguments: every variable, then the graph's inputs and targets, then
+    // the key of the step's dropout masks.
     SmallVector<Type> argTypes;
     SmallVector<DictionaryAttr> argAttrs;
     SmallVector<VariableOp> variables;
     llvm::StringMap<unsigned> varIndex;
     for (auto var : module.getOps<VariableOp>()) {
+      if (var.getKind() == VariableKind::optimizer)
+        continue;
       varIndex[var.getSymName()] = argTypes.size();
       variables.push_back(var);
       argTypes.push_back(var.getType());
@@ -54,6 +110,9 @@ struct Autodiff : nnc::impl::AutodiffBase<Autodiff> {
       argTypes.push_back(arg.getType());
       argAttrs.push_back(graph.getArgAttrDict(arg.getArgNumber()));
     }
+    argTypes.push_back(RankedTensorType::get({}, b.getI32Type()));
+    argAttrs.push_back(
+        b.getDictionaryAttr(b.getNamedAttr(kKeyAttr, b.getUnitAttr())));
     b.setInsertionPointAfter(graph);
     auto func = b.create<func::FuncOp>(
         graph.getLoc(), (model + "_gradients").str(),
@@ -62,14 +121,23 @@ struct Autodiff : nnc::impl::AutodiffBase<Autodiff> {
     func->setAttr("nnc.entry", b.getStringAttr("gradients"));
     Block *entry = func.addEntryBlock();
     b.setInsertionPointToStart(entry);
+    Value key = entry->getArguments().back();
 
-    // The forward graph; what depends on a trainable parameter needs a
-    // gradient.
+    // The forward graph in training mode; what depends on a trainable
+    // parameter needs a gradient.
     IRMapping map;
     for (BlockArgument arg : graph.getArguments())
       map.map(arg, entry->getArgument(variables.size() + arg.getArgNumber()));
     llvm::DenseSet<Value> needsGrad;
     SmallVector<Operation *> forward;
+    SmallVector<Value> metrics;
+    SmallVector<Attribute> metricNames;
+    // New values of state variables (batchnorm's running statistics).
+    SmallVector<std::pair<unsigned, Value>> stateUpdates;
+    auto variableOf = [&](Value v) -> unsigned {
+      auto arg = dyn_cast<BlockArgument>(v);
+      return arg && arg.getOwner() == entry ? arg.getArgNumber() : ~0u;
+    };
     for (Operation &op : graph.getBody().front()) {
       if (auto load = dyn_cast<LoadOp>(op)) {
         unsigned i = varIndex.lookup(load.getVariable());
@@ -78,14 +146,37 @@ struct Autodiff : nnc::impl::AutodiffBase<Autodiff> {
           needsGrad.insert(entry->getArgument(i));
         continue;
       }
-      if (isa<OutputOp, LossOp, MetricOp, func::ReturnOp>(op))
+      if (auto metric = dyn_cast<MetricOp>(op)) {
+        metrics.push_back(map.lookup(metric.getValue()));
+        metricNames.push_back(metric.getNameAttr());
         continue;
-      Operation *clone = b.clone(op, map);
-      forward.push_back(clone);
-      if (llvm::any_of(clone->getOperands(),
-                       [&](Value v) { return needsGrad.contains(v); }))
-        for (Value r : clone->getResults())
-          needsGrad.insert(r);
+      }
+      if (isa<OutputOp, LossOp, func::ReturnOp>(op))
+        continue;
+      size_t before = entry->getOperations().size();
+      Operation *clone;
+      if (auto dropout = dyn_cast<DropoutOp>(op)) {
+        clone = b.create<DropoutTrainOp>(
+            dropout.getLoc(), map.lookup(dropout.getInput()), key,
+            dropout.getRateAttr(), dropout.getStreamAttr());
+        map.map(dropout.getResult(), clone->getResult(0));
+      } else if (auto bn = dyn_cast<BatchNormOp>(op)) {
+        Value y = buildBatchNormTraining(b, bn, map, stateUpdates, variableOf);
+        map.map(bn.getResult(), y);
+        clone = nullptr;
+      } else {
+        clone = b.clone(op, map);
+      }
+      // Every op built for this one (one, or a decomposition).
+      for (Operation &built : llvm::make_range(
+               std::next(entry->begin(), before), entry->end())) {
+        forward.push_back(&built);
+        if (llvm::any_of(built.getOperands(),
+                         [&](Value v) { return needsGrad.contains(v); }))
+          for (Value r : built.getResults())
+            needsGrad.insert(r);
+      }
+      (void)clone;
     }
     Value lossValue = map.lookup(loss.getValue());
 
@@ -134,9 +225,11 @@ struct Autodiff : nnc::impl::AutodiffBase<Autodiff> {
       }
     }
 
-    // Results: the loss, then each parameter's gradient.
+    // Results: the loss, the metrics, each parameter's gradient, the new
+    // values of state variables.
     b.setInsertionPointToEnd(entry);
     SmallVector<Value> results{lossValue};
+    llvm::append_range(results, metrics);
     SmallVector<Attribute> names;
     for (auto [i, var] : llvm::enumerate(variables)) {
       if (var.getKind() != VariableKind::param)
@@ -151,11 +244,18 @@ struct Autodiff : nnc::impl::AutodiffBase<Autodiff> {
       results.push_back(g);
       names.push_back(var.getSymNameAttr());
     }
+    for (auto &[i, value] : stateUpdates)
+      results.push_back(value);
     b.create<func::ReturnOp>(graph.getLoc(), results);
     func.setType(b.getFunctionType(argTypes, ValueRange(results).getTypes()));
-    func.setResultAttr(0, "nnc.loss", b.getUnitAttr());
-    for (auto [i, name] : llvm::enumerate(names))
-      func.setResultAttr(i + 1, "nnc.gradient", name);
+    unsigned r = 0;
+    func.setResultAttr(r++, kLossAttr, b.getUnitAttr());
+    for (Attribute name : metricNames)
+      func.setResultAttr(r++, kMetricAttr, name);
+    for (Attribute name : names)
+      func.setResultAttr(r++, kGradientAttr, name);
+    for (auto &[i, value] : stateUpdates)
+      func.setResultAttr(r++, kUpdateAttr, variables[i].getSymNameAttr());
 
     // Forward values only the metrics or outputs needed are dead here.
     for (Operation &op :

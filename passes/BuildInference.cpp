@@ -20,43 +20,62 @@ struct BuildInference : nnc::impl::BuildInferenceBase<BuildInference> {
     func::FuncOp graph = getGraphFunction(module, "to build predict from");
     if (!graph)
       return signalPassFailure();
+    if (failed(build(module, graph, /*eval=*/false)))
+      return signalPassFailure();
+    bool hasLoss = false;
+    graph.walk([&](LossOp) { hasLoss = true; });
+    if (hasLoss && failed(build(module, graph, /*eval=*/true)))
+      return signalPassFailure();
+    if (eraseGraph)
+      graph.erase();
+  }
+
+  /// Builds <model>_predict (variables, inputs -> outputs) or, with `eval`,
+  /// <model>_eval_step (variables, inputs, targets -> loss, metrics), both
+  /// in inference mode.
+  LogicalResult build(ModuleOp module, func::FuncOp graph, bool eval) {
     auto model = module->getAttrOfType<StringAttr>(kModelAttr);
     OpBuilder b(module.getContext());
 
-    // Arguments: every variable, then the inputs.
+    // Arguments: every variable but optimizer slots, then the inputs (and
+    // targets).
     SmallVector<Type> argTypes;
     SmallVector<DictionaryAttr> argAttrs;
     llvm::StringMap<unsigned> varIndex;
     for (auto var : module.getOps<VariableOp>()) {
+      if (var.getKind() == VariableKind::optimizer)
+        continue;
       varIndex[var.getSymName()] = argTypes.size();
       argTypes.push_back(var.getType());
       argAttrs.push_back(b.getDictionaryAttr(
           b.getNamedAttr("nnc.variable", var.getSymNameAttr())));
     }
-    SmallVector<BlockArgument> inputs;
+    SmallVector<BlockArgument> interface;
     for (BlockArgument arg : graph.getArguments()) {
-      if (auto name = graph.getArgAttr(arg.getArgNumber(), kInputAttr)) {
-        inputs.push_back(arg);
+      unsigned i = arg.getArgNumber();
+      if (graph.getArgAttr(i, kInputAttr) ||
+          (eval && graph.getArgAttr(i, kTargetAttr))) {
+        interface.push_back(arg);
         argTypes.push_back(arg.getType());
-        argAttrs.push_back(
-            b.getDictionaryAttr(b.getNamedAttr(kInputAttr, name)));
+        argAttrs.push_back(graph.getArgAttrDict(i));
       }
     }
 
     b.setInsertionPointAfter(graph);
-    auto predict = b.create<func::FuncOp>(
-        graph.getLoc(), (model.getValue() + "_predict").str(),
+    StringRef kind = eval ? "eval_step" : "predict";
+    auto func = b.create<func::FuncOp>(
+        graph.getLoc(), (model.getValue() + "_" + kind).str(),
         b.getFunctionType(argTypes, {}));
-    predict.setAllArgAttrs(argAttrs);
-    predict->setAttr("nnc.entry", b.getStringAttr("predict"));
-    Block *entry = predict.addEntryBlock();
+    func.setAllArgAttrs(argAttrs);
+    func->setAttr("nnc.entry", b.getStringAttr(kind));
+    Block *entry = func.addEntryBlock();
     b.setInsertionPointToStart(entry);
 
     IRMapping map;
-    for (auto [i, arg] : llvm::enumerate(inputs))
+    for (auto [i, arg] : llvm::enumerate(interface))
       map.map(arg, entry->getArgument(varIndex.size() + i));
     SmallVector<Value> results;
-    SmallVector<Attribute> names;
+    SmallVector<NamedAttribute> resultAttrs;
     for (Operation &op : graph.getBody().front()) {
       if (auto load = dyn_cast<LoadOp>(op)) {
         map.map(load.getResult(),
@@ -65,36 +84,46 @@ struct BuildInference : nnc::impl::BuildInferenceBase<BuildInference> {
         if (map.contains(dropout.getInput()))
           map.map(dropout.getResult(), map.lookup(dropout.getInput()));
       } else if (auto output = dyn_cast<OutputOp>(op)) {
+        if (eval)
+          continue;
         Value value = map.lookupOrNull(output.getValue());
         if (!value) {
-          output.emitError("output '")
-              << output.getName()
-              << "' depends on a target: inference has no targets";
-          predict.erase();
-          return signalPassFailure();
+          func.erase();
+          return output.emitError("output '")
+                 << output.getName()
+                 << "' depends on a target: inference has no targets";
         }
         results.push_back(value);
-        names.push_back(output.getNameAttr());
-      } else if (isa<LossOp, MetricOp, func::ReturnOp>(op)) {
+        resultAttrs.push_back(b.getNamedAttr(kOutputAttr, output.getNameAttr()));
+      } else if (auto loss = dyn_cast<LossOp>(op)) {
+        if (!eval)
+          continue;
+        results.push_back(map.lookup(loss.getValue()));
+        resultAttrs.push_back(b.getNamedAttr(kLossAttr, b.getUnitAttr()));
+      } else if (auto metric = dyn_cast<MetricOp>(op)) {
+        if (!eval)
+          continue;
+        results.push_back(map.lookup(metric.getValue()));
+        resultAttrs.push_back(b.getNamedAttr(kMetricAttr, metric.getNameAttr()));
+      } else if (isa<func::ReturnOp>(op)) {
         continue;
       } else if (llvm::all_of(op.getOperands(),
                               [&](Value v) { return map.contains(v); })) {
-        b.clone(op, map); // ops that read targets are skipped
+        b.clone(op, map); // in predict, ops that read targets are skipped
       }
     }
     b.create<func::ReturnOp>(graph.getLoc(), results);
-    predict.setType(b.getFunctionType(argTypes, ValueRange(results).getTypes()));
-    for (auto [i, name] : llvm::enumerate(names))
-      predict.setResultAttr(i, kOutputAttr, name);
+    func.setType(b.getFunctionType(argTypes, ValueRange(results).getTypes()));
+    for (auto [i, attr] : llvm::enumerate(resultAttrs))
+      func.setResultAttr(i, attr.getName(), attr.getValue());
 
-    // What only the loss and metrics needed is dead here.
+    // What only the loss and metrics (or outputs) needed is dead here.
     for (Operation &op :
          llvm::make_early_inc_range(llvm::reverse(entry->getOperations())))
       if (op.use_empty() && isMemoryEffectFree(&op) &&
           !op.hasTrait<OpTrait::IsTerminator>())
         op.erase();
-    if (eraseGraph)
-      graph.erase();
+    return success();
   }
 };
 } // namespace

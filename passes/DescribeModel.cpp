@@ -6,7 +6,11 @@
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
 
+#include "passes/Layers.h"
+
 #include "llvm/Support/JSON.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/xxhash.h"
 
 namespace nnc {
 #define GEN_PASS_DEF_DESCRIBEMODEL
@@ -51,6 +55,59 @@ static json::Value attrToJson(Attribute attr) {
     return o;
   }
   return nullptr;
+}
+
+/// The layers, for the executable's `summary`.
+static json::Array describeLayers(ModuleOp module, func::FuncOp graph) {
+  json::Array layers;
+  for (const LayerInfo &l : collectLayers(module, graph))
+    layers.push_back(json::Object{{"name", l.name},
+                                  {"op", l.op},
+                                  {"shape", shapeOf(l.type)},
+                                  {"params", l.params},
+                                  {"state", l.state},
+                                  {"line", (int64_t)l.line}});
+  return layers;
+}
+
+/// The index of each variable in module order.
+static llvm::StringMap<int64_t> variableIndices(ModuleOp module) {
+  llvm::StringMap<int64_t> index;
+  for (auto var : module.getOps<VariableOp>())
+    index.try_emplace(var.getSymName(), (int64_t)index.size());
+  return index;
+}
+
+/// normalize's statistics: which input, which variables.
+static json::Array normalizers(ModuleOp module, func::FuncOp graph) {
+  json::Array list;
+  llvm::StringMap<int64_t> index = variableIndices(module);
+  graph.walk([&](NormalizeOp op) {
+    auto arg = dyn_cast<BlockArgument>(op.getInput());
+    auto mean = op.getMean().getDefiningOp<LoadOp>();
+    auto var = op.getVar().getDefiningOp<LoadOp>();
+    if (!arg || !mean || !var)
+      return;
+    auto input = graph.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                    kInputAttr);
+    if (!input)
+      return;
+    list.push_back(json::Object{{"input", input.getValue()},
+                                {"mean", index.lookup(mean.getVariable())},
+                                {"var", index.lookup(var.getVariable())}});
+  });
+  return list;
+}
+
+/// Identifies the model (its variables and graph, not the train settings
+/// or source locations), so that a checkpoint of another model is refused.
+static std::string modelHash(ModuleOp module, func::FuncOp graph) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  for (auto var : module.getOps<VariableOp>())
+    os << var.getSymName() << ':' << var.getType() << '\n';
+  graph->print(os, OpPrintingFlags().elideLargeElementsAttrs(16));
+  return llvm::utohexstr(llvm::xxh3_64bits(text), /*LowerCase=*/true);
 }
 
 namespace {
@@ -105,6 +162,9 @@ struct DescribeModel : nnc::impl::DescribeModelBase<DescribeModel> {
     };
     if (Attribute train = module->getAttr(kTrainAttr))
       description["train"] = attrToJson(train);
+    description["layers"] = describeLayers(module, graph);
+    description["normalize"] = normalizers(module, graph);
+    description["source_hash"] = modelHash(module, graph);
     std::string text;
     llvm::raw_string_ostream os(text);
     os << json::Value(std::move(description));

@@ -56,6 +56,29 @@ def Autodiff : Pass<"nnc-autodiff", "mlir::ModuleOp"> {
   let dependentDialects = ["::nnc::NncDialect", "::mlir::func::FuncDialect"];
 }
 
+def Optimizer : Pass<"nnc-optimizer", "mlir::ModuleOp"> {
+  let summary = "builds <model>_train_step: gradients plus the optimizer's update";
+  let description = [{
+    From `<model>_gradients` (nnc-autodiff) and the optimizer of the
+    module's `nnc.train` settings, builds
+    `func.func @<model>_train_step(variables..., inputs..., targets...,
+    lr, step, key) -> (loss, metrics..., updated variables...)`.
+    The optimizer's state becomes `nnc.variable`s of kind `optimizer`,
+    appended to the module and named `optimizer.<slot>.<param>` (Adam and
+    AdamW: `m`, `v`; SGD with momentum: `momentum`), zero-initialized.
+    The state results of `<model>_gradients` are dropped (it updates
+    nothing). Each parameter's update is one op (`nnc.sgd_update`,
+    `nnc.momentum_update`, `nnc.adam_update`) placed after the whole
+    backward pass, so that in-place updates never clobber a value still to
+    be read. Results after the metrics are tagged `nnc.update` with the
+    variable they replace: parameters, optimizer slots, then state (e.g.
+    batchnorm's running statistics); the runtime passes each variable's own
+    buffer for them. The learning rate and the step (counted from 1) are
+    0-d tensors of the loss's type, run-time arguments.
+  }];
+  let dependentDialects = ["::nnc::NncDialect", "::mlir::func::FuncDialect"];
+}
+
 def DescribeModel : Pass<"nnc-describe-model", "mlir::ModuleOp"> {
   let summary = "records the model's interface as JSON; drops the graph";
   let description = [{

@@ -88,12 +88,6 @@ Description Description::parse(const char *text) {
       if (train.contains("optimizer"))
         d.learningRate = train.at("optimizer").value("lr", d.learningRate);
     }
-    if (j.contains("train_updates"))
-      d.trainUpdates = j.at("train_updates").get<std::vector<size_t>>();
-    for (size_t i : d.trainUpdates)
-      if (i >= d.variables.size())
-        throw Error("malformed model description: update of variable " +
-                    std::to_string(i));
     if (j.contains("normalize"))
       for (const json &n : j.at("normalize")) {
         Normalizer norm{n.at("input").get<std::string>(),
@@ -108,14 +102,16 @@ Description Description::parse(const char *text) {
   return d;
 }
 
-/// The buffers of an entry point: the model's variables, then `groups` of
-/// caller pointers (inputs, targets, outputs...), each `counts[i]` long.
+/// The buffers of an entry point: the model's variables (optimizer slots
+/// only for train_step, `withSlots`), then `groups` of caller pointers
+/// (inputs, targets, outputs...), each `counts[i]` long.
 static std::vector<void *>
 entryBuffers(nnc_model *m, std::initializer_list<const void *const *> groups,
-             std::initializer_list<size_t> counts) {
+             std::initializer_list<size_t> counts, bool withSlots = false) {
   std::vector<void *> buffers;
-  for (Buffer &b : m->variables)
-    buffers.push_back(b.data());
+  for (size_t i = 0; i < m->variables.size(); ++i)
+    if (withSlots || m->desc.variables[i].kind != NNC_OPTIMIZER)
+      buffers.push_back(m->variables[i].data());
   auto count = counts.begin();
   for (const void *const *group : groups) {
     for (size_t i = 0; i < *count; ++i)
@@ -216,10 +212,17 @@ int nnc_gradients(nnc_model *m, int64_t batch, const void *const *inputs,
     size_t trainable = 0;
     for (const VariableInfo &v : m->desc.variables)
       trainable += v.trainable;
-    const void *const lossSlot[] = {loss};
+    // Dropout with key 0; the metrics are computed but not kept.
+    int32_t key = 0;
+    std::vector<Buffer> scratch;
+    std::vector<const void *> tail{&key, loss};
+    for (size_t i = 0; i < m->desc.metrics.size(); ++i)
+      tail.push_back(scratch.emplace_back(sizeof(double)).data());
+    for (size_t i = 0; i < trainable; ++i)
+      tail.push_back(grads[i]);
     std::vector<void *> buffers = entryBuffers(
-        m, {inputs, targets, lossSlot, grads},
-        {m->desc.inputs.size(), m->desc.targets.size(), 1, trainable});
+        m, {inputs, targets, tail.data()},
+        {m->desc.inputs.size(), m->desc.targets.size(), tail.size()});
     m->def->gradients(batch, buffers.data());
   });
 }
@@ -282,12 +285,11 @@ int nnc_train_step(nnc_model *m, int64_t batch, const void *const *inputs,
     std::vector<const void *> tail{lr.at(wide), step.at(wide), &key};
     for (Scalar &s : out)
       tail.push_back(s.at(wide));
-    for (size_t i : m->desc.trainUpdates)
-      tail.push_back(m->variables[i].data());
     std::vector<void *> buffers =
         entryBuffers(m, {inputs, targets, tail.data()},
                      {m->desc.inputs.size(), m->desc.targets.size(),
-                      tail.size()});
+                      tail.size()},
+                     /*withSlots=*/true);
     m->def->train_step(batch, buffers.data());
     ++m->step;
     for (size_t i = 0; i < out.size(); ++i)

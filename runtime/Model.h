@@ -56,8 +56,6 @@ struct Description {
   std::vector<TensorInfo> inputs, targets, outputs;
   std::vector<std::string> metrics;
   bool hasLoss = false;
-  /// The variables train_step writes, in the order of its out-buffers.
-  std::vector<size_t> trainUpdates;
   /// normalize's statistics: the input they standardize and the variables
   /// (per-sample shape) that hold its mean and variance.
   struct Normalizer {

@@ -1,14 +1,14 @@
 // RUN: nnc-opt %s -split-input-file -nnc-model-def | FileCheck %s
 // RUN: nnc-opt %s -split-input-file -nnc-model-def=program=1 | FileCheck %s --check-prefix=PROGRAM
 
-// <model>_def = {abi version 2, &<model>_description, predict, train_step,
+// <model>_def = {abi version 3, &<model>_description, predict, train_step,
 // eval_step, gradients}, the runtime's nnc_model_def: entry points found by their
 // nnc.entry kind, null for those the model lacks. Without program=1 there
 // is no nnc_program_model.
 
 // CHECK-LABEL: llvm.mlir.global external constant @m_def() {{.*}} : !llvm.struct<(i64, ptr, ptr, ptr, ptr, ptr)> {
 // CHECK-NEXT:    %[[U:.*]] = llvm.mlir.undef : !llvm.struct<(i64, ptr, ptr, ptr, ptr, ptr)>
-// CHECK-NEXT:    %[[ABI:.*]] = llvm.mlir.constant(2 : i64) : i64
+// CHECK-NEXT:    %[[ABI:.*]] = llvm.mlir.constant(3 : i64) : i64
 // CHECK-NEXT:    %[[V0:.*]] = llvm.insertvalue %[[ABI]], %[[U]][0]
 // CHECK-NEXT:    %[[DESC:.*]] = llvm.mlir.addressof @m_description : !llvm.ptr
 // CHECK-NEXT:    %[[V1:.*]] = llvm.insertvalue %[[DESC]], %[[V0]][1]
@@ -24,13 +24,14 @@
 // CHECK-NEXT:  }
 // CHECK-NOT:   nnc_program_model
 
-// With program=1, also the pointer the executable's main() starts from.
+// With program=1, also the same table as nnc_program_model, which the
+// executable's main() (libnnc_main.a) starts from.
 
 // PROGRAM-LABEL: llvm.mlir.global external constant @m_def()
-// PROGRAM:       llvm.mlir.global external constant @nnc_program_model() {{.*}} : !llvm.ptr {
-// PROGRAM-NEXT:    %[[DEF:.*]] = llvm.mlir.addressof @m_def : !llvm.ptr
-// PROGRAM-NEXT:    llvm.return %[[DEF]] : !llvm.ptr
-// PROGRAM-NEXT:  }
+// PROGRAM:       llvm.mlir.global external constant @nnc_program_model() {{.*}} : !llvm.struct<(i64, ptr, ptr, ptr, ptr, ptr)> {
+// PROGRAM:         llvm.mlir.addressof @m_description : !llvm.ptr
+// PROGRAM:         llvm.mlir.addressof @m_predict : !llvm.ptr
+// PROGRAM:         llvm.return
 module attributes {nnc.model = "m"} {
   llvm.mlir.global internal constant @m_description("{}\00") {addr_space = 0 : i32}
   llvm.func @m_predict(%arg0: i64, %arg1: !llvm.ptr) attributes {nnc.entry = "predict"} {
@@ -59,7 +60,7 @@ module attributes {nnc.model = "m"} {
 
 // PROGRAM-LABEL: llvm.mlir.global external constant @net_def()
 // PROGRAM:       llvm.mlir.global external constant @nnc_program_model()
-// PROGRAM-NEXT:    llvm.mlir.addressof @net_def : !llvm.ptr
+// PROGRAM:         llvm.mlir.addressof @net_description : !llvm.ptr
 module attributes {nnc.model = "net"} {
   llvm.mlir.global internal constant @net_description("{}\00") {addr_space = 0 : i32}
   llvm.func @entry_d(%arg0: i64, %arg1: !llvm.ptr) attributes {nnc.entry = "gradients"} {

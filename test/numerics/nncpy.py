@@ -84,6 +84,13 @@ class Model:
         lib.nnc_variable_data.argtypes = [ctypes.c_void_p, ctypes.c_int]
         lib.nnc_variable_data.restype = ctypes.c_void_p
         lib.nnc_set_threads.argtypes = [ctypes.c_int]
+        for fn in ("nnc_train_step", "nnc_eval_step"):
+            getattr(lib, fn).argtypes = [ctypes.c_void_p, ctypes.c_int64,
+                                         ctypes.c_void_p, ctypes.c_void_p,
+                                         ctypes.c_void_p]
+        lib.nnc_num_metrics.argtypes = [ctypes.c_void_p]
+        lib.nnc_set_learning_rate.argtypes = [ctypes.c_void_p,
+                                              ctypes.c_double]
         definition = ctypes.c_void_p.in_dll(lib, model_name + "_def")
         self.handle = lib.nnc_create(ctypes.addressof(definition))
         if not self.handle:
@@ -143,23 +150,47 @@ class Model:
                 for i in range(self.lib.nnc_num_variables(self.handle))
                 if self.lib.nnc_variable_trainable(self.handle, i)]
 
-    def gradients(self, inputs, targets):
-        """(loss, {parameter name: gradient}) on one batch."""
-        batch = inputs[0].shape[0]
+    def _batch(self, inputs, targets):
+        """Contiguous copies of a batch's inputs and targets, and pointers."""
         ins = [np.ascontiguousarray(
             x, dtype=DTYPES[self.lib.nnc_input_dtype(self.handle, i)])
             for i, x in enumerate(inputs)]
         tgs = [np.ascontiguousarray(
             t, dtype=DTYPES[self.lib.nnc_target_dtype(self.handle, i)])
             for i, t in enumerate(targets)]
-        variables = self.variables()
-        names = self.trainable()
-        grads = [np.zeros_like(variables[n]) for n in names]
-        loss = np.zeros(1, dtype=grads[0].dtype if grads else np.float64)
         in_ptrs = (ctypes.c_void_p * max(len(ins), 1))(
             *[x.ctypes.data for x in ins])
         tg_ptrs = (ctypes.c_void_p * max(len(tgs), 1))(
             *[t.ctypes.data for t in tgs])
+        return ins, tgs, in_ptrs, tg_ptrs
+
+    def _step(self, fn, inputs, targets):
+        batch = inputs[0].shape[0]
+        keep = self._batch(inputs, targets)
+        results = np.zeros(1 + self.lib.nnc_num_metrics(self.handle))
+        self.check(fn(self.handle, batch, keep[2], keep[3],
+                      results.ctypes.data))
+        return results
+
+    def train_step(self, inputs, targets):
+        """One optimizer step; returns [loss, metrics...]."""
+        return self._step(self.lib.nnc_train_step, inputs, targets)
+
+    def eval_step(self, inputs, targets):
+        """[loss, metrics...] in inference mode."""
+        return self._step(self.lib.nnc_eval_step, inputs, targets)
+
+    def set_learning_rate(self, lr):
+        self.check(self.lib.nnc_set_learning_rate(self.handle, lr))
+
+    def gradients(self, inputs, targets):
+        """(loss, {parameter name: gradient}) on one batch."""
+        batch = inputs[0].shape[0]
+        ins, tgs, in_ptrs, tg_ptrs = self._batch(inputs, targets)
+        variables = self.variables()
+        names = self.trainable()
+        grads = [np.zeros_like(variables[n]) for n in names]
+        loss = np.zeros(1, dtype=grads[0].dtype if grads else np.float64)
         gr_ptrs = (ctypes.c_void_p * max(len(grads), 1))(
             *[g.ctypes.data for g in grads])
         self.check(self.lib.nnc_gradients(self.handle, batch, in_ptrs,

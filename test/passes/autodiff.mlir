@@ -1,20 +1,20 @@
 // RUN: nnc-opt %s -split-input-file -nnc-autodiff | FileCheck %s
 // RUN: nnc-opt %s -split-input-file -nnc-autodiff=require-loss=1 -verify-diagnostics -o /dev/null
 
-// A dense layer, relu and cross-entropy: @m_gradients takes the variables
-// then the graph's arguments and returns the loss and one gradient per
-// parameter (not per state variable); nothing is computed for the input
-// (dead gradients are pruned) and the metric is dropped.
+// A dense layer, relu and cross-entropy: @m_gradients takes the variables,
+// the graph's arguments and the dropout key, and returns the loss, the
+// metrics and one gradient per parameter (not per state variable); nothing
+// is computed for the input (dead gradients are pruned) nor for the metric.
 
 // CHECK-LABEL: func.func @m_gradients(
-// CHECK-SAME:    %[[W:.*]]: tensor<4x3xf32> {nnc.variable = "fc.weight"}, %[[B:.*]]: tensor<3xf32> {nnc.variable = "fc.bias"}, %{{.*}}: tensor<3xf32> {nnc.variable = "bn.mean"}, %[[X:.*]]: tensor<?x4xf32> {nnc.input = "x"}, %[[Y:.*]]: tensor<?xi32> {nnc.target = "y"})
-// CHECK-SAME:    -> (tensor<f32> {nnc.loss}, tensor<4x3xf32> {nnc.gradient = "fc.weight"}, tensor<3xf32> {nnc.gradient = "fc.bias"})
+// CHECK-SAME:    %[[W:.*]]: tensor<4x3xf32> {nnc.variable = "fc.weight"}, %[[B:.*]]: tensor<3xf32> {nnc.variable = "fc.bias"}, %{{.*}}: tensor<3xf32> {nnc.variable = "bn.mean"}, %[[X:.*]]: tensor<?x4xf32> {nnc.input = "x"}, %[[Y:.*]]: tensor<?xi32> {nnc.target = "y"}, %{{.*}}: tensor<i32> {nnc.key})
+// CHECK-SAME:    -> (tensor<f32> {nnc.loss}, tensor<f32> {nnc.metric = "accuracy"}, tensor<4x3xf32> {nnc.gradient = "fc.weight"}, tensor<3xf32> {nnc.gradient = "fc.bias"})
 // CHECK-SAME:    attributes {nnc.entry = "gradients"}
 // CHECK:         %[[MM:.*]] = nnc.matmul %[[X]], %[[W]]
 // CHECK:         %[[PRE:.*]] = nnc.add %[[MM]], %[[B]]
 // CHECK:         %[[ACT:.*]] = nnc.relu %[[PRE]]
 // CHECK:         %[[L:.*]] = nnc.cross_entropy %[[ACT]], %[[Y]]
-// CHECK-NOT:     nnc.accuracy
+// CHECK:         %[[ACC:.*]] = nnc.accuracy %[[ACT]], %[[Y]]
 // CHECK:         %[[ONE:.*]] = nnc.constant dense<1.000000e+00> : tensor<f32>
 // CHECK:         %[[DACT:.*]] = nnc.cross_entropy_grad %[[ACT]], %[[Y]], %[[ONE]]
 // CHECK:         %[[DPRE:.*]] = nnc.where_positive %[[PRE]], %[[DACT]], %[[ACT]]
@@ -23,7 +23,8 @@
 // CHECK:         %[[XT:.*]] = nnc.transpose %[[X]] {perm = array<i64: 1, 0>} : tensor<?x4xf32> -> tensor<4x?xf32>
 // CHECK:         %[[DW:.*]] = nnc.matmul %[[XT]], %[[DPRE]] : tensor<4x?xf32>, tensor<?x3xf32> -> tensor<4x3xf32>
 // CHECK-NOT:     nnc.matmul %[[DPRE]]
-// CHECK:         return %[[L]], %[[DW]], %[[DB]]
+// CHECK-NOT:     nnc.accuracy
+// CHECK:         return %[[L]], %[[ACC]], %[[DW]], %[[DB]]
 module attributes {nnc.model = "m"} {
   nnc.variable @fc.weight param : tensor<4x3xf32> init glorot_uniform
   nnc.variable @fc.bias param : tensor<3xf32> init zeros
@@ -96,6 +97,49 @@ module attributes {nnc.model = "pool"} {
     %1 = nnc.maxpool2d %0 {window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x4x4x1xf32> -> tensor<?x2x2x1xf32>
     %l = nnc.reduce_mean %1 {axes = array<i64: 0, 1, 2, 3>} : tensor<?x2x2x1xf32> -> tensor<f32>
     nnc.loss %l : tensor<f32>
+    return
+  }
+}
+
+// -----
+
+// Training mode: batchnorm normalizes with the batch's statistics, built
+// from differentiable ops, and its running statistics come out as results
+// tagged nnc.update; dropout becomes dropout_train on the key argument, and
+// its gradient is dropout_train of the gradient (the same mask, recomputed).
+
+// CHECK-LABEL: func.func @t_gradients(
+// CHECK-SAME:    %[[G:[^:]*]]: tensor<3xf32> {nnc.variable = "bn.gamma"}, %[[BE:[^:]*]]: tensor<3xf32> {nnc.variable = "bn.beta"}, %[[M:[^:]*]]: tensor<3xf32> {nnc.variable = "bn.mean"}, %[[V:[^:]*]]: tensor<3xf32> {nnc.variable = "bn.var"}
+// CHECK-SAME:    %[[KEY:[^:]*]]: tensor<i32> {nnc.key})
+// CHECK-SAME:    -> (tensor<f32> {nnc.loss}, tensor<3xf32> {nnc.gradient = "bn.gamma"}, tensor<3xf32> {nnc.gradient = "bn.beta"}, tensor<3xf32> {nnc.update = "bn.mean"}, tensor<3xf32> {nnc.update = "bn.var"})
+// CHECK:         %[[MU:.*]] = nnc.reduce_mean %[[X:[^ ]*]] {axes = array<i64: 0>}
+// CHECK:         %[[XC:.*]] = nnc.sub %[[X]], %[[MU]]
+// CHECK:         %[[SQ:.*]] = nnc.mul %[[XC]], %[[XC]]
+// CHECK:         %[[VAR:.*]] = nnc.reduce_mean %[[SQ]] {axes = array<i64: 0>}
+// CHECK:         %[[STD:.*]] = nnc.sqrt
+// CHECK:         %[[SCALE:.*]] = nnc.div %[[G]], %[[STD]]
+// CHECK:         %[[Y:.*]] = nnc.add %{{.*}}, %[[BE]]
+// CHECK:         nnc.mul %[[M]], %{{.*}}
+// CHECK:         %[[NEWM:.*]] = nnc.add
+// CHECK:         nnc.mul %[[V]], %{{.*}}
+// CHECK:         %[[NEWV:.*]] = nnc.add
+// CHECK:         %[[D:.*]] = nnc.dropout_train %[[Y]], %[[KEY]] {rate = 5.000000e-01 : f64, stream = 0 : i64}
+// CHECK:         nnc.dropout_train %{{.*}}, %[[KEY]] {rate = 5.000000e-01 : f64, stream = 0 : i64}
+// CHECK:         return %{{.*}}, %{{.*}}, %{{.*}}, %[[NEWM]], %[[NEWV]]
+module attributes {nnc.model = "t"} {
+  nnc.variable @bn.gamma param : tensor<3xf32> init ones
+  nnc.variable @bn.beta param : tensor<3xf32> init zeros
+  nnc.variable @bn.mean state : tensor<3xf32> init zeros
+  nnc.variable @bn.var state : tensor<3xf32> init ones
+  func.func @t(%x: tensor<?x3xf32> {nnc.input = "x"}, %t: tensor<?x3xf32> {nnc.target = "t"}) {
+    %g = nnc.load @bn.gamma : tensor<3xf32>
+    %b = nnc.load @bn.beta : tensor<3xf32>
+    %m = nnc.load @bn.mean : tensor<3xf32>
+    %v = nnc.load @bn.var : tensor<3xf32>
+    %0 = nnc.batchnorm %x, %g, %b, %m, %v {eps = 1.0e-3 : f64, momentum = 0.99 : f64} : tensor<?x3xf32>, tensor<3xf32>
+    %1 = nnc.dropout %0 {rate = 0.5 : f64, stream = 0 : i64} : tensor<?x3xf32>
+    %2 = nnc.mse %1, %t : tensor<?x3xf32>, tensor<?x3xf32> -> tensor<f32>
+    nnc.loss %2 : tensor<f32>
     return
   }
 }

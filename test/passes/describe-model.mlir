@@ -7,13 +7,16 @@
 // function and the nnc.variables are erased; the entry point stays.
 
 // CHECK-LABEL: module attributes {nnc.description = "{
-// CHECK-SAME:    \22abi\22:2,
+// CHECK-SAME:    \22abi\22:3,
 // CHECK-SAME:    \22entries\22:{\22predict\22:\22m_predict\22},
 // CHECK-SAME:    \22has_loss\22:true,
 // CHECK-SAME:    \22inputs\22:[{\22dtype\22:\22f32\22,\22name\22:\22x\22,\22shape\22:[-1,4]}],
+// CHECK-SAME:    \22layers\22:[{\22line\22:{{[0-9]+}},\22name\22:\22dense_1\22,\22op\22:\22dense\22,\22params\22:0,\22shape\22:[-1,3],\22state\22:0}],
 // CHECK-SAME:    \22metrics\22:[\22accuracy\22],
 // CHECK-SAME:    \22model\22:\22m\22,
+// CHECK-SAME:    \22normalize\22:[],
 // CHECK-SAME:    \22outputs\22:[{\22dtype\22:\22f32\22,\22name\22:\22logits\22,\22shape\22:[-1,3]}],
+// CHECK-SAME:    \22source_hash\22:\22{{[0-9a-f]+}}\22,
 // CHECK-SAME:    \22targets\22:[{\22dtype\22:\22i32\22,\22name\22:\22label\22,\22shape\22:[-1]}],
 // CHECK-SAME:    \22train\22:{\22batch\22:32,\22optimizer\22:{\22kind\22:\22sgd\22,\22lr\22:0.5},\22shuffle\22:true},
 // CHECK-SAME:    \22variables\22:[
@@ -52,11 +55,12 @@ module attributes {nnc.model = "m", nnc.train = {batch = 32 : i64, optimizer = {
 // record their scale. Everything is erased, leaving an empty module.
 
 // CHECK-LABEL: module attributes {nnc.description = "{
-// CHECK-SAME:    \22abi\22:2,\22entries\22:{},\22has_loss\22:false,
+// CHECK-SAME:    \22abi\22:3,\22entries\22:{},\22has_loss\22:false,
 // CHECK-SAME:    \22inputs\22:[{\22dtype\22:\22f32\22,\22name\22:\22a\22,\22shape\22:[-1,2,2]},{\22dtype\22:\22i32\22,\22name\22:\22ids\22,\22shape\22:[-1,5]}],
-// CHECK-SAME:    \22metrics\22:[],\22model\22:\22bare\22,
+// CHECK-SAME:    \22layers\22:[{{.*}}\22op\22:\22relu\22,\22params\22:0,\22shape\22:[-1,2,2],\22state\22:0}],
+// CHECK-SAME:    \22metrics\22:[],\22model\22:\22bare\22,\22normalize\22:[],
 // CHECK-SAME:    \22outputs\22:[{\22dtype\22:\22f32\22,\22name\22:\22y\22,\22shape\22:[-1,2,2]}],
-// CHECK-SAME:    \22targets\22:[],
+// CHECK-SAME:    \22source_hash\22:\22{{[0-9a-f]+}}\22,\22targets\22:[],
 // CHECK-SAME:    \22variables\22:[{{.*}}\22init\22:\22uniform\22,{{.*}}\22scale\22:0.05{{[0-9]*}},\22shape\22:[10,3]}]}"
 // CHECK-SAME:    nnc.model = "bare"
 // CHECK-SAME:    } {

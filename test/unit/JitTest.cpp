@@ -49,10 +49,15 @@ TEST(Jit, ErrorsCarryDiagnostics) {
 
 TEST(Jit, ModelApi) {
   nnc::Model model(nnc::compileFile(kMlp));
-  ASSERT_EQ(model.numVariables(), 6);
+  // 6 parameters, then Adam's two slots for each.
+  ASSERT_EQ(model.numVariables(), 18);
   EXPECT_EQ(model.variableName(0), "h1.weight");
   EXPECT_EQ(model.variableShape(0), (std::vector<int64_t>{784, 128}));
   EXPECT_EQ(model.findVariable("logits.bias"), 5);
+  EXPECT_EQ(model.variableName(6), "optimizer.m.h1.weight");
+  EXPECT_EQ(model.variableName(17), "optimizer.v.logits.bias");
+  EXPECT_EQ(model.numMetrics(), 1);
+  EXPECT_EQ(model.metricName(0), "accuracy");
   EXPECT_EQ(model.findVariable("nope"), -1);
   EXPECT_EQ(model.inputName(0), "image");
   EXPECT_EQ(model.inputSize(0), 784);
@@ -62,6 +67,35 @@ TEST(Jit, ModelApi) {
   std::vector<float> x(784), y(10);
   EXPECT_THROW(model.predict(0, {x.data()}, {y.data()}), nnc::JitError);
   EXPECT_THROW(model.predict(1, {}, {y.data()}), nnc::JitError);
+  EXPECT_THROW(model.trainStep(1, {x.data()}, {}), nnc::JitError);
+}
+
+/// Training through the JIT: repeated steps on one batch fit it, the
+/// parameters change in place, eval agrees with the last step's model.
+TEST(Jit, TrainStep) {
+  nnc::Model model(nnc::compileFile(kMlp));
+  model.init(3);
+  const int batch = 16;
+  std::vector<float> x(batch * 784);
+  std::vector<int32_t> labels(batch);
+  for (int i = 0; i < batch; ++i) {
+    labels[i] = i % 10;
+    for (int j = 0; j < 784; ++j)
+      x[i * 784 + j] = (float)((i * 37 + j * 11) % 256);
+  }
+  auto *w = static_cast<float *>(model.variableData(0));
+  std::vector<float> before(w, w + 784 * 128);
+  std::vector<double> first = model.trainStep(batch, {x.data()}, {labels.data()});
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_NEAR(first[0], std::log(10.0), 0.5); // about uniform at the start
+  EXPECT_NE(std::vector<float>(w, w + 784 * 128), before);
+  std::vector<double> last;
+  for (int step = 0; step < 50; ++step)
+    last = model.trainStep(batch, {x.data()}, {labels.data()});
+  EXPECT_LT(last[0], 0.1 * first[0]);
+  std::vector<double> eval = model.evalStep(batch, {x.data()}, {labels.data()});
+  EXPECT_LT(eval[0], 0.1 * first[0]);
+  EXPECT_EQ(eval[1], 1.0); // accuracy on the memorized batch
 }
 
 /// The JIT and `nnc --emit=lib` share one pipeline and one ABI: the same
