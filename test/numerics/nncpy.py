@@ -5,6 +5,7 @@ Model wraps one model state: its variables as numpy arrays (views of the
 model's own memory) and predict() on numpy inputs.
 """
 import ctypes
+import json
 import os
 import subprocess
 import tempfile
@@ -91,6 +92,9 @@ class Model:
         lib.nnc_num_metrics.argtypes = [ctypes.c_void_p]
         lib.nnc_set_learning_rate.argtypes = [ctypes.c_void_p,
                                               ctypes.c_double]
+        lib.nnc_train_settings.argtypes = [ctypes.c_void_p]
+        lib.nnc_train_settings.restype = ctypes.c_char_p
+        self.model_name = model_name
         definition = ctypes.c_void_p.in_dll(lib, model_name + "_def")
         self.handle = lib.nnc_create(ctypes.addressof(definition))
         if not self.handle:
@@ -103,6 +107,13 @@ class Model:
     def check(self, rc):
         if rc != 0:
             raise NncError(self.lib.nnc_last_error().decode())
+
+    def description(self):
+        """The model's description (the JSON the compiler embeds)."""
+        # nnc_model_def: {int64_t abi_version; const char *description; ...}
+        definition = ctypes.c_void_p.in_dll(self.lib, self.model_name + "_def")
+        text = ctypes.c_char_p.from_address(ctypes.addressof(definition) + 8)
+        return json.loads(text.value.decode())
 
     def init(self, seed):
         self.check(self.lib.nnc_init(self.handle, seed))
@@ -196,3 +207,33 @@ class Model:
         self.check(self.lib.nnc_gradients(self.handle, batch, in_ptrs,
                                           tg_ptrs, loss.ctypes.data, gr_ptrs))
         return float(loss[0]), dict(zip(names, grads))
+
+
+# The dropout masks of nnc (codegen/LowerTraining.cpp, runtime/Model.cpp),
+# reproduced for comparisons with other frameworks.
+_M64 = (1 << 64) - 1
+
+
+def _splitmix_finalize(z):
+    z = np.asarray(z, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
+def step_key(seed, step):
+    """The int32 key of training step `step` (from 1) after nnc_init(seed)."""
+    z = (seed * 0x9E3779B97F4A7C15 + step) & _M64
+    return int(_splitmix_finalize(np.uint64(z))) & 0xFFFFFFFF
+
+
+def dropout_mask(key, stream, shape, rate):
+    """nnc.dropout_train's multiplier (0 or 1/(1-rate)) for each element."""
+    base = (((key & 0xFFFFFFFF) << 32) | (stream & 0xFFFFFFFF))
+    base = (base * 0x9E3779B97F4A7C15) & _M64
+    index = np.arange(int(np.prod(shape)), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        z = _splitmix_finalize(np.uint64(base) + index)
+    keep = (z >> np.uint64(40)) >= np.uint64(round(rate * (1 << 24)))
+    return (keep / (1.0 - rate)).reshape(shape)

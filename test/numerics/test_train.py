@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""One training step of every example model against PyTorch's, in f32.
+
+Each example is compiled with `nnc --emit=lib`; its parameters after
+nnc_init are copied into the same model written with torch.nn.functional,
+both take the same batch and optimizer steps (the example's own optimizer:
+torch.optim.SGD with momentum/Nesterov, Adam, AdamW), and afterwards every
+parameter, optimizer slot and running statistic must agree after the
+first step:
+  max |nnc - torch| <= 1e-4 * max |torch|   (per tensor),
+and within 1e-3 after three steps (rounding differences grow with SGD's
+momentum and batchnorm).
+Dropout uses nnc's mask (nncpy.dropout_mask), batchnorm Keras's biased
+running variance; the losses and metrics returned by train_step must match
+too, and eval_step must give the loss of the updated model in inference
+mode.
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import nncpy
+
+RTOL = 1e-4
+RTOL_LATER = 1e-3
+STEPS = 3
+SEED = 11
+BATCH = 32
+
+
+def dense(P, name, x):
+    return x @ P[name + ".weight"] + P[name + ".bias"]
+
+
+def batchnorm(P, S, name, x, training, momentum=0.99, eps=1e-3):
+    """Keras's BatchNormalization; updates S's running statistics."""
+    if training:
+        mean, var = x.mean(0), x.var(0, unbiased=False)
+        S[name + ".mean"] = momentum * S[name + ".mean"] + (1 - momentum) * mean.detach()
+        S[name + ".var"] = momentum * S[name + ".var"] + (1 - momentum) * var.detach()
+    else:
+        mean, var = S[name + ".mean"], S[name + ".var"]
+    return (x - mean) / torch.sqrt(var + eps) * P[name + ".gamma"] + P[name + ".beta"]
+
+
+def cross_entropy_metrics(logits, y):
+    loss = F.cross_entropy(logits, y.long())
+    acc = (logits.argmax(1) == y.long()).float().mean()
+    return loss, [acc]
+
+
+def mlp(P, S, batch, training, step):
+    x, y = batch
+    h = torch.relu(dense(P, "h1", x.reshape(len(x), -1) / 255.0))
+    h = torch.relu(dense(P, "h2", h))
+    return cross_entropy_metrics(dense(P, "logits", h), y)
+
+
+def resmlp(P, S, batch, training, step):
+    x, y = batch
+    h = torch.relu(dense(P, "h", x / 255.0))
+    for r in ("r1", "r2"):
+        t = torch.relu(dense(P, r + ".h", h))
+        t = batchnorm(P, S, r + ".h_2", t, training)
+        h = torch.relu(h + dense(P, r + ".h_3", t))
+    if training:
+        key = nncpy.step_key(SEED, step)
+        h = h * torch.tensor(nncpy.dropout_mask(key, 0, h.shape, 0.2),
+                             dtype=h.dtype)
+    return cross_entropy_metrics(dense(P, "logits", h), y)
+
+
+def tabular(P, S, batch, training, step):
+    x, y = batch
+    x = (x - S["x.mean"]) / torch.sqrt(torch.clamp(S["x.var"], min=1e-7))
+    h = torch.relu(dense(P, "h", x))
+    h = torch.relu(dense(P, "h_2", h))
+    logit = dense(P, "logit", h)
+    loss = F.binary_cross_entropy_with_logits(logit, y)
+    acc = ((logit > 0) == (y > 0.5)).float().mean()
+    return loss, [acc]
+
+
+def regression(P, S, batch, training, step):
+    x, y = batch
+    pred = dense(P, "pred", torch.tanh(dense(P, "h", x)))
+    return F.mse_loss(pred, y), [(pred - y).abs().mean()]
+
+
+def image_batch(rng, shape):
+    x = rng.integers(0, 256, size=(BATCH, *shape)).astype(np.float32)
+    return [x], [rng.integers(0, 10, size=BATCH).astype(np.int32)]
+
+
+EXAMPLES = {
+    "mlp.nn": (mlp, lambda rng: image_batch(rng, (28, 28))),
+    "residual.nn": (resmlp, lambda rng: image_batch(rng, (784,))),
+    "tabular.nn": (tabular, lambda rng: (
+        [rng.normal(2.0, 3.0, size=(BATCH, 8)).astype(np.float32)],
+        [rng.integers(0, 2, size=(BATCH, 1)).astype(np.float32)])),
+    "regression.nn": (regression, lambda rng: (
+        [rng.normal(size=(BATCH, 4)).astype(np.float32)],
+        [rng.normal(size=(BATCH, 1)).astype(np.float32)])),
+}
+
+
+def torch_optimizer(settings, params):
+    kind = settings["kind"]
+    if kind == "sgd":
+        return torch.optim.SGD(params, lr=settings["lr"],
+                               momentum=settings.get("momentum", 0.0),
+                               nesterov=bool(settings.get("nesterov", False)))
+    betas = (settings["beta1"], settings["beta2"])
+    if kind == "adam":
+        return torch.optim.Adam(params, lr=settings["lr"], betas=betas,
+                                eps=settings["eps"])
+    return torch.optim.AdamW(params, lr=settings["lr"], betas=betas,
+                             eps=settings["eps"],
+                             weight_decay=settings["weight_decay"])
+
+
+def compare(label, got, want, rtol=RTOL):
+    got, want = np.asarray(got, np.float64), np.asarray(want, np.float64)
+    scale = max(np.abs(want).max(), 1e-30)
+    err = np.abs(got - want).max() / scale
+    return None if err <= rtol else "%s: relative difference %.3g" % (label, err)
+
+
+def compare_state(model, opt, P, S, step, rtol):
+    """Parameters, optimizer slots and running statistics."""
+    variables = model.variables()
+    problems = []
+    for n, p in P.items():
+        problems.append(compare("step %d %s" % (step, n), variables[n],
+                                p.detach().numpy(), rtol))
+        for slot, torch_slot in (("m", "exp_avg"), ("v", "exp_avg_sq"),
+                                 ("momentum", "momentum_buffer")):
+            key = "optimizer.%s.%s" % (slot, n)
+            if key in variables:
+                problems.append(compare(
+                    "step %d %s" % (step, key), variables[key],
+                    opt.state[p][torch_slot].numpy(), rtol))
+    for n, v in S.items():
+        problems.append(compare("step %d %s" % (step, n), variables[n],
+                                v.numpy(), rtol))
+    return problems
+
+
+def check(example, forward, make_batch, nnc, workdir, rng):
+    path = os.path.join(ARGS.examples, example)
+    lib = nncpy.compile(open(path).read(), nnc, workdir,
+                        name=example.replace(".nn", ""))
+    model = nncpy.Model(lib, open(path).read().split("model ")[1].split()[0])
+    model.init(SEED)
+    desc = model.description()
+    variables = model.variables()
+    if desc["normalize"]:  # statistics of "the data": fixed values here
+        variables["x.mean"][:] = 2.0
+        variables["x.var"][:] = 9.0
+    names = model.trainable()
+    P = {n: torch.tensor(variables[n].copy(), requires_grad=True) for n in names}
+    S = {n: torch.tensor(v.copy()) for n, v in variables.items()
+         if n not in P and not n.startswith("optimizer.")}
+    opt = torch_optimizer(desc["train"]["optimizer"], [P[n] for n in names])
+    problems = []
+    for step in range(1, STEPS + 1):
+        inputs, targets = make_batch(rng)
+        results = model.train_step(inputs, targets)
+        opt.zero_grad()
+        loss, metrics = forward(P, S, (torch.tensor(inputs[0]),
+                                       torch.tensor(targets[0])), True, step)
+        loss.backward()
+        opt.step()
+        problems.append(compare("step %d loss" % step, results[:1],
+                                [loss.item()]))
+        problems.append(compare("step %d metrics" % step, results[1:],
+                                [m.item() for m in metrics]))
+        if step == 1 or step == STEPS:
+            problems += compare_state(model, opt, P, S, step,
+                                      RTOL if step == 1 else RTOL_LATER)
+    inputs, targets = make_batch(rng)
+    results = model.eval_step(inputs, targets)
+    with torch.no_grad():
+        loss, metrics = forward(P, S, (torch.tensor(inputs[0]),
+                                       torch.tensor(targets[0])), False, 0)
+    problems.append(compare("eval loss", results[:1], [loss.item()]))
+    problems = [p for p in problems if p]
+    return "; ".join(problems) if problems else None
+
+
+def main():
+    global ARGS
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--nnc", required=True)
+    parser.add_argument("--examples", required=True)
+    ARGS = parser.parse_args()
+    torch.manual_seed(0)
+    rng = np.random.default_rng(3)
+    workdir = nncpy.tempfile.mkdtemp(prefix="nnc-train-")
+    checks = [("one step of %s" % name,
+               lambda name=name, fn=fn: check(name, fn[0], fn[1], ARGS.nnc,
+                                              workdir, rng))
+              for name, fn in EXAMPLES.items()]
+    return nncpy.run_checks(checks)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
