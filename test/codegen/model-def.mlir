@@ -8,7 +8,7 @@
 
 // CHECK-LABEL: llvm.mlir.global external constant @m_def() {{.*}} : !llvm.struct<(i64, ptr, ptr, ptr, ptr, ptr)> {
 // CHECK-NEXT:    %[[U:.*]] = llvm.mlir.undef : !llvm.struct<(i64, ptr, ptr, ptr, ptr, ptr)>
-// CHECK-NEXT:    %[[ABI:.*]] = llvm.mlir.constant(2 : i64) : i64
+// CHECK-NEXT:    %[[ABI:.*]] = llvm.mlir.constant(3 : i64) : i64
 // CHECK-NEXT:    %[[V0:.*]] = llvm.insertvalue %[[ABI]], %[[U]][0]
 // CHECK-NEXT:    %[[DESC:.*]] = llvm.mlir.addressof @m_description : !llvm.ptr
 // CHECK-NEXT:    %[[V1:.*]] = llvm.insertvalue %[[DESC]], %[[V0]][1]

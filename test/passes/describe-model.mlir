@@ -7,7 +7,7 @@
 // function and the nnc.variables are erased; the entry point stays.
 
 // CHECK-LABEL: module attributes {nnc.description = "{
-// CHECK-SAME:    \22abi\22:2,
+// CHECK-SAME:    \22abi\22:3,
 // CHECK-SAME:    \22entries\22:{\22predict\22:\22m_predict\22},
 // CHECK-SAME:    \22has_loss\22:true,
 // CHECK-SAME:    \22inputs\22:[{\22dtype\22:\22f32\22,\22name\22:\22x\22,\22shape\22:[-1,4]}],
@@ -52,7 +52,7 @@ module attributes {nnc.model = "m", nnc.train = {batch = 32 : i64, optimizer = {
 // record their scale. Everything is erased, leaving an empty module.
 
 // CHECK-LABEL: module attributes {nnc.description = "{
-// CHECK-SAME:    \22abi\22:2,\22entries\22:{},\22has_loss\22:false,
+// CHECK-SAME:    \22abi\22:3,\22entries\22:{},\22has_loss\22:false,
 // CHECK-SAME:    \22inputs\22:[{\22dtype\22:\22f32\22,\22name\22:\22a\22,\22shape\22:[-1,2,2]},{\22dtype\22:\22i32\22,\22name\22:\22ids\22,\22shape\22:[-1,5]}],
 // CHECK-SAME:    \22metrics\22:[],\22model\22:\22bare\22,
 // CHECK-SAME:    \22outputs\22:[{\22dtype\22:\22f32\22,\22name\22:\22y\22,\22shape\22:[-1,2,2]}],
