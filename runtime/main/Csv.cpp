@@ -87,6 +87,7 @@ struct Columns {
 struct CsvReader {
   GzFile in;
   int64_t line = 0;
+  size_t columns = 0; // the header's, once read
   std::string text;
   std::vector<std::string> fields;
 
@@ -110,9 +111,12 @@ bool CsvReader::next() {
       text.erase(0, 3); // a UTF-8 byte order mark
     if (trim(text).empty())
       continue;
+    auto at = [&] { return path() + ":" + std::to_string(line) + ": "; };
     if (!splitLine(text, fields))
-      throw Error(path() + ":" + std::to_string(line) +
-                  ": a quoted field is not closed");
+      throw Error(at() + "a quoted field is not closed");
+    if (columns && fields.size() != columns)
+      throw Error(at() + std::to_string(fields.size()) +
+                  " fields, the header has " + std::to_string(columns));
     return true;
   }
   return false;
@@ -138,6 +142,7 @@ static Columns classify(CsvReader &reader, const FieldSpec *y, bool labels) {
   if (!reader.next())
     throw Error(reader.path() + " is empty (expected a header row)");
   c.names = reader.fields;
+  reader.columns = c.names.size();
   for (size_t i = 0; i < c.names.size(); ++i)
     if (y && c.names[i] == y->name && c.label < 0)
       c.label = (int)i;
@@ -147,7 +152,7 @@ static Columns classify(CsvReader &reader, const FieldSpec *y, bool labels) {
   if (!reader.next())
     throw Error(reader.path() + " has a header row but no data");
   double v;
-  for (size_t i = 0; i < c.names.size() && i < reader.fields.size(); ++i) {
+  for (size_t i = 0; i < c.names.size(); ++i) {
     const std::string &s = reader.fields[i];
     if ((int)i == c.label)
       continue;
@@ -186,10 +191,6 @@ Split nnc::exe::readCsv(const std::string &path, const FieldSpec &x,
   if (labels)
     split.y = Field{y->dtype, 1, {}};
   do {
-    if (reader.fields.size() != c.names.size())
-      throw Error(path + ":" + std::to_string(reader.line) + ": " +
-                  std::to_string(reader.fields.size()) +
-                  " fields, the header has " + std::to_string(c.names.size()));
     for (int i : c.features)
       split.x.append(reader.number(c, i, x));
     if (labels)

@@ -41,10 +41,12 @@ static std::vector<int64_t> epochOrder(int64_t n, uint64_t seed,
 /// Keras's validation_split: the last samples, before any shuffling.
 static std::optional<Split> holdOut(Split &train, double fraction) {
   int64_t n = train.size(), keep = (int64_t)(n * (1 - fraction));
-  if (keep < 1)
-    throw Error("validation_split " + std::to_string(fraction) +
-                " leaves none of the " + std::to_string(n) +
-                " samples to train on");
+  if (keep < 1) {
+    char text[64];
+    std::snprintf(text, sizeof text, "validation_split %g", fraction);
+    throw Error(text + std::string(" leaves none of the ") +
+                std::to_string(n) + " samples to train on");
+  }
   if (keep == n)
     return std::nullopt;
   return train.takeTail(n - keep);
@@ -188,6 +190,8 @@ void Trainer::start() {
   if (s.lr)
     check(nnc_set_learning_rate(m, *s.lr));
   data = loadTrainingData(s.data, x, y);
+  if (data.train.size() == 0)
+    throw Error(s.data + " has no training samples");
   validation = holdOut(data.train, s.validationSplit);
   if (s.resume.empty())
     adaptNormalizers(m, data.train.x);
