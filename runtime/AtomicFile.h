@@ -1,4 +1,4 @@
-//===- AtomicFile.h - files that are replaced whole or not at all -*- C++ -*-===//
+//===- AtomicFile.h - files replaced whole or not at all --------*- C++ -*-===//
 #ifndef NNC_RUNTIME_ATOMICFILE_H
 #define NNC_RUNTIME_ATOMICFILE_H
 

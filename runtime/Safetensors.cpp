@@ -41,8 +41,7 @@ std::string nnc::rt::modelHash(const nnc_model *m) {
       description["source_hash"].is_string())
     return description["source_hash"].get<std::string>();
   char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx",
-                (unsigned long long)hashName(text));
+  std::snprintf(hex, sizeof hex, "%016llx", (unsigned long long)hashName(text));
   return hex;
 }
 
@@ -105,7 +104,8 @@ void CheckpointFile::read() {
   if (size < 8 || !in.read(reinterpret_cast<char *>(&length), 8) ||
       length > size - 8)
     fail("not a safetensors file (the header length does not fit the "
-         "file's " + std::to_string(size) + " bytes)");
+         "file's " +
+         std::to_string(size) + " bytes)");
   std::string text(length, '\0');
   data.resize(size - 8 - length);
   if (!in.read(text.data(), length) || !in.read(data.data(), data.size()))
@@ -146,8 +146,7 @@ void CheckpointFile::checkModel(const nnc_model *m) const {
 }
 
 /// The bytes of variable `v` in the file, after checking its entry.
-const char *CheckpointFile::tensor(const VariableInfo &v,
-                                   size_t bytes) const {
+const char *CheckpointFile::tensor(const VariableInfo &v, size_t bytes) const {
   if (!header.contains(v.name))
     fail("no tensor '" + v.name + "'");
   const json &t = header[v.name];
@@ -165,10 +164,10 @@ const char *CheckpointFile::tensor(const VariableInfo &v,
     fail("tensor '" + v.name + "' has malformed data_offsets");
   uint64_t begin = offsets[0], end = offsets[1];
   if (begin > end || end > data.size() || end - begin != bytes)
-    fail("tensor '" + v.name + "' has data_offsets [" +
-         std::to_string(begin) + ", " + std::to_string(end) + "] for " +
-         std::to_string(bytes) + " bytes in a data section of " +
-         std::to_string(data.size()) + " (truncated file?)");
+    fail("tensor '" + v.name + "' has data_offsets [" + std::to_string(begin) +
+         ", " + std::to_string(end) + "] for " + std::to_string(bytes) +
+         " bytes in a data section of " + std::to_string(data.size()) +
+         " (truncated file?)");
   return data.data() + begin;
 }
 
@@ -192,8 +191,7 @@ Metadata nnc::rt::loadCheckpoint(nnc_model *m, const std::string &path) {
   file.checkModel(m);
   std::vector<const char *> sources;
   for (size_t i = 0; i < m->desc.variables.size(); ++i)
-    sources.push_back(
-        file.tensor(m->desc.variables[i], m->variables[i].bytes));
+    sources.push_back(file.tensor(m->desc.variables[i], m->variables[i].bytes));
   int64_t step = (int64_t)file.integer("step", INT64_MAX);
   uint64_t seed = file.integer("seed", UINT64_MAX);
   for (size_t i = 0; i < sources.size(); ++i)
@@ -204,8 +202,7 @@ Metadata nnc::rt::loadCheckpoint(nnc_model *m, const std::string &path) {
 }
 
 /// Runs `fn` for a C ABI function: exceptions become -1 and the last error.
-template <typename Fn>
-static int reportErrors(nnc_model *m, Fn &&fn) {
+template <typename Fn> static int reportErrors(nnc_model *m, Fn &&fn) {
   try {
     if (!m)
       throw Error("the model is NULL");
@@ -229,7 +226,8 @@ extern "C" int nnc_save(nnc_model *m, const char *path,
       if (!j.is_object())
         throw Error("the checkpoint metadata is not a JSON object");
       for (const auto &[key, value] : j.items())
-        extra[key] = value.is_string() ? value.get<std::string>() : value.dump();
+        extra[key] =
+            value.is_string() ? value.get<std::string>() : value.dump();
     }
     saveCheckpoint(m, path, extra);
   });

@@ -24,8 +24,7 @@ void Batcher::gather(const int64_t *indices, int64_t n) {
   }
 }
 
-Averages::Averages(const nnc_model *m)
-    : m(m), sums(1 + nnc_num_metrics(m)) {}
+Averages::Averages(const nnc_model *m) : m(m), sums(1 + nnc_num_metrics(m)) {}
 
 void Averages::add(const std::vector<double> &results, int64_t n) {
   for (size_t i = 0; i < sums.size(); ++i)

@@ -8,9 +8,9 @@
 // column are errors naming the file, line and column.
 //
 //===----------------------------------------------------------------------===//
+#include "runtime/Model.h"
 #include "runtime/main/Formats.h"
 #include "runtime/main/GzFile.h"
-#include "runtime/Model.h"
 
 #include <charconv>
 #include <cstring>
@@ -65,8 +65,8 @@ namespace {
 /// The columns of a CSV file and what each one feeds.
 struct Columns {
   std::vector<std::string> names;
-  int label = -1;           // the target's column
-  std::vector<int> features; // numeric columns, in order
+  int label = -1;                // the target's column
+  std::vector<int> features;     // numeric columns, in order
   std::vector<std::string> text; // left out
 
   std::string list(const std::vector<int> &which) const {
@@ -96,9 +96,9 @@ struct CsvReader {
   bool next(); // the next non-blank row into `fields`
   [[noreturn]] void fail(const std::string &problem, const Columns &c,
                          int column) const {
-    throw Error(problem + " in " + path() + " at line " +
-                std::to_string(line) + ", column " +
-                std::to_string(column + 1) + " ('" + c.names[column] + "')");
+    throw Error(problem + " in " + path() + " at line " + std::to_string(line) +
+                ", column " + std::to_string(column + 1) + " ('" +
+                c.names[column] + "')");
   }
   double number(const Columns &c, int column, const FieldSpec &spec) const;
 };

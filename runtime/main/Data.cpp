@@ -1,7 +1,7 @@
 //===- Data.cpp - data sets for the model executable ----------------------===//
 #include "runtime/main/Data.h"
-#include "runtime/main/Formats.h"
 #include "runtime/Model.h"
+#include "runtime/main/Formats.h"
 
 #include <cerrno>
 #include <cmath>
@@ -22,7 +22,9 @@ std::string nnc::exe::shapeText(const std::vector<int64_t> &shape) {
 
 /// As the language writes a type: "f32[batch, 28, 28]".
 static std::string typeText(const TensorInfo &t) {
-  const char *dtype = t.dtype == NNC_F64 ? "f64" : t.dtype == NNC_I32 ? "i32" : "f32";
+  const char *dtype = t.dtype == NNC_F64   ? "f64"
+                      : t.dtype == NNC_I32 ? "i32"
+                                           : "f32";
   return dtype + shapeText(t.shape);
 }
 
@@ -160,12 +162,12 @@ static bool isFolder(const std::string &path) {
     throw Error("cannot open " + path + ": " + std::strerror(errno));
   if (!folder && !isCsv(path))
     throw Error(path + ": not a data set (expected a folder in MNIST layout "
-                "or a .csv file)");
+                       "or a .csv file)");
   return folder;
 }
 
-Dataset nnc::exe::loadTrainingData(const std::string &path,
-                                   const FieldSpec &x, const FieldSpec &y) {
+Dataset nnc::exe::loadTrainingData(const std::string &path, const FieldSpec &x,
+                                   const FieldSpec &y) {
   if (!isFolder(path))
     return Dataset{readCsv(path, x, &y, true), std::nullopt};
   Dataset data{readMnistPart(path, "train", x, y), std::nullopt};
@@ -174,8 +176,8 @@ Dataset nnc::exe::loadTrainingData(const std::string &path,
   return data;
 }
 
-Split nnc::exe::loadEvaluationData(const std::string &path,
-                                   const FieldSpec &x, const FieldSpec &y) {
+Split nnc::exe::loadEvaluationData(const std::string &path, const FieldSpec &x,
+                                   const FieldSpec &y) {
   if (!isFolder(path))
     return readCsv(path, x, &y, true);
   if (!hasMnistPart(path, "t10k"))

@@ -47,7 +47,9 @@ struct Field {
 
   int64_t count() const;
   size_t sampleBytes() const;
-  const char *sample(int64_t i) const { return bytes.data() + i * sampleBytes(); }
+  const char *sample(int64_t i) const {
+    return bytes.data() + i * sampleBytes();
+  }
   void reserve(int64_t samples) { bytes.reserve(samples * sampleBytes()); }
   void append(double v);
 };

@@ -5,9 +5,9 @@
 // elements, big-endian, row-major.
 //
 //===----------------------------------------------------------------------===//
+#include "runtime/Model.h"
 #include "runtime/main/Formats.h"
 #include "runtime/main/GzFile.h"
-#include "runtime/Model.h"
 
 #include <cstring>
 
@@ -77,8 +77,7 @@ static std::vector<int64_t> readDims(GzFile &in, int rank) {
 Field nnc::exe::readIdx(const std::string &path, const FieldSpec &spec) {
   GzFile in(path);
   unsigned char magic[4];
-  if (in.read(magic, 4) != 4 || magic[0] != 0 || magic[1] != 0 ||
-      magic[3] == 0)
+  if (in.read(magic, 4) != 4 || magic[0] != 0 || magic[1] != 0 || magic[3] == 0)
     throw Error(path + " is not an IDX file (wrong magic number)");
   const IdxType &type = idxType(path, magic[2]);
   std::vector<int64_t> dims = readDims(in, magic[3]);
@@ -86,9 +85,9 @@ Field nnc::exe::readIdx(const std::string &path, const FieldSpec &spec) {
   for (size_t i = 1; i < dims.size(); ++i)
     width *= dims[i];
   if (width != spec.width)
-    throw Error(path + ": its samples are " + sampleShape(dims, width) +
-                ", " + spec.role + " '" + spec.name + "' " + spec.type +
-                " takes " + std::to_string(spec.width) + " values a sample");
+    throw Error(path + ": its samples are " + sampleShape(dims, width) + ", " +
+                spec.role + " '" + spec.name + "' " + spec.type + " takes " +
+                std::to_string(spec.width) + " values a sample");
 
   Field field{spec.dtype, spec.width, {}};
   field.reserve(std::min<int64_t>(count, 1 << 16)); // the header may lie

@@ -49,8 +49,7 @@ static void appendValue(std::string &row, const void *data, int dtype,
 
 /// Appends `n` CSV rows, one a sample, of the outputs in `buffers`.
 static void appendRows(std::string &csv, const nnc_model *m,
-                       const std::vector<nnc::rt::Buffer> &buffers,
-                       int64_t n) {
+                       const std::vector<nnc::rt::Buffer> &buffers, int64_t n) {
   const auto &outputs = m->desc.outputs;
   for (int64_t s = 0; s < n; ++s) {
     for (size_t o = 0; o < outputs.size(); ++o) {

@@ -59,8 +59,8 @@ void nnc::exe::runSummary(const nnc_model *m) {
       widths[c] = std::max(widths[c], r[c].size() + 2);
   size_t total = widths[0] + widths[1] + widths[2] + 1;
   auto print = [&](const Row &r) {
-    std::printf(" %-*s%-*s%s\n", (int)widths[0], r[0].c_str(),
-                (int)widths[1], r[1].c_str(), r[2].c_str());
+    std::printf(" %-*s%-*s%s\n", (int)widths[0], r[0].c_str(), (int)widths[1],
+                r[1].c_str(), r[2].c_str());
   };
   std::printf("Model: \"%s\"\n%s\n", m->desc.model.c_str(),
               std::string(total, '_').c_str());

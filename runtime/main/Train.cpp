@@ -26,8 +26,8 @@ using namespace nnc::exe;
 using nnc::rt::Error;
 
 /// The samples of an epoch, shuffled from (seed, epoch) alone.
-static std::vector<int64_t> epochOrder(int64_t n, uint64_t seed,
-                                       int64_t epoch, bool shuffle) {
+static std::vector<int64_t> epochOrder(int64_t n, uint64_t seed, int64_t epoch,
+                                       bool shuffle) {
   std::vector<int64_t> order = identityOrder(n);
   if (!shuffle)
     return order;
@@ -44,8 +44,8 @@ static std::optional<Split> holdOut(Split &train, double fraction) {
   if (keep < 1) {
     char text[64];
     std::snprintf(text, sizeof text, "validation_split %g", fraction);
-    throw Error(text + std::string(" leaves none of the ") +
-                std::to_string(n) + " samples to train on");
+    throw Error(text + std::string(" leaves none of the ") + std::to_string(n) +
+                " samples to train on");
   }
   if (keep == n)
     return std::nullopt;
@@ -75,7 +75,8 @@ static void store(nnc_model *m, size_t variable,
 static void adaptNormalizers(nnc_model *m, const Field &x) {
   for (const auto &n : m->desc.normalizers) {
     if (n.input != m->desc.inputs[0].name)
-      throw Error("normalize(" + n.input + "): only the first input is fed "
+      throw Error("normalize(" + n.input +
+                  "): only the first input is fed "
                   "by the data");
     int64_t w = x.width, count = x.count();
     if (m->desc.variables[n.mean].sampleSize() != w ||
@@ -154,8 +155,7 @@ private:
   void start();
   Averages trainEpoch(int64_t epoch);
   void report(int64_t epoch, const Averages &train,
-              const std::optional<Averages> &val, double seconds,
-              double rate);
+              const std::optional<Averages> &val, double seconds, double rate);
 
   nnc_model *m;
   const Settings &s;
@@ -171,8 +171,8 @@ static int64_t savedEpoch(const nnc::rt::Metadata &meta,
                           const std::string &path) {
   auto it = meta.find("epoch");
   char *end = nullptr;
-  long long epoch = it == meta.end() ? -1 : std::strtoll(it->second.c_str(),
-                                                          &end, 10);
+  long long epoch =
+      it == meta.end() ? -1 : std::strtoll(it->second.c_str(), &end, 10);
   if (epoch < 0 || *end)
     throw Error(path + ": no epoch in its metadata (not saved by train?)");
   return epoch;
@@ -214,8 +214,8 @@ Averages Trainer::trainEpoch(int64_t epoch) {
     check(nnc_train_step(m, n, batcher.at(0), batcher.at(1), results.data()));
     if (!std::isfinite(results[0]))
       throw Error(std::string("the loss became ") +
-                  (std::isnan(results[0]) ? "nan" : "inf") +
-                  " at epoch " + std::to_string(epoch) + ", step " +
+                  (std::isnan(results[0]) ? "nan" : "inf") + " at epoch " +
+                  std::to_string(epoch) + ", step " +
                   std::to_string(nnc_step(m)));
     averages.add(results, n);
     progress.update(b + n, averages.mean(0));
@@ -254,9 +254,10 @@ void Trainer::report(int64_t epoch, const Averages &train,
 void Trainer::run() {
   start();
   if (done >= s.epochs && !s.quiet)
-    std::fprintf(stderr, "note: %s is at epoch %lld already; nothing left of "
-                 "%lld epochs\n", s.resume.c_str(), (long long)done,
-                 (long long)s.epochs);
+    std::fprintf(stderr,
+                 "note: %s is at epoch %lld already; nothing left of "
+                 "%lld epochs\n",
+                 s.resume.c_str(), (long long)done, (long long)s.epochs);
   for (int64_t epoch = done + 1; epoch <= s.epochs; ++epoch) {
     Clock::time_point begin = Clock::now();
     Averages train = trainEpoch(epoch);
@@ -269,7 +270,8 @@ void Trainer::run() {
       nnc::rt::saveCheckpoint(m, s.save, {{"epoch", std::to_string(epoch)}});
   }
   if (data.test)
-    std::printf("test  %s\n", evaluate(m, *data.test, s.batch).format().c_str());
+    std::printf("test  %s\n",
+                evaluate(m, *data.test, s.batch).format().c_str());
 }
 
 void nnc::exe::runTrain(nnc_model *m, const Settings &s) {

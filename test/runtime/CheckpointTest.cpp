@@ -73,8 +73,8 @@ void editHeader(const std::string &path, void (*edit)(json &)) {
   edit(header);
   std::string text = header.dump();
   uint64_t length = text.size();
-  writeFile(path, std::string((const char *)&length, 8) + text +
-                      bytes.substr(8 + n));
+  writeFile(path,
+            std::string((const char *)&length, 8) + text + bytes.substr(8 + n));
 }
 
 std::vector<std::string> filesIn(const std::string &dir) {
@@ -95,9 +95,7 @@ protected:
     dir = pattern;
     path = dir + "/model.safetensors";
   }
-  void TearDown() override {
-    std::system(("rm -rf '" + dir + "'").c_str());
-  }
+  void TearDown() override { std::system(("rm -rf '" + dir + "'").c_str()); }
   /// Expects nnc_load to fail with `message` in its error, leaving `m` be.
   void expectRefused(nnc_model *m, const std::string &message) {
     std::string before = contents(m);
@@ -146,10 +144,10 @@ TEST_F(Checkpoint, AnIndependentReaderSeesTheVariables) {
   json manifest = json::array();
   for (int i = 0; i < nnc_num_variables(m); ++i) {
     const int64_t *shape = nnc_variable_shape(m, i);
-    manifest.push_back(
-        {{"name", nnc_variable_name(m, i)},
-         {"shape", std::vector<int64_t>(shape, shape + nnc_variable_rank(m, i))},
-         {"file", std::to_string(i) + ".bin"}});
+    manifest.push_back({{"name", nnc_variable_name(m, i)},
+                        {"shape", std::vector<int64_t>(
+                                      shape, shape + nnc_variable_rank(m, i))},
+                        {"file", std::to_string(i) + ".bin"}});
     writeFile(dir + "/" + std::to_string(i) + ".bin",
               std::string(static_cast<const char *>(nnc_variable_data(m, i)),
                           nnc_variable_size(m, i) * 4));

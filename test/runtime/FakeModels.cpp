@@ -143,8 +143,10 @@ void mnistTrainStep(int64_t batch, void **buffers) {
            "data": "/usr/share/datasets/fashion-mnist"},
  "train_updates": [0, 1, 2, 3],
  "layers": [
-  {"name": "logits", "op": "dense", "shape": [-1, 10], "params": 7850, "line": 6},
-  {"name": "probs", "op": "softmax", "shape": [-1, 10], "params": 0, "line": 8}],
+  {"name": "logits", "op": "dense", "shape": [-1, 10], "params": 7850,
+   "line": 6},
+  {"name": "probs", "op": "softmax", "shape": [-1, 10], "params": 0,
+   "line": 8}],
  "source_hash": ")" HASH R"("})"
 
 //===-- fake_tabular: linear regression on normalized features --------===//
@@ -169,8 +171,7 @@ void tabularPredict(int64_t batch, void **buffers) {
 }
 
 /// The mse and mae of a batch; with `grads`, d mse / d weight and bias.
-void tabularLoss(int64_t batch, void **buffers, float *results,
-                 float *grads) {
+void tabularLoss(int64_t batch, void **buffers, float *results, float *grads) {
   const float *x = at<float>(buffers, 4), *y = at<float>(buffers, 5);
   const float *mean = at<float>(buffers, 0), *var = at<float>(buffers, 1);
   results[0] = results[1] = 0;
@@ -229,11 +230,13 @@ const char *const kTabularDescription = R"({"abi": 3, "model": "fake_tabular",
 } // namespace
 
 const nnc_model_def fake_mnist_def = {
-    NNC_ABI_VERSION, MNIST_DESCRIPTION("fake-mnist-1"), mnistPredict,
-    mnistTrainStep,  mnistEvalStep,                     nullptr};
+    NNC_ABI_VERSION, MNIST_DESCRIPTION("fake-mnist-1"),
+    mnistPredict,    mnistTrainStep,
+    mnistEvalStep,   nullptr};
 const nnc_model_def fake_mnist_v2_def = {
-    NNC_ABI_VERSION, MNIST_DESCRIPTION("fake-mnist-2"), mnistPredict,
-    mnistTrainStep,  mnistEvalStep,                     nullptr};
-const nnc_model_def fake_tabular_def = {
-    NNC_ABI_VERSION, kTabularDescription, tabularPredict,
-    tabularTrainStep, tabularEvalStep,    nullptr};
+    NNC_ABI_VERSION, MNIST_DESCRIPTION("fake-mnist-2"),
+    mnistPredict,    mnistTrainStep,
+    mnistEvalStep,   nullptr};
+const nnc_model_def fake_tabular_def = {NNC_ABI_VERSION, kTabularDescription,
+                                        tabularPredict,  tabularTrainStep,
+                                        tabularEvalStep, nullptr};

@@ -1,4 +1,4 @@
-//===- FakeModels.h - hand-written models for the runtime's tests -*- C++ -*-===//
+//===- FakeModels.h - hand-written models for runtime tests -----*- C++ -*-===//
 //
 // Stand-ins for what nnc compiles: each has a description and entry points
 // that follow the calling conventions of docs/abi.md exactly, so the model
