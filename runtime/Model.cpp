@@ -1,5 +1,6 @@
 //===- Model.cpp - model state and the C ABI ------------------------------===//
 #include "runtime/Model.h"
+#include "runtime/LastError.h"
 
 #include <nlohmann/json.hpp>
 
@@ -12,6 +13,8 @@ using namespace nnc::rt;
 using json = nlohmann::json;
 
 static thread_local std::string lastError;
+
+void nnc::rt::setLastError(const std::string &message) { lastError = message; }
 
 size_t nnc::rt::dtypeSize(int dtype) { return dtype == NNC_F64 ? 8 : 4; }
 
