@@ -1,10 +1,10 @@
 //===- FakeModels.cpp - hand-written models for the runtime's tests -------===//
 //
 // Buffers, as the runtime passes them (runtime/Model.cpp):
-//   predict:    variables, inputs, outputs
-//   eval_step:  variables, inputs, targets, loss, metrics
-//   train_step: variables, inputs, targets, lr, step, dropout key, loss,
-//               metrics, then the variables of "train_updates" again
+//   predict:    variables but optimizer slots, inputs, outputs
+//   eval_step:  variables but optimizer slots, inputs, targets, loss, metrics
+//   train_step: all variables, inputs, targets, lr, step, dropout key, loss,
+//               metrics; it updates the variables in place
 // with 0-d tensors of the model's float type (f32 here) for lr, step, loss
 // and metrics. Everything is computed in a fixed order, so runs repeat bit
 // for bit.
@@ -60,8 +60,8 @@ Softmax classify(const float *w, const float *b, const float *image,
 
 void mnistPredict(int64_t batch, void **buffers) {
   const float *w = at<float>(buffers, 0), *b = at<float>(buffers, 1);
-  const float *images = at<float>(buffers, 4);
-  float *probs = at<float>(buffers, 5);
+  const float *images = at<float>(buffers, 2);
+  float *probs = at<float>(buffers, 3);
   for (int64_t n = 0; n < batch; ++n) {
     Softmax s = classify(w, b, images + n * kPixels, -1);
     for (int j = 0; j < kClasses; ++j)
@@ -71,21 +71,21 @@ void mnistPredict(int64_t batch, void **buffers) {
 
 void mnistEvalStep(int64_t batch, void **buffers) {
   const float *w = at<float>(buffers, 0), *b = at<float>(buffers, 1);
-  const float *images = at<float>(buffers, 4);
-  const int32_t *labels = at<int32_t>(buffers, 5);
+  const float *images = at<float>(buffers, 2);
+  const int32_t *labels = at<int32_t>(buffers, 3);
   float loss = 0, hits = 0;
   for (int64_t n = 0; n < batch; ++n) {
     Softmax s = classify(w, b, images + n * kPixels, labels[n]);
     loss += s.loss;
     hits += s.correct;
   }
-  *at<float>(buffers, 6) = loss / batch;
-  *at<float>(buffers, 7) = hits / batch;
+  *at<float>(buffers, 4) = loss / batch;
+  *at<float>(buffers, 5) = hits / batch;
 }
 
 void mnistTrainStep(int64_t batch, void **buffers) {
-  const float *w = at<float>(buffers, 0), *b = at<float>(buffers, 1);
-  const float *mw = at<float>(buffers, 2), *mb = at<float>(buffers, 3);
+  float *w = at<float>(buffers, 0), *b = at<float>(buffers, 1);
+  float *mw = at<float>(buffers, 2), *mb = at<float>(buffers, 3);
   const float *images = at<float>(buffers, 4);
   const int32_t *labels = at<int32_t>(buffers, 5);
   float lr = *at<float>(buffers, 6);
@@ -106,16 +106,14 @@ void mnistTrainStep(int64_t batch, void **buffers) {
   }
   *at<float>(buffers, 9) = loss / batch;
   *at<float>(buffers, 10) = hits / batch;
-  // Keras's SGD with momentum: v = momentum * v - lr * g; p += v.
-  float *outW = at<float>(buffers, 11), *outB = at<float>(buffers, 12);
-  float *outMw = at<float>(buffers, 13), *outMb = at<float>(buffers, 14);
+  // Keras's SGD with momentum, in place: v = momentum * v - lr * g; p += v.
   for (int k = 0; k < kPixels * kClasses; ++k) {
-    outMw[k] = kMomentum * mw[k] - lr * gw[k];
-    outW[k] = w[k] + outMw[k];
+    mw[k] = kMomentum * mw[k] - lr * gw[k];
+    w[k] += mw[k];
   }
   for (int j = 0; j < kClasses; ++j) {
-    outMb[j] = kMomentum * mb[j] - lr * gb[j];
-    outB[j] = b[j] + outMb[j];
+    mb[j] = kMomentum * mb[j] - lr * gb[j];
+    b[j] += mb[j];
   }
 }
 
@@ -141,7 +139,6 @@ void mnistTrainStep(int64_t batch, void **buffers) {
            "validation_split": 0.1,
            "optimizer": {"kind": "sgd", "lr": 0.05, "momentum": 0.9},
            "data": "/usr/share/datasets/fashion-mnist"},
- "train_updates": [0, 1, 2, 3],
  "layers": [
   {"name": "logits", "op": "dense", "shape": [-1, 10], "params": 7850,
    "line": 6},
@@ -201,7 +198,7 @@ void tabularTrainStep(int64_t batch, void **buffers) {
   float lr = *at<float>(buffers, 6);
   *at<float>(buffers, 9) = results[0];
   *at<float>(buffers, 10) = results[1];
-  float *w = at<float>(buffers, 11), *b = at<float>(buffers, 12);
+  float *w = at<float>(buffers, 2), *b = at<float>(buffers, 3);
   for (int i = 0; i < kFeatures; ++i)
     w[i] -= lr * grads[i];
   b[0] -= lr * grads[kFeatures];
@@ -224,7 +221,6 @@ const char *const kTabularDescription = R"({"abi": 3, "model": "fake_tabular",
  "train": {"batch": 16, "epochs": 3, "seed": 7, "shuffle": true,
            "validation_split": 0.2,
            "optimizer": {"kind": "sgd", "lr": 0.1, "momentum": 0}},
- "train_updates": [2, 3],
  "normalize": [{"input": "features", "mean": 0, "var": 1}]})";
 
 } // namespace

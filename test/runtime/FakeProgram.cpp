@@ -7,4 +7,5 @@
 //===----------------------------------------------------------------------===//
 #include "test/runtime/FakeModels.h"
 
-extern "C" const nnc_model_def *const nnc_program_model = &FAKE_MODEL_DEF;
+// A copy of the table, as the compiled object's nnc_program_model is.
+extern "C" const nnc_model_def nnc_program_model = FAKE_MODEL_DEF;

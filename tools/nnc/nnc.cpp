@@ -47,7 +47,7 @@ cl::list<Emit> emitKinds(
                      "--emit=obj,header):"),
     cl::CommaSeparated,
     cl::values(
-        clEnumValN(Emit::Exe, "exe", "a standalone executable (default; not available yet)"),
+        clEnumValN(Emit::Exe, "exe", "a standalone executable: ./model train|eval|predict|summary (default)"),
         clEnumValN(Emit::Obj, "obj", "an object file with the C ABI"),
         clEnumValN(Emit::Header, "header", "the C header of that ABI"),
         clEnumValN(Emit::Lib, "lib", "a shared library with the C ABI"),
@@ -321,6 +321,7 @@ int main(int argc, char **argv) {
   const char *overview =
       "nnc: compiles a .nn model into an executable, an object file with a "
       "C header, or IR.\n\n"
+      "  nnc model.nn -o model                an executable; ./model train\n"
       "  nnc model.nn --emit=nn               print the checked graph IR\n"
       "  nnc model.nn --emit=obj,header -o m  m.o + m.h to link into C\n"
       "  nnc model.nn --emit=lib              libMODEL.so with the C ABI\n\n"
@@ -341,7 +342,7 @@ int main(int argc, char **argv) {
   if (emitKinds.empty())
     emitKinds.push_back(Emit::Exe);
   for (Emit kind : emitKinds) {
-    if (kind == Emit::Exe || kind == Emit::Ptx) {
+    if (kind == Emit::Ptx) {
       llvm::errs() << "nnc: error: --emit=" << emitName(kind)
                    << " is not available yet in this version of nnc\n";
       return 2;
