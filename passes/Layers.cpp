@@ -72,7 +72,7 @@ std::vector<LayerInfo> nnc::collectLayers(ModuleOp module,
       continue;
     if (layers.empty() || op.getLoc() != current) {
       current = op.getLoc();
-      layers.emplace_back();
+      layers.emplace_back(op.getLoc());
       bestRank = 0;
       if (auto file = dyn_cast<FileLineColLoc>(op.getLoc()))
         layers.back().line = file.getLine();

@@ -17,9 +17,11 @@
 namespace nnc {
 
 struct LayerInfo {
+  explicit LayerInfo(mlir::Location loc) : loc(loc) {}
   std::string name; // the parameters' prefix, or "<op>_<n>"
   std::string op;   // dense, conv2d, maxpool2d, flatten, ...
   mlir::RankedTensorType type; // of the layer's output (batch dim dynamic)
+  mlir::Location loc;          // of its ops (shared by calls of one block)
   unsigned line = 0;
   int64_t params = 0;      // trainable elements
   int64_t state = 0;       // non-trainable variable elements

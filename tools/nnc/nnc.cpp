@@ -10,6 +10,7 @@
 #include "codegen/Emit.h"
 #include "frontend/ImportGraph.h"
 #include "passes/Pipelines.h"
+#include "passes/Summary.h"
 #include "tools/InitAll.h"
 #include "tools/nnc/EmitDot.h"
 
@@ -32,7 +33,7 @@ using namespace mlir;
 namespace cl = llvm::cl;
 
 namespace {
-enum class Emit { Exe, Obj, Header, Lib, Nn, Grad, Linalg, Llvm, Asm, Ptx, Dot };
+enum class Emit { Exe, Obj, Header, Lib, Nn, Grad, Summary, Linalg, Llvm, Asm, Ptx, Dot };
 
 cl::OptionCategory nncCategory("nnc options");
 
@@ -58,7 +59,10 @@ cl::list<Emit> emitKinds(
         clEnumValN(Emit::Llvm, "llvm", "LLVM IR"),
         clEnumValN(Emit::Asm, "asm", "assembly for the target"),
         clEnumValN(Emit::Ptx, "ptx", "PTX (with --target=cuda; not available yet)"),
-        clEnumValN(Emit::Dot, "dot", "the forward graph as Graphviz DOT")),
+        clEnumValN(Emit::Dot, "dot", "the forward graph as Graphviz DOT"),
+        clEnumValN(Emit::Summary, "summary",
+                   "a report: per layer parameters, FLOPs of a training step, "
+                   "activations kept for backward; peak memory")),
     cl::cat(nncCategory));
 cl::opt<std::string> target("target", cl::desc("cpu (default); cuda is not available yet"),
                             cl::init("cpu"), cl::cat(nncCategory));
@@ -79,7 +83,7 @@ cl::opt<bool> timing("timing", cl::desc("Print how long each phase took"),
                      cl::cat(nncCategory));
 
 const char *emitName(Emit kind) {
-  static const char *names[] = {"exe", "obj", "header", "lib", "nn",   "grad",
+  static const char *names[] = {"exe", "obj", "header", "lib", "nn",   "grad", "summary",
                                 "linalg", "llvm", "asm", "ptx", "dot"};
   return names[(int)kind];
 }
@@ -215,6 +219,13 @@ int run(MLIRContext &context, llvm::SourceMgr &sourceMgr,
     return 1;
   if (has(Emit::Grad))
     return printText([&](llvm::raw_ostream &os) { module->print(os); });
+  if (has(Emit::Summary)) {
+    bool ok = true;
+    int status = printText([&](llvm::raw_ostream &os) {
+      ok = succeeded(nnc::printTrainingSummary(*module, os));
+    });
+    return ok ? status : 1;
+  }
   if (failed(runPhase(context, *module, root, "linalg",
                       [&](OpPassManager &pm) {
                         return nnc::buildLinalgPipeline(pm, codegen);
