@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Seconds per epoch and samples/s of training the examples, nnc against
+PyTorch, in one run (one after the other: never in parallel).
+
+  test/bench/train.py [--build BUILD] [--models mlp,cnn] [--epochs N]
+
+nnc: `nnc examples/X.nn -o X; ./X train --threads T --epochs N` on
+Fashion-MNIST (the executable prints time and samples/s per epoch).
+PyTorch: shared/peers/torch_{mlp,cnn}.py with its best settings on this
+machine (OPENBLAS_CORETYPE=SkylakeX, intra-op threads = T, BLAS threads 1),
+same model, optimizer, batch and data. Epochs after the first are compared
+(the first includes warm-up); the ratio is PyTorch's epoch time over nnc's
+per sample (nnc holds out validation_split, PyTorch trains on all 60k).
+"""
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+PEERS = os.path.normpath(os.path.join(ROOT, "..", "shared", "peers"))
+DATA = "/usr/share/datasets/fashion-mnist"
+
+
+def nnc_epochs(build, model, epochs, threads, workdir):
+    exe = os.path.join(workdir, model)
+    subprocess.run([os.path.join(build, "bin", "nnc"),
+                    os.path.join(ROOT, "examples", model + ".nn"), "-o", exe],
+                   check=True)
+    out = subprocess.run([exe, "train", "--data", DATA, "--epochs",
+                          str(epochs), "--threads", str(threads)],
+                         check=True, capture_output=True, text=True).stdout
+    rates = [float(m.group(1)) for m in
+             re.finditer(r"time \S+s\s+(\d+) samples/s", out)]
+    acc = re.search(r"^test .*accuracy (\S+)", out, re.M)
+    return rates, float(acc.group(1)) if acc else float("nan")
+
+
+def torch_epochs(model, epochs, threads, workdir):
+    out_json = os.path.join(workdir, "torch_%s.json" % model)
+    env = dict(os.environ, OPENBLAS_CORETYPE="SkylakeX")
+    subprocess.run(["/usr/bin/python3", os.path.join(PEERS, "torch_%s.py" % model),
+                    "--threads", str(threads), "--blas-threads", "1",
+                    "--repeats", "1", "--epochs", str(epochs), "--no-infer",
+                    "--json", out_json], check=True, env=env,
+                   capture_output=True)
+    data = json.load(open(out_json))
+    return data
+
+
+def find_rates(data):
+    """samples/s per epoch from the peers' JSON (searched by key)."""
+    found = []
+    def walk(x):
+        if isinstance(x, dict):
+            for k, v in x.items():
+                if k in ("samples_per_s", "samples_s", "samples_per_sec") and \
+                        isinstance(v, (int, float)):
+                    found.append(float(v))
+                else:
+                    walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+    walk(data)
+    return found
+
+
+def find_accuracy(data):
+    acc = []
+    def walk(x):
+        if isinstance(x, dict):
+            for k, v in x.items():
+                if k == "test_accuracy" and isinstance(v, (int, float)):
+                    acc.append(float(v))
+                else:
+                    walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+    walk(data)
+    return acc[-1] if acc else float("nan")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build", default=os.path.join(ROOT, "build"))
+    parser.add_argument("--models", default="mlp,cnn")
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    args = parser.parse_args()
+    workdir = tempfile.mkdtemp(prefix="nnc-bench-train-")
+    rows = []
+    for model in args.models.split(","):
+        rates, acc = nnc_epochs(args.build, model, args.epochs, args.threads,
+                                workdir)
+        peer = torch_epochs(model, args.epochs, args.threads, workdir)
+        peer_rates = find_rates(peer)
+        later = lambda r: r[1:] if len(r) > 1 else r
+        ours = statistics.median(later(rates))
+        theirs = statistics.median(later(peer_rates)) if peer_rates else float("nan")
+        rows.append((model, args.threads, 60000 / ours, ours, 60000 / theirs,
+                     theirs, ours / theirs, acc, find_accuracy(peer)))
+    print("| model | threads | nnc s/epoch (60k) | nnc samples/s | PyTorch s/epoch | "
+          "PyTorch samples/s | speed-up | nnc test acc | PyTorch test acc |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print("| %s | %d | %.2f | %.0f | %.2f | %.0f | %.2fx | %.4f | %.4f |" % r)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
