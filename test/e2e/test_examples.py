@@ -4,6 +4,9 @@
 `nnc examples/X.nn -o X` then `./X train`, as a user would:
   - mlp.nn on Debian's Fashion-MNIST, 3 epochs on the full training set:
     test accuracy >= 0.86 (PyTorch reaches 0.867 with the same settings);
+  - residual.nn (batchnorm, dropout, SGD with Nesterov momentum): two
+    epochs in one run and one + one with --resume in between end with
+    bit-identical checkpoints;
   - tabular.nn and regression.nn on data generated here (a noisy linear
     rule, a smooth function): they must fit it (accuracy >= 0.9, mse well
     below the target's variance); then eval and predict on the checkpoint.
@@ -69,6 +72,24 @@ def check_mlp(nnc, examples, workdir):
     return None
 
 
+def check_resume(nnc, examples, workdir):
+    exe = build(nnc, examples, "residual", workdir)
+    whole = os.path.join(workdir, "whole.safetensors")
+    split = os.path.join(workdir, "split.safetensors")
+    run(exe, "train", "--data", FASHION, "--epochs", "2", "--save", whole,
+        "--quiet")
+    run(exe, "train", "--data", FASHION, "--epochs", "1", "--save", split,
+        "--quiet")
+    out = run(exe, "train", "--data", FASHION, "--epochs", "2", "--resume",
+              split, "--save", split)
+    print(out, end="")
+    if "epoch 2/2" not in out or "epoch 1/2" in out:
+        return "the resumed run did not continue at epoch 2: %r" % out
+    if open(whole, "rb").read() != open(split, "rb").read():
+        return "resumed training ended with other parameters"
+    return None
+
+
 def check_tabular(nnc, examples, workdir):
     rng = np.random.default_rng(1)
     x = rng.normal(3.0, 2.0, size=(2000, 8))
@@ -118,7 +139,8 @@ def main():
     parser.add_argument("--only", help="one example")
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="nnc-e2e-")
-    checks = {"mlp": check_mlp, "tabular": check_tabular,
+    checks = {"mlp": check_mlp, "residual": check_resume,
+              "tabular": check_tabular,
               "regression": check_regression}
     failed = 0
     for name, fn in checks.items():
