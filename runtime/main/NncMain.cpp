@@ -47,8 +47,9 @@ extern "C" int nnc_main(const nnc_model_def *def, int argc, char **argv) {
   try {
     return run(def, argc, argv);
   } catch (const UsageError &e) {
+    // tools.md: unknown flags are bad input like any other (status 1).
     std::fprintf(stderr, "error: %s (see '%s --help')\n", e.what(), program);
-    return 2;
+    return 1;
   } catch (const std::bad_alloc &) {
     std::fprintf(stderr, "error: out of memory\n");
   } catch (const std::exception &e) {

@@ -239,6 +239,6 @@ std::string nnc::exe::usage(const std::string &program, const nnc_model *m) {
      << (s.data.empty() ? "none (use --data)" : "\"" + s.data + "\"")
      << ", epochs " << s.epochs << ", batch " << s.batch << ", lr "
      << nnc_learning_rate(m) << ", seed " << s.seed << "\n"
-     << "exit status: 0 on success, 1 on errors, 2 on bad usage\n";
+     << "exit status: 0 on success, 1 on any error (bad data, files or flags)\n";
   return os.str();
 }

@@ -141,7 +141,7 @@ class Cli(Case):
         }
         for args, message in cases.items():
             with self.subTest(args=args):
-                self.fails("fake-mnist", *args, status=2, says=message)
+                self.fails("fake-mnist", *args, status=1, says=message)
 
     def test_cuda_device_is_an_error(self):
         self.fails("fake-mnist", "train", "--device", "cuda",
