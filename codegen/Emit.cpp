@@ -134,7 +134,10 @@ LogicalResult nnc::emitHeader(llvm::StringRef description,
      << " * Usage:\n"
      << " *   nnc_model *m = " << model << "_create();\n"
      << " *   nnc_init(m, 42);                  (or set the parameters)\n"
+     << " *   " << model << "_train_step(m, batch, <inputs>, <targets>, "
+        "results);\n"
      << " *   " << model << "_predict(m, batch, <inputs>, <outputs>);\n"
+     << " *   nnc_save(m, \"model.safetensors\", NULL);\n"
      << " *   nnc_destroy(m);\n"
      << " * Errors: functions return -1 and nnc_last_error() says why. */\n"
      << "#ifndef " << guard << "\n#define " << guard << "\n\n"
@@ -170,6 +173,39 @@ LogicalResult nnc::emitHeader(llvm::StringRef description,
   for (auto [i, t] : llvm::enumerate(outputs))
     os << (i ? ", " : "") << *t.getAsObject()->getString("name");
   os << "};\n  return nnc_predict(model, batch, inputs, outputs);\n}\n\n";
+
+  if (d.getBoolean("has_loss").value_or(false)) {
+    const llvm::json::Array &targets = *d.getArray("targets");
+    os << "/* One training step on `batch` samples (parameters and optimizer\n"
+       << " * state updated in place); `results` gets the loss, then";
+    for (const llvm::json::Value &m : *d.getArray("metrics"))
+      os << " " << *m.getAsString();
+    os << ".\n";
+    for (const llvm::json::Value &t : targets)
+      os << " *   target " << *t.getAsObject()->getString("name") << ": "
+         << *t.getAsObject()->getString("dtype")
+         << shapeText(*t.getAsObject()->getArray("shape")) << "\n";
+    os << " * " << model << "_eval_step: the same in inference mode, no update.\n"
+       << " */\n";
+    for (const char *kind : {"train_step", "eval_step"}) {
+      os << "static inline int " << model << "_" << kind
+         << "(nnc_model *model, int64_t batch";
+      for (const llvm::json::Value &t : inputs)
+        os << ", const " << cType(*t.getAsObject()->getString("dtype")) << " *"
+           << *t.getAsObject()->getString("name");
+      for (const llvm::json::Value &t : targets)
+        os << ", const " << cType(*t.getAsObject()->getString("dtype")) << " *"
+           << *t.getAsObject()->getString("name");
+      os << ", double *results) {\n  const void *inputs[] = {";
+      for (auto [i, t] : llvm::enumerate(inputs))
+        os << (i ? ", " : "") << *t.getAsObject()->getString("name");
+      os << "};\n  const void *targets[] = {";
+      for (auto [i, t] : llvm::enumerate(targets))
+        os << (i ? ", " : "") << *t.getAsObject()->getString("name");
+      os << "};\n  return nnc_" << kind
+         << "(model, batch, inputs, targets, results);\n}\n\n";
+    }
+  }
 
   os << "/* The variables, by index (nnc_variable_data(model, i)):\n";
   for (auto [i, t] : llvm::enumerate(variables)) {

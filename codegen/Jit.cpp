@@ -209,6 +209,12 @@ nnc::Model::evalStep(int64_t batch, const std::vector<const void *> &inputs,
 void nnc::Model::setLearningRate(double lr) {
   check(nnc_set_learning_rate(state, lr));
 }
+void nnc::Model::save(const std::string &path) {
+  check(nnc_save(state, path.c_str(), nullptr));
+}
+void nnc::Model::load(const std::string &path) {
+  check(nnc_load(state, path.c_str()));
+}
 int nnc::Model::numTargets() const { return nnc_num_targets(state); }
 int nnc::Model::numMetrics() const { return nnc_num_metrics(state); }
 std::string nnc::Model::metricName(int i) const {

@@ -84,6 +84,10 @@ public:
                                const std::vector<const void *> &inputs,
                                const std::vector<const void *> &targets);
   void setLearningRate(double lr);
+  /// Checkpoints (safetensors): every variable, optimizer state included;
+  /// load refuses a checkpoint of another model.
+  void save(const std::string &path);
+  void load(const std::string &path);
   int numTargets() const;
   int numMetrics() const;
   std::string metricName(int index) const;

@@ -28,7 +28,7 @@ typedef struct nnc_model_def {
   int64_t abi_version;     /* NNC_ABI_VERSION */
   const char *description; /* JSON: variables, inputs, outputs, ... */
   nnc_entry_fn predict;
-  nnc_entry_fn train_step; /* NULL until training is compiled */
+  nnc_entry_fn train_step; /* NULL for a model without a loss */
   nnc_entry_fn eval_step;
   nnc_entry_fn gradients; /* the loss and d loss / d each parameter */
 } nnc_model_def;

@@ -96,6 +96,16 @@ TEST(Jit, TrainStep) {
   std::vector<double> eval = model.evalStep(batch, {x.data()}, {labels.data()});
   EXPECT_LT(eval[0], 0.1 * first[0]);
   EXPECT_EQ(eval[1], 1.0); // accuracy on the memorized batch
+
+  // A checkpoint restores the trained state into a fresh model.
+  std::string path = testing::TempDir() + "/jit-train.safetensors";
+  model.save(path);
+  nnc::Model restored(nnc::compileFile(kMlp));
+  restored.load(path);
+  EXPECT_EQ(restored.evalStep(batch, {x.data()}, {labels.data()}), eval);
+  nnc::Model other(
+      nnc::compileFile(std::string(NNC_EXAMPLES_DIR) + "/residual.nn"));
+  EXPECT_THROW(other.load(path), nnc::JitError);
 }
 
 /// The JIT and `nnc --emit=lib` share one pipeline and one ABI: the same
