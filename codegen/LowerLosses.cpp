@@ -257,16 +257,7 @@ static LogicalResult lowerReduceGrad(ReduceGradOp op, PatternRewriter &rw) {
   RankedTensorType grad = typeOf(op.getGrad());
   ArrayRef<int64_t> axes = op.getAxes();
   LinalgBuilder lb(rw, op.getLoc(), {op.getLike()});
-  AffineMap map;
-  if (grad.getRank() == like.getRank()) { // kept dims of size 1
-    SmallVector<AffineExpr> exprs;
-    for (int64_t i = 0; i < like.getRank(); ++i)
-      exprs.push_back(llvm::is_contained(axes, i) ? rw.getAffineConstantExpr(0)
-                                                  : rw.getAffineDimExpr(i));
-    map = AffineMap::get(like.getRank(), 0, exprs, rw.getContext());
-  } else {
-    map = lb.dropMap(like.getRank(), axes);
-  }
+  AffineMap map = lb.reducedMap(like, grad, axes);
   Value count = op.getMean() ? lb.count(like, axes, like.getElementType())
                              : Value();
   rw.replaceOp(op, lb.mapped(like, {op.getGrad()}, {map},
