@@ -42,7 +42,7 @@ LogicalResult nnc::buildLinalgPipeline(OpPassManager &pm,
                                        const CodegenOptions &options) {
   std::string pipeline = "nnc-describe-model,"
                          "func.func(nnc-lower-to-linalg, canonicalize, cse),"
-                         "linalg-fuse-elementwise-ops,"
+                         "func.func(nnc-fuse-elementwise),"
                          "canonicalize, cse";
   if (options.optLevel > 0)
     pipeline += ",func.func(nnc-tile-and-vectorize{" + tileOptions(options) +
