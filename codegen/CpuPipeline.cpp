@@ -79,7 +79,9 @@ LogicalResult nnc::buildCpuLoweringPipeline(OpPassManager &pm,
       "convert-math-to-llvm,"
       "convert-math-to-libm,"
       "convert-vector-to-llvm,"
-      "finalize-memref-to-llvm,"
+      // Allocations through the runtime's caching allocator
+      // (runtime/Alloc.cpp).
+      "finalize-memref-to-llvm{use-generic-functions=1},"
       "convert-arith-to-llvm,"
       "convert-index-to-llvm,"
       "convert-func-to-llvm,"
