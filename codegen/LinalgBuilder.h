@@ -19,6 +19,16 @@ namespace nnc {
 using BodyFn = llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
                                               mlir::ValueRange)>;
 
+inline mlir::RankedTensorType typeOf(mlir::Value v) {
+  return llvm::cast<mlir::RankedTensorType>(v.getType());
+}
+
+/// A float constant of type `t`.
+inline mlir::Value cst(mlir::OpBuilder &b, mlir::Location l, mlir::Type t,
+                       double v) {
+  return b.create<mlir::arith::ConstantOp>(l, b.getFloatAttr(t, v));
+}
+
 class LinalgBuilder {
 public:
   LinalgBuilder(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange like)

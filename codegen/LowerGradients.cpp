@@ -23,14 +23,6 @@
 using namespace mlir;
 using namespace nnc;
 
-static RankedTensorType typeOf(Value v) {
-  return cast<RankedTensorType>(v.getType());
-}
-
-static Value cst(OpBuilder &b, Location l, Type t, double v) {
-  return b.create<arith::ConstantOp>(l, b.getFloatAttr(t, v));
-}
-
 static Value index(OpBuilder &b, Location l, int64_t v) {
   return b.create<arith::ConstantIndexOp>(l, v);
 }

@@ -11,14 +11,6 @@
 using namespace mlir;
 using namespace nnc;
 
-static RankedTensorType typeOf(Value v) {
-  return cast<RankedTensorType>(v.getType());
-}
-
-static Value cst(OpBuilder &b, Location l, Type t, double v) {
-  return b.create<arith::ConstantOp>(l, b.getFloatAttr(t, v));
-}
-
 namespace {
 /// The max and the sum of exp(x - max) of `x` along `axis`: the two
 /// reductions of softmax, log-softmax and cross-entropy.

@@ -166,10 +166,6 @@ Value LinalgBuilder::count(RankedTensorType type, ArrayRef<int64_t> axes,
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-static RankedTensorType typeOf(Value v) {
-  return cast<RankedTensorType>(v.getType());
-}
-
 /// Replaces a unary op by an elementwise generic computing `fn(x)`.
 template <typename Op>
 static LogicalResult lowerUnary(
@@ -181,10 +177,6 @@ static LogicalResult lowerUnary(
                                     return fn(b, l, a[0]);
                                   }));
   return success();
-}
-
-static Value cst(OpBuilder &b, Location l, Type t, double v) {
-  return b.create<arith::ConstantOp>(l, b.getFloatAttr(t, v));
 }
 
 static void populateElementwise(RewritePatternSet &patterns) {
