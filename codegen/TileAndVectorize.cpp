@@ -210,6 +210,12 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
       return isa<linalg::FillOp>(p) || isAnchor(p);
     };
     int64_t bm = std::max<int64_t>(blockM / tileM, 1) * tileM;
+    // A small static output (a filter gradient such as 9 x 32, whose work
+    // is its long reduction) in one block would run on one thread: half
+    // as many columns give a second block.
+    int64_t m = out.getDimSize(0);
+    if (!ShapedType::isDynamic(m) && m <= bm && tn >= n && tn == tileN)
+      tn /= 2;
     auto outer =
         tileAndFuse(rw, consumer, {bm, tn}, LoopType::ForallOp, fuseOuter);
 

@@ -265,3 +265,21 @@ func.func @shared_producer(%x: tensor<?x8xf32>, %y: tensor<?x8xf32>) -> (tensor<
   } -> tensor<?x8xf32>
   return %r, %s : tensor<?x8xf32>, tensor<?x8xf32>
 }
+
+// -----
+
+// An output of one 64 x 32 block (a 3x3 single-channel filter's gradient,
+// 9 x 32) is split into two column blocks of 16, one per thread.
+
+// CHECK-LABEL: func.func @small_filter_grad(
+// CHECK:         scf.forall (%{{.*}}) = (0) to (32) step (16)
+// CHECK:           scf.for %{{.*}} iter_args(%{{.*}}) -> (vector<8x16xf32>)
+// SMALL-LABEL: func.func @small_filter_grad(
+// SMALL:         scf.forall (%{{.*}}) = (0) to (32) step (16)
+func.func @small_filter_grad(%p: tensor<?x9xf32>, %d: tensor<?x32xf32>) -> tensor<9x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<9x32xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<9x32xf32>) -> tensor<9x32xf32>
+  %m = linalg.matmul_transpose_a ins(%p, %d : tensor<?x9xf32>, tensor<?x32xf32>) outs(%f : tensor<9x32xf32>) -> tensor<9x32xf32>
+  return %m : tensor<9x32xf32>
+}
