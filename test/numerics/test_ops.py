@@ -10,7 +10,8 @@ Tolerances (max |nnc - torch| <= atol + rtol * |torch|):
   f32: rtol 2e-5, atol 2e-5 (1e-4 after long sums: matmul, conv, pooling)
   f64: rtol 1e-10, atol 1e-10
 Also the f32 gradients of a convolutional network (cnn_gradients) against
-PyTorch's autograd: max error below 2e-5 of each gradient's largest element.
+PyTorch's autograd: max error below 2e-5 of each gradient's largest element;
+and the gradients of maxpool2d and max at ties (gradient_ties).
 """
 import argparse
 import sys
@@ -347,6 +348,40 @@ def cnn_gradients(nnc, rng):
     return None
 
 
+# Ties, which finite differences cannot check: maxpool2d's gradient goes
+# to the first maximum of each window (as torch.max_pool2d), max's is split
+# evenly among the maxima (as torch.amax). x holds small integers, so that
+# most windows and rows have several maxima; p = 1 keeps them tied and its
+# gradient shows where each one went.
+TIES = """model ties
+input x: f32[batch, 6, 7, 2]
+param p: f32[6, 7, 2]
+h = x * p
+m = maxpool2d(h, 2, padding=same)
+o = maxpool2d(h, 3, stride=2)
+r = max(h, axis=2)
+output y = m
+loss = mean(m * m) + mean(o) + mean(r * r)
+"""
+
+
+def ties(nnc, rng):
+    model = nncpy.Model(nncpy.compile(TIES, nnc, name="ties"), "ties")
+    model.variables()["p"][...] = 1
+    x = rng.integers(0, 3, size=(5, 6, 7, 2)).astype(np.float32)
+    _, grads = model.gradients([x], [])
+    p = torch.ones(6, 7, 2, requires_grad=True)
+    h = torch.from_numpy(x) * p
+    m = pool_ref(h, 2, 2, "same", "max")
+    o = pool_ref(h, 3, 2, "valid", "max")
+    r = torch.amax(h, dim=2)
+    ((m * m).mean() + o.mean() + (r * r).mean()).backward()
+    err = np.abs(grads["p"] - p.grad.numpy()).max()
+    if err > 1e-5:
+        return "d loss / d p: max error %.3g" % err
+    return None
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nnc", required=True)
@@ -363,6 +398,8 @@ def main():
     if not args.only or args.only in "cnn_gradients":
         checks.append(("cnn_gradients/f32",
                        lambda: cnn_gradients(args.nnc, rng)))
+    if not args.only or args.only in "gradient_ties":
+        checks.append(("gradient_ties/f32", lambda: ties(args.nnc, rng)))
     return nncpy.run_checks(checks)
 
 
