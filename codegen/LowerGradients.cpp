@@ -97,7 +97,7 @@ static LogicalResult lowerConvInputGrad(Conv2DInputGradOp op,
         loc, dy, lb.filled(type, 0), offsets, lb.mixedSizes(gt), steps);
   }
   // The filter flipped in H and W, input and output channels swapped:
-  // [KH, KW, F, C].
+  // [KH, KW, F, C]. (A static op, never tiled: its map may count down.)
   int64_t kh = ft.getDimSize(0), kw = ft.getDimSize(1);
   auto flippedType = RankedTensorType::get(
       {kh, kw, ft.getDimSize(3), ft.getDimSize(2)}, el);
