@@ -43,7 +43,7 @@ LogicalResult nnc::buildLinalgPipeline(OpPassManager &pm,
                                        const CodegenOptions &options) {
   std::string pipeline = "nnc-describe-model,"
                          "func.func(nnc-lower-to-linalg, canonicalize, cse),"
-                         "linalg-fuse-elementwise-ops,"
+                         "func.func(nnc-fuse-elementwise),"
                          "canonicalize, cse";
   if (options.optLevel > 0)
     pipeline += ",func.func(nnc-tile-and-vectorize{" + tileOptions(options) +
@@ -84,7 +84,9 @@ LogicalResult nnc::buildCpuLoweringPipeline(OpPassManager &pm,
       "convert-math-to-llvm,"
       "convert-math-to-libm,"
       "convert-vector-to-llvm,"
-      "finalize-memref-to-llvm,"
+      // Allocations through the runtime's caching allocator
+      // (runtime/Alloc.cpp).
+      "finalize-memref-to-llvm{use-generic-functions=1},"
       "convert-arith-to-llvm,"
       "convert-index-to-llvm,"
       "convert-func-to-llvm,"

@@ -21,6 +21,9 @@
 using namespace mlir;
 
 extern "C" void memrefCopy(int64_t, void *, void *);
+extern "C" void *_mlir_memref_to_llvm_alloc(uint64_t);
+extern "C" void *_mlir_memref_to_llvm_aligned_alloc(uint64_t, uint64_t);
+extern "C" void _mlir_memref_to_llvm_free(void *);
 
 struct nnc::CompiledModel::Impl {
   std::string name;
@@ -92,9 +95,15 @@ compileUncached(const std::string &source, const std::string &filename,
     throw nnc::JitError("JIT failed: " + llvm::toString(engine.takeError()));
   (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
     llvm::orc::SymbolMap map;
-    map[interner("memrefCopy")] = {
-        llvm::orc::ExecutorAddr::fromPtr(&memrefCopy),
-        llvm::JITSymbolFlags::Exported};
+    auto add = [&](const char *name, auto *fn) {
+      map[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn),
+                             llvm::JITSymbolFlags::Exported};
+    };
+    add("memrefCopy", &memrefCopy);
+    add("_mlir_memref_to_llvm_alloc", &_mlir_memref_to_llvm_alloc);
+    add("_mlir_memref_to_llvm_aligned_alloc",
+        &_mlir_memref_to_llvm_aligned_alloc);
+    add("_mlir_memref_to_llvm_free", &_mlir_memref_to_llvm_free);
     return map;
   });
 

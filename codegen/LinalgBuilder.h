@@ -12,11 +12,22 @@
 #include "codegen/Passes.h"
 
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/DialectConversion.h"
 
 namespace nnc {
 
 using BodyFn = llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
                                               mlir::ValueRange)>;
+
+inline mlir::RankedTensorType typeOf(mlir::Value v) {
+  return llvm::cast<mlir::RankedTensorType>(v.getType());
+}
+
+/// A float constant of type `t`.
+inline mlir::Value cst(mlir::OpBuilder &b, mlir::Location l, mlir::Type t,
+                       double v) {
+  return b.create<mlir::arith::ConstantOp>(l, b.getFloatAttr(t, v));
+}
 
 class LinalgBuilder {
 public:
@@ -59,6 +70,11 @@ public:
                                          llvm::ArrayRef<int64_t> axes);
   /// The map from `rank` dims to the dims not in `axes`.
   mlir::AffineMap dropMap(unsigned rank, llvm::ArrayRef<int64_t> axes);
+  /// The map from `space`'s dims to a tensor of type `reduced`: `space`
+  /// reduced over `axes`, without them or with them kept as size 1.
+  mlir::AffineMap reducedMap(mlir::RankedTensorType space,
+                             mlir::RankedTensorType reduced,
+                             llvm::ArrayRef<int64_t> axes);
 
   mlir::OpBuilder &b;
   mlir::Location loc;
@@ -68,9 +84,27 @@ private:
   mlir::Value batchSize;
 };
 
+/// Pads H and W of an NHWC tensor by [top, bottom, left, right] with `value`.
+mlir::Value padNHWC(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                    llvm::ArrayRef<int64_t> pad, double value);
+/// A vector attribute of i64 (strides and dilations of linalg's windows).
+mlir::DenseIntElementsAttr i64Vector(mlir::OpBuilder &b,
+                                     llvm::ArrayRef<int64_t> v);
+/// `pooled` (NHWC sums of windows over an `input` of that type) divided by
+/// the number of unpadded elements under each window.
+mlir::Value divideByWindowCounts(LinalgBuilder &lb, mlir::Value pooled,
+                                 mlir::RankedTensorType input,
+                                 llvm::ArrayRef<int64_t> window,
+                                 llvm::ArrayRef<int64_t> strides,
+                                 llvm::ArrayRef<int64_t> padding);
+
 /// Patterns of LowerLosses.cpp: softmax, log_softmax, losses, metrics and
 /// embedding.
 void populateLowerLossesPatterns(mlir::RewritePatternSet &patterns);
+/// Patterns of LowerGradients.cpp: the gradient ops of convolution,
+/// pooling, max and embedding. Marks what they build legal in `target`.
+void populateLowerGradientsPatterns(mlir::RewritePatternSet &patterns,
+                                    mlir::ConversionTarget &target);
 
 /// Patterns of LowerTraining.cpp: dropout_train and the optimizer updates.
 void populateLowerTrainingPatterns(mlir::RewritePatternSet &patterns);

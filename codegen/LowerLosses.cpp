@@ -11,14 +11,6 @@
 using namespace mlir;
 using namespace nnc;
 
-static RankedTensorType typeOf(Value v) {
-  return cast<RankedTensorType>(v.getType());
-}
-
-static Value cst(OpBuilder &b, Location l, Type t, double v) {
-  return b.create<arith::ConstantOp>(l, b.getFloatAttr(t, v));
-}
-
 namespace {
 /// The max and the sum of exp(x - max) of `x` along `axis`: the two
 /// reductions of softmax, log-softmax and cross-entropy.
@@ -257,16 +249,7 @@ static LogicalResult lowerReduceGrad(ReduceGradOp op, PatternRewriter &rw) {
   RankedTensorType grad = typeOf(op.getGrad());
   ArrayRef<int64_t> axes = op.getAxes();
   LinalgBuilder lb(rw, op.getLoc(), {op.getLike()});
-  AffineMap map;
-  if (grad.getRank() == like.getRank()) { // kept dims of size 1
-    SmallVector<AffineExpr> exprs;
-    for (int64_t i = 0; i < like.getRank(); ++i)
-      exprs.push_back(llvm::is_contained(axes, i) ? rw.getAffineConstantExpr(0)
-                                                  : rw.getAffineDimExpr(i));
-    map = AffineMap::get(like.getRank(), 0, exprs, rw.getContext());
-  } else {
-    map = lb.dropMap(like.getRank(), axes);
-  }
+  AffineMap map = lb.reducedMap(like, grad, axes);
   Value count = op.getMean() ? lb.count(like, axes, like.getElementType())
                              : Value();
   rw.replaceOp(op, lb.mapped(like, {op.getGrad()}, {map},

@@ -112,6 +112,18 @@ AffineMap LinalgBuilder::dropMap(unsigned rank, ArrayRef<int64_t> axes) {
   return AffineMap::get(rank, 0, exprs, b.getContext());
 }
 
+AffineMap LinalgBuilder::reducedMap(RankedTensorType space,
+                                    RankedTensorType reduced,
+                                    ArrayRef<int64_t> axes) {
+  if (reduced.getRank() != space.getRank())
+    return dropMap(space.getRank(), axes);
+  SmallVector<AffineExpr> exprs; // kept dims of size 1
+  for (int64_t i = 0; i < space.getRank(); ++i)
+    exprs.push_back(llvm::is_contained(axes, i) ? b.getAffineConstantExpr(0)
+                                                : b.getAffineDimExpr(i));
+  return AffineMap::get(space.getRank(), 0, exprs, b.getContext());
+}
+
 Value LinalgBuilder::reduce(RankedTensorType space, ValueRange inputs,
                             ArrayRef<AffineMap> inputMaps,
                             ArrayRef<int64_t> axes, double init,
@@ -154,10 +166,6 @@ Value LinalgBuilder::count(RankedTensorType type, ArrayRef<int64_t> axes,
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-static RankedTensorType typeOf(Value v) {
-  return cast<RankedTensorType>(v.getType());
-}
-
 /// Replaces a unary op by an elementwise generic computing `fn(x)`.
 template <typename Op>
 static LogicalResult lowerUnary(
@@ -169,10 +177,6 @@ static LogicalResult lowerUnary(
                                     return fn(b, l, a[0]);
                                   }));
   return success();
-}
-
-static Value cst(OpBuilder &b, Location l, Type t, double v) {
-  return b.create<arith::ConstantOp>(l, b.getFloatAttr(t, v));
 }
 
 static void populateElementwise(RewritePatternSet &patterns) {
@@ -327,9 +331,8 @@ static LogicalResult lowerMatmul(MatmulOp op, PatternRewriter &rw) {
   return success();
 }
 
-/// Pads H and W of an NHWC tensor by [top, bottom, left, right] with `value`.
-static Value padNHWC(OpBuilder &b, Location loc, Value x,
-                     ArrayRef<int64_t> pad, double value) {
+Value nnc::padNHWC(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> pad,
+                  double value) {
   if (llvm::all_of(pad, [](int64_t p) { return p == 0; }))
     return x;
   RankedTensorType t = typeOf(x);
@@ -346,7 +349,7 @@ static Value padNHWC(OpBuilder &b, Location loc, Value x,
       padValue);
 }
 
-static DenseIntElementsAttr i64Vector(OpBuilder &b, ArrayRef<int64_t> v) {
+DenseIntElementsAttr nnc::i64Vector(OpBuilder &b, ArrayRef<int64_t> v) {
   return DenseIntElementsAttr::get(
       VectorType::get({(int64_t)v.size()}, b.getI64Type()), v);
 }
@@ -393,9 +396,21 @@ static LogicalResult lowerAvgPool(AvgPool2DOp op, PatternRewriter &rw) {
                     ValueRange{lb.filled(out, 0)}, i64Vector(rw, stride),
                     i64Vector(rw, {1, 1}))
                   .getResult(0);
-  // Divide by the number of real (unpadded) elements under each window.
-  int64_t h = typeOf(op.getInput()).getDimSize(1);
-  int64_t w = typeOf(op.getInput()).getDimSize(2);
+  rw.replaceOp(op, divideByWindowCounts(lb, sum, typeOf(op.getInput()), win,
+                                        stride, pad));
+  return success();
+}
+
+Value nnc::divideByWindowCounts(LinalgBuilder &lb, Value pooled,
+                                RankedTensorType input,
+                                ArrayRef<int64_t> win,
+                                ArrayRef<int64_t> stride,
+                                ArrayRef<int64_t> pad) {
+  // The number of real (unpadded) elements under each window.
+  OpBuilder &b = lb.b;
+  RankedTensorType out = typeOf(pooled);
+  Type el = out.getElementType();
+  int64_t h = input.getDimSize(1), w = input.getDimSize(2);
   int64_t oh = out.getDimSize(1), ow = out.getDimSize(2);
   SmallVector<double> counts;
   for (int64_t i = 0; i < oh; ++i) {
@@ -412,15 +427,14 @@ static LogicalResult lowerAvgPool(AvgPool2DOp op, PatternRewriter &rw) {
       el.isF32() ? DenseElementsAttr::get(countType, ArrayRef<float>(countsF))
                  : DenseElementsAttr::get(countType, ArrayRef<double>(counts));
   Value countTensor =
-      rw.create<arith::ConstantOp>(loc, cast<TypedAttr>(countAttr));
-  AffineMap id = rw.getMultiDimIdentityMap(4);
+      b.create<arith::ConstantOp>(lb.loc, cast<TypedAttr>(countAttr));
+  AffineMap id = b.getMultiDimIdentityMap(4);
   AffineMap hw = AffineMap::get(
-      4, 0, {rw.getAffineDimExpr(1), rw.getAffineDimExpr(2)}, rw.getContext());
-  rw.replaceOp(op, lb.mapped(out, {sum, countTensor}, {id, hw},
-                             [](OpBuilder &b, Location l, ValueRange a) {
-                               return b.create<arith::DivFOp>(l, a[0], a[1]);
-                             }));
-  return success();
+      4, 0, {b.getAffineDimExpr(1), b.getAffineDimExpr(2)}, b.getContext());
+  return lb.mapped(out, {pooled, countTensor}, {id, hw},
+                   [](OpBuilder &nb, Location l, ValueRange a) {
+                     return nb.create<arith::DivFOp>(l, a[0], a[1]);
+                   });
 }
 
 //===----------------------------------------------------------------------===//
@@ -691,6 +705,7 @@ struct LowerToLinalg : nnc::impl::LowerToLinalgBase<LowerToLinalg> {
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
                            arith::ArithDialect, math::MathDialect,
                            func::FuncDialect>();
+    populateLowerGradientsPatterns(patterns, target);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -21,6 +21,20 @@ def LowerToLinalg : Pass<"nnc-lower-to-linalg", "mlir::func::FuncOp"> {
   ];
 }
 
+def FuseElementwise : Pass<"nnc-fuse-elementwise", "mlir::func::FuncOp"> {
+  let summary = "linalg-fuse-elementwise-ops that keeps named ops named";
+  let description = [{
+    Fuses elementwise linalg.generic ops and folds reshapes into them, as
+    upstream's linalg-fuse-elementwise-ops does, except that a reshape next
+    to a named op (matmul, convolution, pooling) is left alone: folding it
+    would make the named op a linalg.generic, which nnc-tile-and-vectorize
+    does not tile as a matmul or a convolution.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::affine::AffineDialect"];
+}
+
 def TileAndVectorize : Pass<"nnc-tile-and-vectorize", "mlir::func::FuncOp"> {
   let summary = "tiles for threads and registers, fuses epilogues, vectorizes";
   let description = [{

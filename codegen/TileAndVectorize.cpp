@@ -28,7 +28,8 @@ static SmallVector<OpFoldResult> indexAttrs(OpBuilder &b,
 /// Ops whose result tiles are computed by a reduction over a window or a
 /// contraction: worth fusing into their consumer's tiles.
 static bool isAnchor(Operation *op) {
-  return isa<linalg::MatmulOp, linalg::BatchMatmulOp, linalg::Conv2DNhwcHwcfOp,
+  return isa<linalg::MatmulOp, linalg::MatmulTransposeAOp,
+             linalg::BatchMatmulOp, linalg::Conv2DNhwcHwcfOp,
              linalg::PoolingNhwcMaxOp, linalg::PoolingNhwcSumOp>(op);
 }
 
@@ -142,7 +143,7 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
 
       if (anchor) {
         done.insert(anchor);
-        if (isa<linalg::MatmulOp>(anchor))
+        if (isa<linalg::MatmulOp, linalg::MatmulTransposeAOp>(anchor))
           tileMatmul(rw, op, cast<linalg::LinalgOp>(anchor));
         else if (!isa<linalg::BatchMatmulOp>(anchor))
           tileWindowed(rw, op, cast<linalg::LinalgOp>(anchor));
@@ -189,14 +190,16 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
     return runPipeline(pm, func);
   }
 
-  /// matmul [M, N, K] (+ epilogue): forall over blockM x tileN blocks, a
-  /// peeled loop over tileM rows, a loop over K.
+  /// matmul [M, N, K] (+ epilogue), or matmul_transpose_a (the lhs [K, M]):
+  /// forall over blockM x tileN blocks, a peeled loop over tileM rows, a
+  /// loop over K.
   void tileMatmul(IRRewriter &rw, Operation *consumer,
                   linalg::LinalgOp matmul) {
     auto out = cast<RankedTensorType>(matmul->getResult(0).getType());
     int64_t n = out.getDimSize(1);
+    bool transposed = isa<linalg::MatmulTransposeAOp>(matmul);
     int64_t k = cast<ShapedType>(matmul.getDpsInputs()[0].getType())
-                    .getDimSize(1);
+                    .getDimSize(transposed ? 0 : 1);
     int64_t tn = pickTile(n, tileN);
     // Fuse the anchor and the fill of its accumulator, nothing else: other
     // producers would be recomputed in every tile.
@@ -208,6 +211,12 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
       return isa<linalg::FillOp>(p) || isAnchor(p);
     };
     int64_t bm = std::max<int64_t>(blockM / tileM, 1) * tileM;
+    // A small static output (a filter gradient such as 9 x 32, whose work
+    // is its long reduction) in one block would run on one thread: half
+    // as many columns give a second block.
+    int64_t m = out.getDimSize(0);
+    if (!ShapedType::isDynamic(m) && m <= bm && tn >= n && tn == tileN)
+      tn /= 2;
     auto outer =
         tileAndFuse(rw, consumer, {bm, tn}, LoopType::ForallOp, fuseOuter);
 
@@ -230,7 +239,7 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
         break;
       }
     for (Operation *op : inner->tiledAndFusedOps)
-      if (isa<linalg::MatmulOp>(op)) {
+      if (isa<linalg::MatmulOp, linalg::MatmulTransposeAOp>(op)) {
         (void)tile(rw, op, {0, 0, tk}, LoopType::ForOp);
         break;
       }
@@ -310,9 +319,12 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
     auto result = tileAndFuse(rw, op, sizes,
                               parallel ? LoopType::ForallOp : LoopType::ForOp,
                               fuse, /*fuseDestinations=*/parallel);
+    // A fused producer that other ops still read is left to be tiled on
+    // its own, not run whole and serial.
     if (succeeded(result))
       for (Operation *p : result->fusedProducers)
-        done.insert(p);
+        if (p->use_empty())
+          done.insert(p);
   }
 
   /// Vectorizes every linalg op with static shapes of bounded size.

@@ -337,3 +337,84 @@ LogicalResult MseOp::buildGradients(OpBuilder &b, ValueRange dy,
   dx.push_back(g.neg(d));
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Convolution, pooling, max
+//===----------------------------------------------------------------------===//
+
+LogicalResult Conv2DOp::buildGradients(OpBuilder &b, ValueRange dy,
+                                       SmallVectorImpl<Value> &dx) {
+  dx.push_back(b.create<Conv2DInputGradOp>(getLoc(), G::type(getInput()),
+                                           dy[0], getFilter(), getStrides(),
+                                           getPadding()));
+  dx.push_back(b.create<Conv2DFilterGradOp>(getLoc(), G::type(getFilter()),
+                                            getInput(), dy[0], getStrides(),
+                                            getPadding()));
+  return success();
+}
+
+LogicalResult MaxPool2DOp::buildGradients(OpBuilder &b, ValueRange dy,
+                                          SmallVectorImpl<Value> &dx) {
+  dx.push_back(b.create<MaxPool2DGradOp>(getLoc(), G::type(getInput()),
+                                         getInput(), getResult(), dy[0],
+                                         getWindow(), getStrides(),
+                                         getPadding()));
+  return success();
+}
+
+LogicalResult AvgPool2DOp::buildGradients(OpBuilder &b, ValueRange dy,
+                                          SmallVectorImpl<Value> &dx) {
+  dx.push_back(b.create<AvgPool2DGradOp>(getLoc(), G::type(getInput()), dy[0],
+                                         getWindow(), getStrides(),
+                                         getPadding()));
+  return success();
+}
+
+LogicalResult ReduceMaxOp::buildGradients(OpBuilder &b, ValueRange dy,
+                                          SmallVectorImpl<Value> &dx) {
+  dx.push_back(b.create<ReduceMaxGradOp>(getLoc(), G::type(getInput()), dy[0],
+                                         getInput(), getResult(), getAxes()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Embedding and layernorm
+//===----------------------------------------------------------------------===//
+
+LogicalResult EmbeddingOp::buildGradients(OpBuilder &b, ValueRange dy,
+                                          SmallVectorImpl<Value> &dx) {
+  dx.push_back(b.create<EmbeddingGradOp>(getLoc(), G::type(getTable()), dy[0],
+                                         getIds()));
+  dx.push_back(Value()); // ids
+  return success();
+}
+
+LogicalResult LayerNormOp::buildGradients(OpBuilder &b, ValueRange dy,
+                                          SmallVectorImpl<Value> &dx) {
+  // With xhat = (x - mean) / sqrt(var + eps) over the last dim of D
+  // elements and g = dy * gamma:
+  //   dx = (g - mean(g) - xhat * mean(g * xhat)) / sqrt(var + eps),
+  //   dgamma = sum(dy * xhat), dbeta = sum(dy) over the other dims.
+  G g = builder(*this, b);
+  Value x = getInput(), grad = dy[0];
+  RankedTensorType t = G::type(x);
+  Type el = t.getElementType();
+  int64_t last = t.getRank() - 1;
+  double inv = 1.0 / (double)t.getDimSize(last);
+  auto mean = [&](Value v) { return g.mul(g.sum(v, {last}, true), inv); };
+  Value centered = g.sub(x, mean(x));
+  Value var = mean(g.mul(centered, centered));
+  Value rstd = g.div(g.scalar(1, el),
+                     b.create<SqrtOp>(getLoc(),
+                                      g.add(var, g.scalar(getEps()
+                                                              .convertToDouble(),
+                                                          el))));
+  Value xhat = g.mul(centered, rstd);
+  Value scaled = g.mul(grad, getGamma());
+  Value inner = g.sub(g.sub(scaled, mean(scaled)),
+                      g.mul(xhat, mean(g.mul(scaled, xhat))));
+  dx.push_back(g.mul(inner, rstd));
+  dx.push_back(g.unbroadcast(g.mul(grad, xhat), G::type(getGamma())));
+  dx.push_back(g.unbroadcast(grad, G::type(getBeta())));
+  return success();
+}

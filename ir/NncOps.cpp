@@ -288,5 +288,55 @@ LogicalResult ReduceGradOp::verify() {
   return success();
 }
 
+/// A gradient op's `grad` must have the type that the forward op's shape
+/// rule gives (`inferred`, whose failure was reported).
+static LogicalResult checkGrad(Operation *op, Value grad,
+                               FailureOr<RankedTensorType> inferred) {
+  if (failed(inferred))
+    return failure();
+  if (grad.getType() != *inferred)
+    return op->emitOpError("gradient type ")
+           << grad.getType() << " should be " << *inferred;
+  return success();
+}
+
+LogicalResult Conv2DInputGradOp::verify() {
+  return checkGrad(*this, getGrad(),
+                   shapes::conv2d(getLoc(), getType(), tensorOf(getFilter()),
+                                  getStrides(), getPadding()));
+}
+
+LogicalResult Conv2DFilterGradOp::verify() {
+  return checkGrad(*this, getGrad(),
+                   shapes::conv2d(getLoc(), tensorOf(getInput()), getType(),
+                                  getStrides(), getPadding()));
+}
+
+LogicalResult MaxPool2DGradOp::verify() {
+  return checkGrad(*this, getGrad(),
+                   shapes::pool2d(getLoc(), tensorOf(getInput()), getWindow(),
+                                  getStrides(), getPadding()));
+}
+
+LogicalResult AvgPool2DGradOp::verify() {
+  return checkGrad(*this, getGrad(),
+                   shapes::pool2d(getLoc(), getType(), getWindow(),
+                                  getStrides(), getPadding()));
+}
+
+LogicalResult ReduceMaxGradOp::verify() {
+  auto in = tensorOf(getInput());
+  auto kept = shapes::reduce(std::nullopt, in, getAxes(), /*keepdims=*/true);
+  auto reduced = shapes::reduce(getLoc(), in, getAxes(), /*keepdims=*/false);
+  if (succeeded(kept) && getGrad().getType() == *kept)
+    return success();
+  return checkGrad(*this, getGrad(), reduced);
+}
+
+LogicalResult EmbeddingGradOp::verify() {
+  return checkGrad(*this, getGrad(),
+                   shapes::embedding(getLoc(), getType(), tensorOf(getIds())));
+}
+
 #define GET_OP_CLASSES
 #include "ir/NncOps.cpp.inc"

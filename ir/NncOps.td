@@ -145,7 +145,8 @@ def Nnc_MatmulOp : Nnc_Op<"matmul", [Pure, DeclareOpInterfaceMethods<Nnc_Differe
   }];  let hasVerifier = 1;
 }
 
-def Nnc_Conv2DOp : Nnc_Op<"conv2d", [Pure]> {
+def Nnc_Conv2DOp : Nnc_Op<"conv2d", [Pure,
+    DeclareOpInterfaceMethods<Nnc_DifferentiableOpInterface>]> {
   let summary = "2-D convolution, NHWC input and HWCF filter";
   let description = [{
     `padding` is `[top, bottom, left, right]` in elements (zeros).
@@ -162,7 +163,8 @@ def Nnc_Conv2DOp : Nnc_Op<"conv2d", [Pure]> {
 }
 
 class Nnc_PoolOp<string mnemonic, string doc>
-    : Nnc_Op<mnemonic, [Pure]> {
+    : Nnc_Op<mnemonic, [Pure,
+                        DeclareOpInterfaceMethods<Nnc_DifferentiableOpInterface>]> {
   let summary = doc # " over NHWC windows";
   let description = [{
     `padding` is `[top, bottom, left, right]`. Padded positions never win a
@@ -226,7 +228,7 @@ class Nnc_ReduceOp<string mnemonic, string doc, list<Trait> traits = []>
 
 def Nnc_ReduceSumOp : Nnc_ReduceOp<"reduce_sum", "sum", [DeclareOpInterfaceMethods<Nnc_DifferentiableOpInterface>]>;
 def Nnc_ReduceMeanOp : Nnc_ReduceOp<"reduce_mean", "mean", [DeclareOpInterfaceMethods<Nnc_DifferentiableOpInterface>]>;
-def Nnc_ReduceMaxOp : Nnc_ReduceOp<"reduce_max", "maximum">;
+def Nnc_ReduceMaxOp : Nnc_ReduceOp<"reduce_max", "maximum", [DeclareOpInterfaceMethods<Nnc_DifferentiableOpInterface>]>;
 
 class Nnc_AxisOp<string mnemonic, string doc>
     : Nnc_Op<mnemonic, [Pure, SameOperandsAndResultType, DeclareOpInterfaceMethods<Nnc_DifferentiableOpInterface>]> {
@@ -268,7 +270,8 @@ def Nnc_BatchNormOp : Nnc_Op<"batchnorm", [Pure,
 }
 
 def Nnc_LayerNormOp : Nnc_Op<"layernorm", [Pure,
-    AllTypesMatch<["input", "result"]>, AllTypesMatch<["gamma", "beta"]>]> {
+    AllTypesMatch<["input", "result"]>, AllTypesMatch<["gamma", "beta"]>,
+    DeclareOpInterfaceMethods<Nnc_DifferentiableOpInterface>]> {
   let summary = "normalizes each sample over its last dim";
   let arguments = (ins Nnc_FloatTensor:$input, Nnc_FloatTensor:$gamma,
                        Nnc_FloatTensor:$beta, F64Attr:$eps);
@@ -312,7 +315,8 @@ def Nnc_DropoutOp : Nnc_Op<"dropout", [Pure, SameOperandsAndResultType]> {
   let hasVerifier = 1;
 }
 
-def Nnc_EmbeddingOp : Nnc_Op<"embedding", [Pure]> {
+def Nnc_EmbeddingOp : Nnc_Op<"embedding", [Pure,
+    DeclareOpInterfaceMethods<Nnc_DifferentiableOpInterface>]> {
   let summary = "gathers rows of a [vocab, dim] table by integer id";
   let arguments = (ins Nnc_FloatTensor:$table, Nnc_IntTensor:$ids);
   let results = (outs Nnc_FloatTensor:$result);
@@ -484,6 +488,112 @@ def Nnc_GeluGradOp : Nnc_Op<"gelu_grad", [Pure,
   let arguments = (ins Nnc_FloatTensor:$input, Nnc_FloatTensor:$grad);
   let results = (outs Nnc_FloatTensor:$result);
   let assemblyFormat = "$input `,` $grad attr-dict `:` type($result)";
+}
+
+def Nnc_Conv2DInputGradOp : Nnc_Op<"conv2d_input_grad", [Pure]> {
+  let summary = "d conv2d / d input: the transposed convolution of grad";
+  let description = [{
+    The gradient with respect to the NHWC input (of the result's type) of
+    `conv2d(input, filter)` with these `strides` and `padding`, given the
+    gradient `grad` of its result.
+  }];
+  let arguments = (ins Nnc_FloatTensor:$grad, Nnc_FloatTensor:$filter,
+                       DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$padding);
+  let results = (outs Nnc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $grad `,` $filter attr-dict `:` type($grad) `,` type($filter) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Nnc_Conv2DFilterGradOp : Nnc_Op<"conv2d_filter_grad", [Pure]> {
+  let summary = "d conv2d / d filter: input windows times grad, summed";
+  let description = [{
+    The gradient with respect to the HWCF filter (of the result's type) of
+    `conv2d(input, filter)` with these `strides` and `padding`, given the
+    gradient `grad` of its result: a contraction over the batch and the
+    output positions.
+  }];
+  let arguments = (ins Nnc_FloatTensor:$input, Nnc_FloatTensor:$grad,
+                       DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$padding);
+  let results = (outs Nnc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $grad attr-dict `:` type($input) `,` type($grad) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Nnc_MaxPool2DGradOp : Nnc_Op<"maxpool2d_grad", [Pure,
+    AllTypesMatch<["input", "result"]>, AllTypesMatch<["output", "grad"]>]> {
+  let summary = "d maxpool2d / d input: grad routed to each window's max";
+  let description = [{
+    `output` is `maxpool2d(input)` with these attributes and `grad` its
+    gradient. Each window's gradient goes to the first element of the window
+    (in row-major window order) equal to its maximum, as in PyTorch; padded
+    positions never receive any.
+  }];
+  let arguments = (ins Nnc_FloatTensor:$input, Nnc_FloatTensor:$output,
+                       Nnc_FloatTensor:$grad, DenseI64ArrayAttr:$window,
+                       DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$padding);
+  let results = (outs Nnc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $output `,` $grad attr-dict `:` type($input) `,` type($grad)
+  }];
+  let hasVerifier = 1;
+}
+
+def Nnc_AvgPool2DGradOp : Nnc_Op<"avgpool2d_grad", [Pure]> {
+  let summary = "d avgpool2d / d input: grad spread evenly over each window";
+  let description = [{
+    The gradient with respect to the input (of the result's type) of
+    `avgpool2d` with these attributes: each window's gradient divided by the
+    number of unpadded elements under it, added to each of them.
+  }];
+  let arguments = (ins Nnc_FloatTensor:$grad, DenseI64ArrayAttr:$window,
+                       DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$padding);
+  let results = (outs Nnc_FloatTensor:$result);
+  let assemblyFormat = "$grad attr-dict `:` type($grad) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Nnc_ReduceMaxGradOp : Nnc_Op<"reduce_max_grad", [Pure,
+    AllTypesMatch<["input", "result"]>, AllTypesMatch<["output", "grad"]>]> {
+  let summary = "d reduce_max / d input: grad split evenly among the maxima";
+  let description = [{
+    `output` is `reduce_max(input, axes)` (with or without the reduced dims)
+    and `grad` its gradient. Each element equal to its maximum gets the
+    gradient divided by the number of such elements, as torch.amax does.
+  }];
+  let arguments = (ins Nnc_FloatTensor:$grad, Nnc_FloatTensor:$input,
+                       Nnc_FloatTensor:$output, DenseI64ArrayAttr:$axes);
+  let results = (outs Nnc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $grad `,` $input `,` $output attr-dict `:` type($grad) `,` type($input)
+  }];
+  let hasVerifier = 1;
+}
+
+def Nnc_EmbeddingGradOp : Nnc_Op<"embedding_grad", [Pure]> {
+  let summary = "d embedding / d table: rows of grad summed by id";
+  let description = [{
+    The gradient with respect to the [vocab, dim] table (of the result's
+    type) of `embedding(table, ids)`: row `id` is the sum of the rows of
+    `grad` looked up with that id (ids clamped to the table, as the lookup
+    does).
+  }];
+  let arguments = (ins Nnc_FloatTensor:$grad, Nnc_IntTensor:$ids);
+  let results = (outs Nnc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $grad `,` $ids attr-dict `:` type($grad) `,` type($ids) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
 }
 
 #endif // NNC_OPS_TD

@@ -208,3 +208,78 @@ func.func @batch_sum(%x: tensor<?xf32>) -> tensor<f32> {
   } -> tensor<f32>
   return %s : tensor<f32>
 }
+
+// -----
+
+// A filter gradient, matmul_transpose_a (the lhs [K, M]): tiled as a
+// matmul, the reduction over the batch (K, dynamic) one step at a time into
+// a vector<8x32xf32> register tile; the 2 rows left of 18 in a peeled tile.
+
+// CHECK-LABEL: func.func @filter_grad(
+// CHECK-SAME:    %[[P:[a-z0-9]+]]: tensor<?x18xf32>
+// CHECK:         %[[N:.*]] = tensor.dim %[[P]], %c0
+// CHECK:         scf.forall (%{{.*}}) = (0) to (64) step (32)
+// CHECK:           scf.for %{{.*}} = %c0 to %c16 step %c8
+// CHECK:             scf.for %{{.*}} = %c0 to %[[N]] step %c1 iter_args(%{{.*}}) -> (vector<8x32xf32>)
+// CHECK:               vector.contract {{.*}} into vector<8x32xf32>
+// CHECK:           scf.for %{{.*}} = %c0 to %[[N]] step %c1 iter_args(%{{.*}}) -> (vector<2x32xf32>)
+// CHECK:             vector.contract {{.*}} into vector<2x32xf32>
+// CHECK-NOT:     linalg.matmul_transpose_a
+func.func @filter_grad(%p: tensor<?x18xf32>, %d: tensor<?x64xf32>) -> tensor<18x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<18x64xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<18x64xf32>) -> tensor<18x64xf32>
+  %m = linalg.matmul_transpose_a ins(%p, %d : tensor<?x18xf32>, tensor<?x64xf32>) outs(%f : tensor<18x64xf32>) -> tensor<18x64xf32>
+  return %m : tensor<18x64xf32>
+}
+
+// -----
+
+// A producer fused into one consumer's loop and also read elsewhere (a
+// pre-activation kept for the backward pass) gets a loop of its own too,
+// rather than running whole and serial.
+
+// CHECK-LABEL: func.func @shared_producer(
+// CHECK:         %[[R:.*]] = scf.forall (%{{.*}}) in (%{{.*}})
+// CHECK:           arith.maximumf {{.*}} : vector<1x8xf32>
+// CHECK:         %[[S:.*]] = scf.forall (%{{.*}}) in (%{{.*}})
+// CHECK:           arith.maximumf {{.*}} : vector<1x8xf32>
+// CHECK:           arith.mulf {{.*}} : vector<1x8xf32>
+// CHECK-NOT:     linalg.generic
+// CHECK:         return %[[R]], %[[S]]
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @shared_producer(%x: tensor<?x8xf32>, %y: tensor<?x8xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x8xf32>
+  %e = tensor.empty(%n) : tensor<?x8xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<?x8xf32>) outs(%e : tensor<?x8xf32>) {
+  ^bb0(%i: f32, %o: f32):
+    %m = arith.maximumf %i, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<?x8xf32>
+  %s = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%r, %y : tensor<?x8xf32>, tensor<?x8xf32>) outs(%e : tensor<?x8xf32>) {
+  ^bb0(%i: f32, %j: f32, %o: f32):
+    %m = arith.mulf %i, %j : f32
+    linalg.yield %m : f32
+  } -> tensor<?x8xf32>
+  return %r, %s : tensor<?x8xf32>, tensor<?x8xf32>
+}
+
+// -----
+
+// An output of one 64 x 32 block (a 3x3 single-channel filter's gradient,
+// 9 x 32) is split into two column blocks of 16, one per thread.
+
+// CHECK-LABEL: func.func @small_filter_grad(
+// CHECK:         scf.forall (%{{.*}}) = (0) to (32) step (16)
+// CHECK:           scf.for %{{.*}} iter_args(%{{.*}}) -> (vector<8x16xf32>)
+// SMALL-LABEL: func.func @small_filter_grad(
+// SMALL:         scf.forall (%{{.*}}) = (0) to (32) step (16)
+func.func @small_filter_grad(%p: tensor<?x9xf32>, %d: tensor<?x32xf32>) -> tensor<9x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<9x32xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<9x32xf32>) -> tensor<9x32xf32>
+  %m = linalg.matmul_transpose_a ins(%p, %d : tensor<?x9xf32>, tensor<?x32xf32>) outs(%f : tensor<9x32xf32>) -> tensor<9x32xf32>
+  return %m : tensor<9x32xf32>
+}

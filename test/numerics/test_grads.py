@@ -4,7 +4,7 @@
 Each model is compiled with `nnc --emit=lib`; its <model>_gradients entry
 (nnc_gradients) gives the loss and d loss / d each parameter. For a sample
 of every parameter's elements, (L(p + h) - L(p - h)) / 2h with h = 1e-5
-must agree with the compiled gradient:
+(see STEPS for the exceptions) must agree with the compiled gradient:
   |fd - g| <= 1e-6 * max(|fd|, |g|) + 1e-9.
 h = 1e-5 keeps the rounding error of the differences (about
 eps * |loss| / h, ~1e-10) below the 1e-9 floor, and the truncation error
@@ -12,7 +12,8 @@ eps * |loss| / h, ~1e-10) below the 1e-9 floor, and the truncation error
 batchnorm over a batch of 5, where h = 1e-4 was not enough.
 Training mode: batchnorm uses the batch's statistics; dropout the mask of
 key 0, fixed, so the loss is a deterministic function of the parameters.
-The example models run with their f32 types replaced by f64.
+The example models run with their f32 types replaced by f64. Pooling cases
+use random data, so that no window has two equal maxima.
 """
 import argparse
 import os
@@ -94,9 +95,85 @@ z = dense(dense(x, 4, activation=tanh), 1)
 output p = sigmoid(z)
 loss = binary_cross_entropy(z, t)
 """,
+    # Stride 1, valid and same (kernel [3, 2]: asymmetric padding), odd
+    # sizes; the second conv of each chain needs d input.
+    "conv2d_stride1": """
+input x: f64[batch, 7, 6, 3]
+target t: f64[batch, 2]
+a = conv2d(x, 4, kernel=3, activation=tanh)
+b = conv2d(a, 3, kernel=[3, 2], padding=same)
+c = conv2d(x, 2, kernel=[2, 3], padding=same, use_bias=false)
+d = conv2d(c, 2, kernel=1)
+output o = dense(flatten(b), 2)
+loss = mse(o, t) + mean(d * d) * 0.1
+""",
+    # Stride 2 (and [2, 1]): valid with input rows no window reaches, same
+    # with padding after only.
+    "conv2d_stride2": """
+input x: f64[batch, 9, 8, 2]
+target t: f64[batch, 3]
+a = conv2d(x, 3, kernel=3, stride=2, activation=tanh)
+b = conv2d(a, 2, kernel=2, stride=2, padding=same)
+c = conv2d(x, 2, kernel=[2, 3], stride=[2, 1], padding=same)
+d = conv2d(c, 3, kernel=3, stride=[1, 2])
+output o = dense(flatten(b), 3)
+loss = mse(o, t) + mean(d * d) * 0.1 + mean(sigmoid(c))
+""",
+    # Non-overlapping, overlapping and padded, and strided past the window;
+    # random data avoids ties.
+    "pooling": """
+input x: f64[batch, 7, 7, 2]
+target t: f64[batch, 2]
+h = conv2d(x, 3, kernel=2)
+m1 = maxpool2d(h, 2)
+m2 = maxpool2d(h, 3, stride=2, padding=same)
+m3 = maxpool2d(h, [2, 1], stride=[3, 2])
+a1 = avgpool2d(h, 2)
+a2 = avgpool2d(h, 3, stride=2, padding=same)
+a3 = avgpool2d(h, [1, 3], stride=[2, 1], padding=same)
+g = global_avgpool2d(h)
+output o = dense(flatten(m1), 2)
+loss = mse(o, t) + mean(m2 * m2) + mean(m3) + mean(a1 * a1) + mean(a2 * a2) + mean(tanh(a3)) + mean(g * g)
+""",
+    # Max over each axis, kept or not, over all; ties (the same maximum
+    # twice through concat) split the gradient.
+    "reduce_max": """
+input x: f64[batch, 4, 5]
+param p: f64[4, 5]
+h = x * p
+m1 = max(h, axis=1)
+m2 = max(h, axis=2, keepdims=true)
+m3 = max(h)
+m4 = max(concat(h, h, axis=1), axis=1)
+output o = m1
+loss = mean(m1 * m1) + mean(m2) + m3 + mean(m4 * m4)
+""",
+    "embedding": """
+input ids: i32[batch, 4]
+target t: f64[batch, 1]
+e = embedding(ids, 5, 3, dtype=f64)
+output o = dense(flatten(tanh(e)), 1)
+loss = mse(o, t) + mean(e * e) * 0.1
+""",
+    "layernorm": """
+input x: f64[batch, 6]
+input z: f64[batch, 2, 4]
+target t: f64[batch, 3]
+param p: f64[4]
+h = layernorm(dense(x, 5))
+k = layernorm(z * p, eps=0.01)
+output o = dense(h, 3)
+loss = mse(o, t) + mean(k * k * z)
+""",
 }
 
-EXAMPLES = ["mlp.nn", "regression.nn", "residual.nn", "tabular.nn"]
+EXAMPLES = ["mlp.nn", "regression.nn", "residual.nn", "tabular.nn", "cnn.nn"]
+# cnn's first layers see images / 255 (tiny values) through relu and
+# maxpool: with h = 1e-4 some of their thousands of kinks fall inside
+# [p - h, p + h] and bend the differences; h = 1e-6 (rounding error still
+# near 1e-10) leaves none there. layernorm over 4 or 5 features curves
+# enough that h^2 truncation reaches a few 1e-6 for some draws.
+STEPS = {"example cnn.nn": 1e-6, "layernorm": 1e-5}
 
 
 def random_inputs(model, kind, count, rng):
@@ -106,8 +183,9 @@ def random_inputs(model, kind, count, rng):
         dtype = nncpy.DTYPES[getattr(model.lib, "nnc_%s_dtype" % kind)(
             model.handle, i)]
         shape = (BATCH, size)
-        if dtype == np.int32:
-            out.append(rng.integers(0, 3, size=BATCH).astype(np.int32))
+        if dtype == np.int32:  # class labels [batch] or ids [batch, size]
+            out.append(rng.integers(0, 3, size=shape if size > 1 else BATCH)
+                       .astype(np.int32))
         elif kind == "target":
             out.append((rng.random(shape) > 0.5).astype(dtype))
         else:
@@ -115,7 +193,7 @@ def random_inputs(model, kind, count, rng):
     return out
 
 
-def check(name, source, nnc, rng):
+def check(name, source, nnc, rng, h=H):
     lib = nncpy.compile(source, nnc, name=name.replace(".", "_"))
     model_name = [l.split()[1] for l in source.splitlines()
                   if l.startswith("model ")][0]
@@ -137,12 +215,12 @@ def check(name, source, nnc, rng):
         picks = rng.choice(flat.size, size=min(flat.size, 6), replace=False)
         for k in picks:
             old = flat[k]
-            flat[k] = old + H
+            flat[k] = old + h
             up, _ = model.gradients(inputs, targets)
-            flat[k] = old - H
+            flat[k] = old - h
             down, _ = model.gradients(inputs, targets)
             flat[k] = old
-            fd = (up - down) / (2 * H)
+            fd = (up - down) / (2 * h)
             g = grad.reshape(-1)[k]
             err = abs(fd - g)
             if err > RTOL * max(abs(fd), abs(g)) + ATOL:
@@ -188,7 +266,8 @@ def main():
         text = open(os.path.join(args.examples, example)).read()
         sources["example " + example] = text.replace("f32", "f64")
     checks = [(name, lambda name=name, source=source: check(
-        name, source, args.nnc, rng)) for name, source in sources.items()]
+        name, source, args.nnc, rng, STEPS.get(name, H)))
+        for name, source in sources.items()]
     checks.append(("errors of nnc_gradients",
                    lambda: check_errors(args.nnc)))
     return nncpy.run_checks(checks)

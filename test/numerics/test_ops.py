@@ -9,6 +9,9 @@ and feature counts that are not multiples of the vector width.
 Tolerances (max |nnc - torch| <= atol + rtol * |torch|):
   f32: rtol 2e-5, atol 2e-5 (1e-4 after long sums: matmul, conv, pooling)
   f64: rtol 1e-10, atol 1e-10
+Also the f32 gradients of a convolutional network (cnn_gradients) against
+PyTorch's autograd: max error below 2e-5 of each gradient's largest element;
+and the gradients of maxpool2d and max at ties (gradient_ties).
 """
 import argparse
 import sys
@@ -280,6 +283,105 @@ def run_case(case, dtype, nnc, rng):
     return None
 
 
+# The convolutional network of examples/cnn.nn (with a padded, strided
+# conv and an average pool added): its f32 gradients at training batch
+# sizes against PyTorch's autograd. test_grads.py checks every gradient in
+# f64 at batch 5; this runs the f32 register tiles, threads and remainders
+# that training runs.
+CNN = """model cnn
+input image: f32[batch, 28, 28, 1]
+target label: i32[batch]
+logits = image / 255.0
+    |> conv2d(32, kernel=3, activation=relu)
+    |> maxpool2d(2)
+    |> conv2d(64, kernel=3, activation=relu)
+    |> maxpool2d(2)
+    |> conv2d(16, kernel=3, stride=2, padding=same, activation=tanh)
+    |> avgpool2d(2, stride=1)
+    |> flatten
+    |> dense(32, activation=relu)
+    |> dense(10)
+output probs = softmax(logits)
+loss = cross_entropy(logits, label)
+"""
+
+
+def cnn_gradients(nnc, rng):
+    lib = nncpy.compile(CNN, nnc, name="cnn")
+    model = nncpy.Model(lib, "cnn")
+    model.init(3)
+    v = {k: torch.from_numpy(a.copy()).requires_grad_()
+         for k, a in model.variables().items()}
+
+    def conv(x, name, stride=1, padding="valid"):
+        return conv_ref(x, v[name + ".weight"], v[name + ".bias"],
+                        (stride, stride), padding)
+
+    for batch in (64, 13):
+        image = (rng.random((batch, 28, 28, 1)) * 255).astype(np.float32)
+        label = rng.integers(0, 10, size=batch).astype(np.int32)
+        loss, grads = model.gradients([image], [label])
+        h = torch.from_numpy(image) / 255.0
+        h = pool_ref(torch.relu(conv(h, "logits.conv2d1")), 2, 2, "valid",
+                     "max")
+        h = pool_ref(torch.relu(conv(h, "logits.conv2d2")), 2, 2, "valid",
+                     "max")
+        h = torch.tanh(conv(h, "logits.conv2d3", 2, "same"))
+        h = pool_ref(h, 2, 1, "valid", "avg").reshape(batch, -1)
+        h = torch.relu(h @ v["logits.dense1.weight"] + v["logits.dense1.bias"])
+        logits = h @ v["logits.dense2.weight"] + v["logits.dense2.bias"]
+        ref = F.cross_entropy(logits, torch.from_numpy(label).long())
+        for t in v.values():
+            t.grad = None
+        ref.backward()
+        if abs(loss - ref.item()) > 1e-5 * abs(ref.item()) + 1e-6:
+            return "loss at batch %d: %r, expected %r" % (batch, loss,
+                                                         ref.item())
+        for name, g in grads.items():
+            e = v[name].grad.numpy()
+            # f32 sums over the batch and the image: relative to the
+            # gradient's scale.
+            err = np.abs(g - e).max() / (np.abs(e).max() + 1e-12)
+            if err > 2e-5:
+                return ("d loss / d %s at batch %d: max error %.3g of its "
+                        "largest element" % (name, batch, err))
+    return None
+
+
+# Ties, which finite differences cannot check: maxpool2d's gradient goes
+# to the first maximum of each window (as torch.max_pool2d), max's is split
+# evenly among the maxima (as torch.amax). x holds small integers, so that
+# most windows and rows have several maxima; p = 1 keeps them tied and its
+# gradient shows where each one went.
+TIES = """model ties
+input x: f32[batch, 6, 7, 2]
+param p: f32[6, 7, 2]
+h = x * p
+m = maxpool2d(h, 2, padding=same)
+o = maxpool2d(h, 3, stride=2)
+r = max(h, axis=2)
+output y = m
+loss = mean(m * m) + mean(o) + mean(r * r)
+"""
+
+
+def ties(nnc, rng):
+    model = nncpy.Model(nncpy.compile(TIES, nnc, name="ties"), "ties")
+    model.variables()["p"][...] = 1
+    x = rng.integers(0, 3, size=(5, 6, 7, 2)).astype(np.float32)
+    _, grads = model.gradients([x], [])
+    p = torch.ones(6, 7, 2, requires_grad=True)
+    h = torch.from_numpy(x) * p
+    m = pool_ref(h, 2, 2, "same", "max")
+    o = pool_ref(h, 3, 2, "valid", "max")
+    r = torch.amax(h, dim=2)
+    ((m * m).mean() + o.mean() + (r * r).mean()).backward()
+    err = np.abs(grads["p"] - p.grad.numpy()).max()
+    if err > 1e-5:
+        return "d loss / d p: max error %.3g" % err
+    return None
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nnc", required=True)
@@ -287,12 +389,18 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(1)
     rng = np.random.default_rng(2024)
-    return nncpy.run_checks(
+    checks = [
         ("%s/%s" % (case.name, "f32" if dtype == np.float32 else "f64"),
          lambda case=case, dtype=dtype: run_case(case, dtype, args.nnc, rng))
         for case in cases()
         if not args.only or args.only in case.name
-        for dtype in (np.float32, np.float64))
+        for dtype in (np.float32, np.float64)]
+    if not args.only or args.only in "cnn_gradients":
+        checks.append(("cnn_gradients/f32",
+                       lambda: cnn_gradients(args.nnc, rng)))
+    if not args.only or args.only in "gradient_ties":
+        checks.append(("gradient_ties/f32", lambda: ties(args.nnc, rng)))
+    return nncpy.run_checks(checks)
 
 
 if __name__ == "__main__":

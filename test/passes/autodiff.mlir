@@ -86,16 +86,15 @@ module attributes {nnc.model = "noloss"} {
 // An op without a gradient on the way to the loss: no gradients entry, or
 // with require-loss an error at the op.
 
-// CHECK-LABEL: func.func @pool(
-// CHECK-NOT:   @pool_gradients
-module attributes {nnc.model = "pool"} {
-  nnc.variable @k param : tensor<1x1x1x1xf32> init ones
-  func.func @pool(%x: tensor<?x4x4x1xf32> {nnc.input = "x"}) {
-    %k = nnc.load @k : tensor<1x1x1x1xf32>
-    %0 = nnc.conv2d %x, %k {strides = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x4x4x1xf32>, tensor<1x1x1x1xf32> -> tensor<?x4x4x1xf32>
-    // expected-error @+1 {{'maxpool2d' is not differentiable yet, and it is on the path from the parameters to the loss}}
-    %1 = nnc.maxpool2d %0 {window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x4x4x1xf32> -> tensor<?x2x2x1xf32>
-    %l = nnc.reduce_mean %1 {axes = array<i64: 0, 1, 2, 3>} : tensor<?x2x2x1xf32> -> tensor<f32>
+// CHECK-LABEL: func.func @argmax(
+// CHECK-NOT:   @argmax_gradients
+module attributes {nnc.model = "argmax"} {
+  nnc.variable @k param : tensor<2x3xf32> init ones
+  func.func @argmax(%x: tensor<?x2xf32> {nnc.input = "x"}, %y: tensor<?xi32> {nnc.target = "y"}) {
+    %k = nnc.load @k : tensor<2x3xf32>
+    %0 = nnc.matmul %x, %k : tensor<?x2xf32>, tensor<2x3xf32> -> tensor<?x3xf32>
+    // expected-error @+1 {{'accuracy' is not differentiable yet, and it is on the path from the parameters to the loss}}
+    %l = nnc.accuracy %0, %y : tensor<?x3xf32>, tensor<?xi32> -> tensor<f32>
     nnc.loss %l : tensor<f32>
     return
   }

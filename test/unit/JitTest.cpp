@@ -180,3 +180,36 @@ TEST(Jit, EveryExampleRuns) {
   }
 }
 } // namespace
+
+// The allocator compiled code calls (runtime/Alloc.cpp): aligned blocks,
+// and a freed large block is handed out again for the same size, so that
+// repeated steps do not go back to the kernel.
+extern "C" void *_mlir_memref_to_llvm_alloc(uint64_t);
+extern "C" void *_mlir_memref_to_llvm_aligned_alloc(uint64_t, uint64_t);
+extern "C" void _mlir_memref_to_llvm_free(void *);
+
+TEST(Runtime, AllocatorReusesLargeBlocks) {
+  auto aligned = [](void *p, uintptr_t a) {
+    return reinterpret_cast<uintptr_t>(p) % a == 0;
+  };
+  void *large = _mlir_memref_to_llvm_alloc(3 << 20);
+  ASSERT_NE(large, nullptr);
+  EXPECT_TRUE(aligned(large, 64));
+  static_cast<char *>(large)[(3 << 20) - 1] = 1;
+  _mlir_memref_to_llvm_free(large);
+  void *again = _mlir_memref_to_llvm_aligned_alloc(16, 3 << 20);
+  EXPECT_EQ(again, large);
+  void *other = _mlir_memref_to_llvm_alloc(3 << 20);
+  EXPECT_NE(other, again);
+  _mlir_memref_to_llvm_free(other);
+  _mlir_memref_to_llvm_free(again);
+
+  void *wide = _mlir_memref_to_llvm_aligned_alloc(256, 1 << 20);
+  EXPECT_TRUE(aligned(wide, 256));
+  _mlir_memref_to_llvm_free(wide);
+  void *small = _mlir_memref_to_llvm_alloc(100);
+  ASSERT_NE(small, nullptr);
+  EXPECT_TRUE(aligned(small, 64));
+  _mlir_memref_to_llvm_free(small);
+  _mlir_memref_to_llvm_free(nullptr);
+}

@@ -1,0 +1,54 @@
+//===- FuseElementwise.cpp - elementwise fusion that keeps named ops ------===//
+//
+// linalg-fuse-elementwise-ops with one difference: a reshape next to a named
+// linalg op (matmul, convolution, pooling) is not folded into it. Upstream
+// folds `expand_shape(matmul)` by expanding the matmul's iteration space,
+// which turns it into a linalg.generic that nnc-tile-and-vectorize no
+// longer recognizes as a matmul: it would run as scalar loops. (The
+// backward pass makes such reshapes: the gradient of a flatten after a
+// dense layer, the filter gradient of a convolution.)
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/Passes.h"
+
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace nnc {
+#define GEN_PASS_DEF_FUSEELEMENTWISE
+#include "codegen/Passes.h.inc"
+} // namespace nnc
+
+using namespace mlir;
+
+static bool isNamedLinalgOp(Operation *op) {
+  return isa_and_nonnull<linalg::LinalgOp>(op) && !isa<linalg::GenericOp>(op);
+}
+
+namespace {
+struct FuseElementwise : nnc::impl::FuseElementwiseBase<FuseElementwise> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    RewritePatternSet patterns(ctx);
+    // Upstream's rule (a producer with one use), named ops kept named.
+    linalg::ControlFusionFn control = [](OpOperand *fused) {
+      Operation *producer = fused->get().getDefiningOp();
+      return producer && producer->hasOneUse() &&
+             !isNamedLinalgOp(producer) && !isNamedLinalgOp(fused->getOwner());
+    };
+    linalg::populateElementwiseOpsFusionPatterns(patterns, control);
+    linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, control);
+    affine::AffineApplyOp::getCanonicalizationPatterns(patterns, ctx);
+    linalg::GenericOp::getCanonicalizationPatterns(patterns, ctx);
+    tensor::ExpandShapeOp::getCanonicalizationPatterns(patterns, ctx);
+    tensor::CollapseShapeOp::getCanonicalizationPatterns(patterns, ctx);
+    ctx->getLoadedDialect<linalg::LinalgDialect>()->getCanonicalizationPatterns(
+        patterns);
+    linalg::populateConstantFoldLinalgOperations(patterns, control);
+    GreedyRewriteConfig config;
+    config.useTopDownTraversal = true;
+    (void)applyPatternsAndFoldGreedily(getOperation(), std::move(patterns),
+                                       config);
+  }
+};
+} // namespace

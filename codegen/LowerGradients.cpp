@@ -1,0 +1,444 @@
+//===- LowerGradients.cpp - gradient ops of windows, max and embedding ----===//
+//
+// Patterns of nnc-lower-to-linalg for the gradient ops that conv2d,
+// pooling, reduce_max and embedding build (ir/Gradients.cpp), in shapes
+// that nnc-tile-and-vectorize already tiles well:
+// - conv2d_input_grad: the transposed convolution, a stride-1
+//   linalg.conv_2d_nhwc_hwcf of the gradient (padded, and dilated by the
+//   strides) with the filter flipped in H and W and its channels swapped:
+//   tiled and vectorized as the forward convolution.
+// - conv2d_filter_grad: the input's windows (im2col, [N*OH*OW, KH*KW*C])
+//   contracted with the gradient ([N*OH*OW, F]) by linalg.matmul_transpose_a:
+//   a register-tiled matmul whose reduction runs over the batch.
+// - maxpool2d_grad, avgpool2d_grad: for each input element, a sum over the
+//   windows that hold it (at most ceil(window / stride) per dim), so that
+//   each element is written once, one sample per thread.
+// - reduce_max_grad: the mask of the maxima divided by their count.
+// - embedding_grad: a loop over the ids adding rows of the gradient into
+//   rows of the table (in place after bufferization).
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/LinalgBuilder.h"
+
+using namespace mlir;
+using namespace nnc;
+
+static Value index(OpBuilder &b, Location l, int64_t v) {
+  return b.create<arith::ConstantIndexOp>(l, v);
+}
+
+/// `t` with its dims merged by `groups` (a merged dim is dynamic when one of
+/// its dims is).
+static RankedTensorType collapsed(RankedTensorType t,
+                                  ArrayRef<ReassociationIndices> groups) {
+  SmallVector<int64_t> shape;
+  for (const ReassociationIndices &group : groups) {
+    int64_t size = 1;
+    for (int64_t d : group)
+      size = t.isDynamicDim(d) || ShapedType::isDynamic(size)
+                 ? ShapedType::kDynamic
+                 : size * t.getDimSize(d);
+    shape.push_back(size);
+  }
+  return RankedTensorType::get(shape, t.getElementType());
+}
+
+static Value collapse(OpBuilder &b, Location loc, Value v,
+                      ArrayRef<ReassociationIndices> groups) {
+  return b.create<tensor::CollapseShapeOp>(loc, collapsed(typeOf(v), groups),
+                                           v, groups);
+}
+
+//===----------------------------------------------------------------------===//
+// Convolution
+//===----------------------------------------------------------------------===//
+
+static LogicalResult lowerConvInputGrad(Conv2DInputGradOp op,
+                                        PatternRewriter &rw) {
+  // dx = conv(dilate(dy, strides), flip(w)) with stride 1: output row i
+  // takes the taps kh of the rows oh with oh * stride + kh = i + top.
+  Location loc = op.getLoc();
+  Value dy = op.getGrad(), w = op.getFilter();
+  RankedTensorType out = op.getType(), gt = typeOf(dy), ft = typeOf(w);
+  Type el = out.getElementType();
+  ArrayRef<int64_t> strides = op.getStrides(), pad = op.getPadding();
+  LinalgBuilder lb(rw, loc, {dy});
+  // Per spatial dim: pad the dilated gradient by k - 1 - before (and after,
+  // plus the input rows no window reaches); a negative pad is a crop of the
+  // convolution's result instead.
+  int64_t low[2], high[2], crop[2], convSize[2], dilated[2];
+  for (int d = 0; d < 2; ++d) {
+    int64_t in = out.getDimSize(1 + d), k = ft.getDimSize(d);
+    int64_t o = gt.getDimSize(1 + d), s = strides[d];
+    int64_t before = pad[2 * d], after = pad[2 * d + 1];
+    int64_t unreached = in + before + after - ((o - 1) * s + k);
+    int64_t lo = k - 1 - before, hi = k - 1 - after + unreached;
+    low[d] = std::max<int64_t>(lo, 0);
+    high[d] = std::max<int64_t>(hi, 0);
+    crop[d] = low[d] - lo;
+    convSize[d] = in + crop[d] + (high[d] - hi);
+    dilated[d] = (o - 1) * s + 1;
+  }
+  Value padded;
+  if (strides[0] == 1 && strides[1] == 1) {
+    padded = padNHWC(rw, loc, dy, {low[0], high[0], low[1], high[1]}, 0.0);
+  } else {
+    auto type = RankedTensorType::get(
+        {gt.getDimSize(0), low[0] + dilated[0] + high[0],
+         low[1] + dilated[1] + high[1], gt.getDimSize(3)},
+        el);
+    SmallVector<OpFoldResult> offsets = {
+        rw.getIndexAttr(0), rw.getIndexAttr(low[0]), rw.getIndexAttr(low[1]),
+        rw.getIndexAttr(0)};
+    SmallVector<OpFoldResult> steps = {
+        rw.getIndexAttr(1), rw.getIndexAttr(strides[0]),
+        rw.getIndexAttr(strides[1]), rw.getIndexAttr(1)};
+    padded = rw.create<tensor::InsertSliceOp>(
+        loc, dy, lb.filled(type, 0), offsets, lb.mixedSizes(gt), steps);
+  }
+  // The filter flipped in H and W, input and output channels swapped:
+  // [KH, KW, F, C]. (A static op, never tiled: its map may count down.)
+  int64_t kh = ft.getDimSize(0), kw = ft.getDimSize(1);
+  auto flippedType = RankedTensorType::get(
+      {kh, kw, ft.getDimSize(3), ft.getDimSize(2)}, el);
+  AffineExpr d0 = rw.getAffineDimExpr(0), d1 = rw.getAffineDimExpr(1);
+  AffineMap flip =
+      AffineMap::get(4, 0,
+                     {-d0 + (kh - 1), -d1 + (kw - 1), rw.getAffineDimExpr(3),
+                      rw.getAffineDimExpr(2)},
+                     rw.getContext());
+  Value flipped = lb.mapped(flippedType, {w}, {flip},
+                            [](OpBuilder &, Location, ValueRange a) {
+                              return a[0];
+                            });
+  auto convType = RankedTensorType::get(
+      {out.getDimSize(0), convSize[0], convSize[1], out.getDimSize(3)}, el);
+  Value conv = rw.create<linalg::Conv2DNhwcHwcfOp>(
+                     loc, convType, ValueRange{padded, flipped},
+                     ValueRange{lb.filled(convType, 0)},
+                     i64Vector(rw, {1, 1}), i64Vector(rw, {1, 1}))
+                   .getResult(0);
+  if (convType != out) {
+    SmallVector<OpFoldResult> offsets = {
+        rw.getIndexAttr(0), rw.getIndexAttr(crop[0]), rw.getIndexAttr(crop[1]),
+        rw.getIndexAttr(0)};
+    SmallVector<OpFoldResult> ones(4, rw.getIndexAttr(1));
+    conv = rw.create<tensor::ExtractSliceOp>(loc, out, conv, offsets,
+                                             lb.mixedSizes(out), ones);
+  }
+  rw.replaceOp(op, conv);
+  return success();
+}
+
+static LogicalResult lowerConvFilterGrad(Conv2DFilterGradOp op,
+                                         PatternRewriter &rw) {
+  // dw[(kh, kw, c), f] = sum over (n, oh, ow) of
+  //   x[n, oh * sh + kh, ow * sw + kw, c] * dy[n, oh, ow, f].
+  Location loc = op.getLoc();
+  Value dy = op.getGrad();
+  RankedTensorType out = op.getType(), gt = typeOf(dy);
+  ArrayRef<int64_t> strides = op.getStrides();
+  LinalgBuilder lb(rw, loc, {op.getInput()});
+  Value x = padNHWC(rw, loc, op.getInput(), op.getPadding(), 0.0);
+  // The windows, [N, OH, OW, KH, KW, C].
+  auto patchesType = RankedTensorType::get(
+      {gt.getDimSize(0), gt.getDimSize(1), gt.getDimSize(2),
+       out.getDimSize(0), out.getDimSize(1), out.getDimSize(2)},
+      out.getElementType());
+  auto d = [&](unsigned i) { return rw.getAffineDimExpr(i); };
+  AffineMap window = AffineMap::get(
+      6, 0, {d(0), d(1) * strides[0] + d(3), d(2) * strides[1] + d(4), d(5)},
+      rw.getContext());
+  Value patches = lb.mapped(patchesType, {x}, {window},
+                            [](OpBuilder &, Location, ValueRange a) {
+                              return a[0];
+                            });
+  SmallVector<ReassociationIndices> rows = {{0, 1, 2}, {3, 4, 5}};
+  SmallVector<ReassociationIndices> pixels = {{0, 1, 2}, {3}};
+  Value lhs = collapse(rw, loc, patches, rows);
+  Value rhs = collapse(rw, loc, dy, pixels);
+  SmallVector<ReassociationIndices> filter = {{0, 1, 2}, {3}};
+  RankedTensorType flat = collapsed(out, filter);
+  Value mm = rw.create<linalg::MatmulTransposeAOp>(
+                   loc, ValueRange{lhs, rhs}, ValueRange{lb.filled(flat, 0)})
+                 .getResult(0);
+  rw.replaceOpWithNewOp<tensor::ExpandShapeOp>(op, out, mm, filter);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Pooling
+//===----------------------------------------------------------------------===//
+
+/// An empty [a, b] tensor read with the map (d0, ..., d5) -> (d3, d4): gives
+/// a window's loops over dims 3 and 4 their sizes, which its other maps
+/// cannot (as the window operand of linalg's pooling ops does).
+static std::pair<Value, AffineMap> windowShape(OpBuilder &b, Location loc,
+                                               int64_t a, int64_t c,
+                                               Type el) {
+  Value shape = b.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{a, c}, el);
+  AffineMap map = AffineMap::get(
+      6, 0, {b.getAffineDimExpr(3), b.getAffineDimExpr(4)}, b.getContext());
+  return {shape, map};
+}
+
+/// The gradient of a pooling of `input` (its type): dx[n, h, w, c] is the
+/// sum of `pick(tap, values)` over the windows (oh, ow) that hold (h, w),
+/// at tap = kh * KW + kw of the window, where `values` are the elements at
+/// (n, oh, ow, c) of the NHWC `pooled` tensors.
+///
+/// Row hp of the padded input is in the windows q - j, q = hp / stride, for
+/// j < ceil(K / stride): the sum runs over those candidates (reversed, so
+/// that the indexing maps have no constant terms nor negative coefficients,
+/// which linalg's tiling assumes), with `pooled` padded by `padValues` where
+/// they fall outside. Computed over the padded input's rows, then sliced.
+static Value gatherWindows(
+    LinalgBuilder &lb, RankedTensorType input, ValueRange pooled,
+    ArrayRef<double> padValues, ArrayRef<int64_t> win,
+    ArrayRef<int64_t> strides, ArrayRef<int64_t> pad,
+    llvm::function_ref<Value(OpBuilder &, Location, Value, ValueRange)> pick) {
+  OpBuilder &b = lb.b;
+  RankedTensorType pt = typeOf(pooled.front());
+  int64_t candidates[2], extent[2], padHigh[2];
+  for (int d = 0; d < 2; ++d) {
+    candidates[d] = (win[d] + strides[d] - 1) / strides[d];
+    extent[d] = pad[2 * d] + input.getDimSize(1 + d);
+    int64_t last = (extent[d] - 1) / strides[d];
+    padHigh[d] = std::max<int64_t>(last - (pt.getDimSize(1 + d) - 1), 0);
+  }
+  SmallVector<Value> padded;
+  for (auto [v, value] : llvm::zip(pooled, padValues))
+    padded.push_back(padNHWC(b, lb.loc, v,
+                             {candidates[0] - 1, padHigh[0],
+                              candidates[1] - 1, padHigh[1]},
+                             value));
+  // Space [N, top + H, left + W, J, I, C], reduced over the candidates.
+  Type el = input.getElementType();
+  auto space = RankedTensorType::get({input.getDimSize(0), extent[0],
+                                      extent[1], candidates[0], candidates[1],
+                                      input.getDimSize(3)},
+                                     el);
+  auto d = [&](unsigned i) { return b.getAffineDimExpr(i); };
+  AffineMap map = AffineMap::get(
+      6, 0,
+      {d(0), d(1).floorDiv(strides[0]) + d(3),
+       d(2).floorDiv(strides[1]) + d(4), d(5)},
+      b.getContext());
+  SmallVector<AffineMap> maps(padded.size(), map);
+  auto [shape, shapeMap] =
+      windowShape(b, lb.loc, candidates[0], candidates[1], el);
+  padded.push_back(shape);
+  maps.push_back(shapeMap);
+  Value dx = lb.reduce(
+      space, padded, maps, {3, 4}, 0.0,
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        // Candidate i of row hp is window q - j, j = J - 1 - i, where hp
+        // is at tap hp % stride + j * stride: outside the window when that
+        // is not below its size.
+        Value taps[2];
+        Value valid;
+        for (int k = 0; k < 2; ++k) {
+          Value h = nb.create<linalg::IndexOp>(l, 1 + k);
+          Value j = nb.create<arith::SubIOp>(
+              l, index(nb, l, candidates[k] - 1),
+              nb.create<linalg::IndexOp>(l, 3 + k));
+          Value s = index(nb, l, strides[k]);
+          taps[k] = nb.create<arith::AddIOp>(
+              l, nb.create<arith::RemUIOp>(l, h, s),
+              nb.create<arith::MulIOp>(l, j, s));
+          Value inside = nb.create<arith::CmpIOp>(
+              l, arith::CmpIPredicate::ult, taps[k], index(nb, l, win[k]));
+          valid = valid ? nb.create<arith::AndIOp>(l, valid, inside) : inside;
+        }
+        Value tap = nb.create<arith::AddIOp>(
+            l, nb.create<arith::MulIOp>(l, taps[0], index(nb, l, win[1])),
+            taps[1]);
+        Value picked = pick(nb, l, tap, a.drop_back(2));
+        Value term =
+            nb.create<arith::SelectOp>(l, valid, picked, cst(nb, l, el, 0));
+        return nb.create<arith::AddFOp>(l, term, a.back());
+      });
+  if (pad[0] == 0 && pad[2] == 0)
+    return dx;
+  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0),
+                                       b.getIndexAttr(pad[0]),
+                                       b.getIndexAttr(pad[2]),
+                                       b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> ones(4, b.getIndexAttr(1));
+  return b.create<tensor::ExtractSliceOp>(lb.loc, input, dx, offsets,
+                                          lb.mixedSizes(input), ones);
+}
+
+static Value indexToFloat(OpBuilder &b, Location l, Value i, Type el) {
+  return b.create<arith::SIToFPOp>(
+      l, el, b.create<arith::IndexCastOp>(l, b.getI64Type(), i));
+}
+
+static LogicalResult lowerMaxPoolGrad(MaxPool2DGradOp op,
+                                      PatternRewriter &rw) {
+  Location loc = op.getLoc();
+  RankedTensorType in = op.getType();
+  Type el = in.getElementType();
+  ArrayRef<int64_t> win = op.getWindow(), strides = op.getStrides(),
+                    pad = op.getPadding();
+  LinalgBuilder lb(rw, loc, {op.getInput()});
+  // 1. Each window's first tap (in window order) equal to its maximum, as
+  //    a float; padded positions (-inf) never are.
+  Value x = padNHWC(rw, loc, op.getInput(), pad,
+                    -std::numeric_limits<double>::infinity());
+  RankedTensorType yt = typeOf(op.getOutput());
+  auto space = RankedTensorType::get({yt.getDimSize(0), yt.getDimSize(1),
+                                      yt.getDimSize(2), win[0], win[1],
+                                      yt.getDimSize(3)},
+                                     el);
+  auto d = [&](unsigned i) { return rw.getAffineDimExpr(i); };
+  AffineMap window = AffineMap::get(
+      6, 0, {d(0), d(1) * strides[0] + d(3), d(2) * strides[1] + d(4), d(5)},
+      rw.getContext());
+  AffineMap pooled = lb.dropMap(6, {3, 4});
+  double none = (double)(win[0] * win[1]);
+  auto [shape, shapeMap] = windowShape(rw, loc, win[0], win[1], el);
+  Value first = lb.reduce(
+      space, {x, op.getOutput(), shape}, {window, pooled, shapeMap}, {3, 4},
+      none,
+      [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+        Value tap = b.create<arith::AddIOp>(
+            l,
+            b.create<arith::MulIOp>(l, b.create<linalg::IndexOp>(l, 3),
+                                    index(b, l, win[1])),
+            b.create<linalg::IndexOp>(l, 4));
+        Value hit =
+            b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OEQ, a[0], a[1]);
+        Value candidate = b.create<arith::SelectOp>(
+            l, hit, indexToFloat(b, l, tap, el), cst(b, l, el, none));
+        return b.create<arith::MinimumFOp>(l, candidate, a[3]);
+      });
+  // 2. Each input element gets the gradients of the windows whose first
+  //    maximum it is.
+  rw.replaceOp(op, gatherWindows(
+                       lb, in, {first, op.getGrad()}, {-1.0, 0.0}, win,
+                       strides, pad,
+                       [&](OpBuilder &b, Location l, Value tap, ValueRange a) {
+                         Value mine = b.create<arith::CmpFOp>(
+                             l, arith::CmpFPredicate::OEQ, a[0],
+                             indexToFloat(b, l, tap, el));
+                         return b.create<arith::SelectOp>(l, mine, a[1],
+                                                          cst(b, l, el, 0));
+                       }));
+  return success();
+}
+
+static LogicalResult lowerAvgPoolGrad(AvgPool2DGradOp op,
+                                      PatternRewriter &rw) {
+  RankedTensorType in = op.getType();
+  ArrayRef<int64_t> win = op.getWindow(), strides = op.getStrides(),
+                    pad = op.getPadding();
+  LinalgBuilder lb(rw, op.getLoc(), {op.getGrad()});
+  Value share =
+      divideByWindowCounts(lb, op.getGrad(), in, win, strides, pad);
+  rw.replaceOp(op, gatherWindows(lb, in, {share}, {0.0}, win, strides, pad,
+                                 [](OpBuilder &, Location, Value,
+                                    ValueRange a) { return a[0]; }));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Max and embedding
+//===----------------------------------------------------------------------===//
+
+static LogicalResult lowerReduceMaxGrad(ReduceMaxGradOp op,
+                                        PatternRewriter &rw) {
+  // dx = (x == max) * dy / count(x == max) over the reduced axes.
+  Value x = op.getInput();
+  RankedTensorType t = op.getType();
+  Type el = t.getElementType();
+  ArrayRef<int64_t> axes = op.getAxes();
+  LinalgBuilder lb(rw, op.getLoc(), {x});
+  AffineMap id = rw.getMultiDimIdentityMap(t.getRank());
+  AffineMap reduced = lb.reducedMap(t, typeOf(op.getOutput()), axes);
+  auto isMax = [](OpBuilder &b, Location l, ValueRange a) -> Value {
+    return b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OEQ, a[0], a[1]);
+  };
+  Value count = lb.reduce(t, {x, op.getOutput()}, {id, reduced}, axes, 0.0,
+                          [&](OpBuilder &b, Location l, ValueRange a) {
+                            Value one = b.create<arith::UIToFPOp>(
+                                l, el, isMax(b, l, a));
+                            return b.create<arith::AddFOp>(l, one, a[2]);
+                          });
+  rw.replaceOp(op, lb.mapped(t, {x, op.getOutput(), op.getGrad(), count},
+                             {id, reduced, reduced,
+                              lb.dropMap(t.getRank(), axes)},
+                             [&](OpBuilder &b, Location l, ValueRange a) {
+                               Value share =
+                                   b.create<arith::DivFOp>(l, a[2], a[3]);
+                               return b.create<arith::SelectOp>(
+                                   l, isMax(b, l, a), share, cst(b, l, el, 0));
+                             }));
+  return success();
+}
+
+static LogicalResult lowerEmbeddingGrad(EmbeddingGradOp op,
+                                        PatternRewriter &rw) {
+  // for p in ids: table[clamp(ids[p])] += grad[p], one row at a time.
+  Location loc = op.getLoc();
+  RankedTensorType out = op.getType();
+  Value ids = op.getIds(), grad = op.getGrad();
+  int64_t vocab = out.getDimSize(0), dim = out.getDimSize(1);
+  int64_t rank = typeOf(ids).getRank();
+  if (rank != 1) {
+    ReassociationIndices all;
+    for (int64_t i = 0; i < rank; ++i)
+      all.push_back(i);
+    ids = collapse(rw, loc, ids, {all});
+    grad = collapse(rw, loc, grad, {all, {rank}});
+  }
+  LinalgBuilder lb(rw, loc, {ids});
+  Value zero = index(rw, loc, 0), one = index(rw, loc, 1);
+  Value count = rw.create<tensor::DimOp>(loc, ids, 0);
+  auto row = RankedTensorType::get({dim}, out.getElementType());
+  auto loop = rw.create<scf::ForOp>(
+      loc, zero, count, one, ValueRange{lb.filled(out, 0)},
+      [&](OpBuilder &b, Location l, Value p, ValueRange acc) {
+        Value id = b.create<arith::IndexCastOp>(
+            l, b.getIndexType(), b.create<tensor::ExtractOp>(l, ids, p));
+        id = b.create<arith::MinSIOp>(
+            l, b.create<arith::MaxSIOp>(l, id, zero), index(b, l, vocab - 1));
+        SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
+                                           b.getIndexAttr(dim)};
+        SmallVector<OpFoldResult> ones(2, b.getIndexAttr(1));
+        Value src = b.create<tensor::ExtractSliceOp>(
+            l, row, grad, SmallVector<OpFoldResult>{p, b.getIndexAttr(0)},
+            sizes, ones);
+        SmallVector<OpFoldResult> at = {id, b.getIndexAttr(0)};
+        Value dst = b.create<tensor::ExtractSliceOp>(l, row, acc[0], at,
+                                                     sizes, ones);
+        AffineMap map = b.getMultiDimIdentityMap(1);
+        Value sum =
+            b.create<linalg::GenericOp>(
+                 l, row, ValueRange{src}, ValueRange{dst},
+                 ArrayRef<AffineMap>{map, map},
+                 ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
+                 [](OpBuilder &nb, Location nl, ValueRange a) {
+                   nb.create<linalg::YieldOp>(
+                       nl, ValueRange{nb.create<arith::AddFOp>(nl, a[0],
+                                                               a[1])});
+                 })
+                .getResult(0);
+        Value updated = b.create<tensor::InsertSliceOp>(l, sum, acc[0], at,
+                                                        sizes, ones);
+        b.create<scf::YieldOp>(l, updated);
+      });
+  rw.replaceOp(op, loop.getResult(0));
+  return success();
+}
+
+void nnc::populateLowerGradientsPatterns(RewritePatternSet &patterns,
+                                         ConversionTarget &target) {
+  target.addLegalDialect<scf::SCFDialect>();
+  patterns.add(lowerConvInputGrad);
+  patterns.add(lowerConvFilterGrad);
+  patterns.add(lowerMaxPoolGrad);
+  patterns.add(lowerAvgPoolGrad);
+  patterns.add(lowerReduceMaxGrad);
+  patterns.add(lowerEmbeddingGrad);
+}

@@ -1,0 +1,172 @@
+// RUN: nnc-opt %s -split-input-file -nnc-lower-to-linalg | FileCheck %s
+
+// d input, stride 1: the gradient padded by kernel - 1 - padding on each
+// side, convolved (stride 1) with the filter flipped in H and W and its
+// channels swapped ([KH, KW, F, C]).
+
+// CHECK-DAG: #[[FLIP:.*]] = affine_map<(d0, d1, d2, d3) -> (-d0 + 2, -d1 + 2, d3, d2)>
+// CHECK-LABEL: func.func @conv_input_grad(
+// CHECK-SAME:    %[[DY:.*]]: tensor<?x7x6x4xf32>, %[[K:.*]]: tensor<3x3x2x4xf32>
+// CHECK:         %[[P:.*]] = tensor.pad %[[DY]] low[0, 2, 2, 0] high[0, 2, 2, 0]
+// CHECK:         } : tensor<?x7x6x4xf32> to tensor<?x11x10x4xf32>
+// CHECK:         %[[F:.*]] = linalg.generic {indexing_maps = [#[[FLIP]], #{{.*}}]{{.*}} ins(%[[K]] : tensor<3x3x2x4xf32>) outs(%{{.*}} : tensor<3x3x4x2xf32>)
+// CHECK:         %[[C:.*]] = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>} ins(%[[P]], %[[F]] : tensor<?x11x10x4xf32>, tensor<3x3x4x2xf32>) outs(%{{.*}} : tensor<?x9x8x2xf32>)
+// CHECK:         return %[[C]]
+func.func @conv_input_grad(%dy: tensor<?x7x6x4xf32>, %k: tensor<3x3x2x4xf32>) -> tensor<?x9x8x2xf32> {
+  %0 = nnc.conv2d_input_grad %dy, %k {strides = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x7x6x4xf32>, tensor<3x3x2x4xf32> -> tensor<?x9x8x2xf32>
+  return %0 : tensor<?x9x8x2xf32>
+}
+
+// -----
+
+// Stride 2: the gradient is dilated by a strided insert into zeros (its
+// padding in the offsets: 2 on top, 1 on the left where the input had 1).
+
+// CHECK-LABEL: func.func @conv_input_grad_strided(
+// CHECK-SAME:    %[[DY:.*]]: tensor<?x4x4x4xf32>
+// CHECK:         %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x11x10x4xf32>)
+// CHECK:         %[[D:.*]] = tensor.insert_slice %[[DY]] into %[[Z]][0, 2, 1, 0] [%{{.*}}, 4, 4, 4] [1, 2, 2, 1]
+// CHECK:         linalg.conv_2d_nhwc_hwcf {{.*}} strides = dense<1> {{.*}} ins(%[[D]], %{{.*}} : tensor<?x11x10x4xf32>, tensor<3x3x4x2xf32>) outs(%{{.*}} : tensor<?x9x8x2xf32>)
+func.func @conv_input_grad_strided(%dy: tensor<?x4x4x4xf32>, %k: tensor<3x3x2x4xf32>) -> tensor<?x9x8x2xf32> {
+  %0 = nnc.conv2d_input_grad %dy, %k {strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 1, 0>} : tensor<?x4x4x4xf32>, tensor<3x3x2x4xf32> -> tensor<?x9x8x2xf32>
+  return %0 : tensor<?x9x8x2xf32>
+}
+
+// -----
+
+// Padding beyond kernel - 1 (here 1 around a 1x1 kernel): the convolution
+// covers the padded rows, then they are cut off.
+
+// CHECK-LABEL: func.func @conv_input_grad_crop(
+// CHECK:         %[[C:.*]] = linalg.conv_2d_nhwc_hwcf {{.*}} outs(%{{.*}} : tensor<?x6x4x2xf32>)
+// CHECK:         %[[S:.*]] = tensor.extract_slice %[[C]][0, 1, 0, 0] [%{{.*}}, 4, 4, 2] [1, 1, 1, 1] : tensor<?x6x4x2xf32> to tensor<?x4x4x2xf32>
+// CHECK:         return %[[S]]
+func.func @conv_input_grad_crop(%dy: tensor<?x6x4x4xf32>, %k: tensor<1x1x2x4xf32>) -> tensor<?x4x4x2xf32> {
+  %0 = nnc.conv2d_input_grad %dy, %k {strides = array<i64: 1, 1>, padding = array<i64: 1, 1, 0, 0>} : tensor<?x6x4x4xf32>, tensor<1x1x2x4xf32> -> tensor<?x4x4x2xf32>
+  return %0 : tensor<?x4x4x2xf32>
+}
+
+// -----
+
+// d filter: the padded input's windows ([N, OH, OW, KH, KW, C], read with
+// the convolution's strided map) as [N*OH*OW, KH*KW*C], contracted with the
+// gradient [N*OH*OW, F] over the first dim by matmul_transpose_a.
+
+// CHECK-DAG: #[[WIN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1 * 2 + d3, d2 * 2 + d4, d5)>
+// CHECK-LABEL: func.func @conv_filter_grad(
+// CHECK-SAME:    %[[X:.*]]: tensor<?x9x8x2xf32>, %[[DY:.*]]: tensor<?x5x4x4xf32>
+// CHECK:         %[[P:.*]] = tensor.pad %[[X]] low[0, 1, 1, 0] high[0, 1, 1, 0]
+// CHECK:         %[[W:.*]] = linalg.generic {indexing_maps = [#[[WIN]], #{{.*}}]{{.*}} ins(%[[P]] : tensor<?x11x10x2xf32>) outs(%{{.*}} : tensor<?x5x4x3x3x2xf32>)
+// CHECK:         %[[L:.*]] = tensor.collapse_shape %[[W]] {{\[}}[0, 1, 2], [3, 4, 5]] : tensor<?x5x4x3x3x2xf32> into tensor<?x18xf32>
+// CHECK:         %[[R:.*]] = tensor.collapse_shape %[[DY]] {{\[}}[0, 1, 2], [3]] : tensor<?x5x4x4xf32> into tensor<?x4xf32>
+// CHECK:         %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<18x4xf32>)
+// CHECK:         %[[M:.*]] = linalg.matmul_transpose_a ins(%[[L]], %[[R]] : tensor<?x18xf32>, tensor<?x4xf32>) outs(%[[Z]] : tensor<18x4xf32>)
+// CHECK:         %[[E:.*]] = tensor.expand_shape %[[M]] {{\[}}[0, 1, 2], [3]] output_shape [3, 3, 2, 4]
+// CHECK:         return %[[E]]
+func.func @conv_filter_grad(%x: tensor<?x9x8x2xf32>, %dy: tensor<?x5x4x4xf32>) -> tensor<3x3x2x4xf32> {
+  %0 = nnc.conv2d_filter_grad %x, %dy {strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>} : tensor<?x9x8x2xf32>, tensor<?x5x4x4xf32> -> tensor<3x3x2x4xf32>
+  return %0 : tensor<3x3x2x4xf32>
+}
+
+// -----
+
+// maxpool2d_grad: (1) each window's first tap equal to its max, a min over
+// the window (sized by an empty [2, 2] operand) of (x == max ? tap : 4);
+// (2) each input element sums, over the windows that hold it (one here:
+// the [1, 1] candidates), the window's gradient where it is that tap.
+
+// CHECK-DAG: #[[WIN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1 * 2 + d3, d2 * 2 + d4, d5)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d5)>
+// CHECK-DAG: #[[TAPS:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d3, d4)>
+// CHECK-DAG: #[[OWNER:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1 floordiv 2 + d3, d2 floordiv 2 + d4, d5)>
+// CHECK-LABEL: func.func @maxpool_grad(
+// CHECK-SAME:    %[[X:.*]]: tensor<?x6x6x2xf32>, %[[Y:.*]]: tensor<?x3x3x2xf32>, %[[DY:.*]]: tensor<?x3x3x2xf32>
+// CHECK:         %[[W:.*]] = tensor.empty() : tensor<2x2xf32>
+// CHECK:         %[[NONE:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x3x3x2xf32>)
+// CHECK:         %[[FIRST:.*]] = linalg.generic {indexing_maps = [#[[WIN]], #[[OUT]], #[[TAPS]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "parallel"]} ins(%[[X]], %[[Y]], %[[W]] : {{.*}}) outs(%[[NONE]] : tensor<?x3x3x2xf32>)
+// CHECK:           arith.cmpf oeq
+// CHECK:           arith.select
+// CHECK:           arith.minimumf
+// CHECK:         %[[C:.*]] = tensor.empty() : tensor<1x1xf32>
+// CHECK:         %[[G:.*]] = linalg.generic {indexing_maps = [#[[OWNER]], #[[OWNER]], #[[TAPS]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "parallel"]} ins(%[[FIRST]], %[[DY]], %[[C]] : {{.*}}) outs(%{{.*}} : tensor<?x6x6x2xf32>)
+// CHECK:           arith.remui
+// CHECK:           arith.cmpi ult
+// CHECK:           arith.cmpf oeq
+// CHECK:           arith.select
+// CHECK:           arith.select
+// CHECK:           arith.addf
+// CHECK:         return %[[G]]
+func.func @maxpool_grad(%x: tensor<?x6x6x2xf32>, %y: tensor<?x3x3x2xf32>, %dy: tensor<?x3x3x2xf32>) -> tensor<?x6x6x2xf32> {
+  %0 = nnc.maxpool2d_grad %x, %y, %dy {window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x6x6x2xf32>, tensor<?x3x3x2xf32>
+  return %0 : tensor<?x6x6x2xf32>
+}
+
+// -----
+
+// avgpool2d_grad, overlapping and padded windows: the gradient divided by
+// each window's count of unpadded elements, padded by one candidate window
+// (2 per dim: ceil(3 / 2)), summed over the candidates into the padded
+// input's rows, which are then cut off.
+
+// CHECK-LABEL: func.func @avgpool_grad(
+// CHECK-SAME:    %[[DY:.*]]: tensor<?x3x3x2xf32>
+// CHECK:         %[[N:.*]] = arith.constant dense<{{\[}}[4.000000e+00, 6.000000e+00, 6.000000e+00], [6.000000e+00, 9.000000e+00, 9.000000e+00], [6.000000e+00, 9.000000e+00, 9.000000e+00]]> : tensor<3x3xf32>
+// CHECK:         %[[S:.*]] = linalg.generic {{.*}} ins(%[[DY]], %[[N]] : tensor<?x3x3x2xf32>, tensor<3x3xf32>)
+// CHECK:           arith.divf
+// CHECK:         %[[P:.*]] = tensor.pad %[[S]] low[0, 1, 1, 0] high[0, 1, 1, 0]
+// CHECK:         %[[C:.*]] = tensor.empty() : tensor<2x2xf32>
+// CHECK:         %[[G:.*]] = linalg.generic {{.*}} ins(%[[P]], %[[C]] : tensor<?x5x5x2xf32>, tensor<2x2xf32>) outs(%{{.*}} : tensor<?x7x7x2xf32>)
+// CHECK:         %[[R:.*]] = tensor.extract_slice %[[G]][0, 1, 1, 0] [%{{.*}}, 6, 6, 2] [1, 1, 1, 1]
+// CHECK:         return %[[R]]
+func.func @avgpool_grad(%dy: tensor<?x3x3x2xf32>) -> tensor<?x6x6x2xf32> {
+  %0 = nnc.avgpool2d_grad %dy {window = array<i64: 3, 3>, strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>} : tensor<?x3x3x2xf32> -> tensor<?x6x6x2xf32>
+  return %0 : tensor<?x6x6x2xf32>
+}
+
+// -----
+
+// reduce_max_grad: the count of maxima per row, then dy / count where x is
+// the max.
+
+// CHECK-LABEL: func.func @reduce_max_grad(
+// CHECK-SAME:    %[[DY:.*]]: tensor<?xf32>, %[[X:.*]]: tensor<?x5xf32>, %[[M:.*]]: tensor<?xf32>
+// CHECK:         %[[CNT:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[X]], %[[M]] : tensor<?x5xf32>, tensor<?xf32>)
+// CHECK:           arith.cmpf oeq
+// CHECK:           arith.uitofp
+// CHECK:           arith.addf
+// CHECK:         %[[R:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%[[X]], %[[M]], %[[DY]], %[[CNT]] : {{.*}})
+// CHECK:           arith.divf
+// CHECK:           arith.cmpf oeq
+// CHECK:           arith.select
+// CHECK:         return %[[R]]
+func.func @reduce_max_grad(%dy: tensor<?xf32>, %x: tensor<?x5xf32>, %m: tensor<?xf32>) -> tensor<?x5xf32> {
+  %0 = nnc.reduce_max_grad %dy, %x, %m {axes = array<i64: 1>} : tensor<?xf32>, tensor<?x5xf32>
+  return %0 : tensor<?x5xf32>
+}
+
+// -----
+
+// embedding_grad: a loop over the ids (flattened) adding each gradient row
+// into the table row of its (clamped) id.
+
+// CHECK-LABEL: func.func @embedding_grad(
+// CHECK-SAME:    %[[DY:.*]]: tensor<?x4x3xf32>, %[[IDS:.*]]: tensor<?x4xi32>
+// CHECK:         %[[I:.*]] = tensor.collapse_shape %[[IDS]] {{\[}}[0, 1]] : tensor<?x4xi32> into tensor<?xi32>
+// CHECK:         %[[G:.*]] = tensor.collapse_shape %[[DY]] {{\[}}[0, 1], [2]] : tensor<?x4x3xf32> into tensor<?x3xf32>
+// CHECK:         %[[N:.*]] = tensor.dim %[[I]]
+// CHECK:         %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<7x3xf32>)
+// CHECK:         %[[T:.*]] = scf.for %[[P:.*]] = %{{.*}} to %[[N]] step %{{.*}} iter_args(%[[A:.*]] = %[[Z]]) -> (tensor<7x3xf32>)
+// CHECK:           %[[ID:.*]] = tensor.extract %[[I]][%[[P]]]
+// CHECK:           arith.maxsi
+// CHECK:           %[[ROW:.*]] = arith.minsi
+// CHECK:           %[[SRC:.*]] = tensor.extract_slice %[[G]][%[[P]], 0] [1, 3] [1, 1] : tensor<?x3xf32> to tensor<3xf32>
+// CHECK:           %[[DST:.*]] = tensor.extract_slice %[[A]][%[[ROW]], 0] [1, 3] [1, 1] : tensor<7x3xf32> to tensor<3xf32>
+// CHECK:           %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[SRC]] : tensor<3xf32>) outs(%[[DST]] : tensor<3xf32>)
+// CHECK:             arith.addf
+// CHECK:           %[[U:.*]] = tensor.insert_slice %[[SUM]] into %[[A]][%[[ROW]], 0] [1, 3] [1, 1]
+// CHECK:           scf.yield %[[U]]
+// CHECK:         return %[[T]]
+func.func @embedding_grad(%dy: tensor<?x4x3xf32>, %ids: tensor<?x4xi32>) -> tensor<7x3xf32> {
+  %0 = nnc.embedding_grad %dy, %ids : tensor<?x4x3xf32>, tensor<?x4xi32> -> tensor<7x3xf32>
+  return %0 : tensor<7x3xf32>
+}
