@@ -13,10 +13,6 @@
 using namespace mlir;
 using namespace nnc;
 
-static Value cst(OpBuilder &b, Location l, Type t, double v) {
-  return b.create<arith::ConstantOp>(l, b.getFloatAttr(t, v));
-}
-
 static Value i64(OpBuilder &b, Location l, uint64_t v) {
   return b.create<arith::ConstantOp>(l, b.getI64IntegerAttr((int64_t)v));
 }

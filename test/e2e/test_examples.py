@@ -4,6 +4,9 @@
 `nnc examples/X.nn -o X` then `./X train`, as a user would:
   - mlp.nn on Debian's Fashion-MNIST, 3 epochs on the full training set:
     test accuracy >= 0.86 (PyTorch reaches 0.867 with the same settings);
+  - cnn.nn on Fashion-MNIST, one epoch (its train block): test accuracy
+    within one point of PyTorch's with the same architecture and settings,
+    0.8647 (shared/peers/torch_cnn.py --epochs 1, measured 2026-11-21);
   - residual.nn (batchnorm, dropout, SGD with Nesterov momentum): two
     epochs in one run and one + one with --resume in between end with
     bit-identical checkpoints;
@@ -69,6 +72,20 @@ def check_mlp(nnc, examples, workdir):
                    "accuracy")
     if again is None or abs(again - acc) > 1e-4:
         return "eval of the checkpoint gives %s, training said %s" % (again, acc)
+    return None
+
+
+TORCH_CNN_ACCURACY = 0.8647
+
+
+def check_cnn(nnc, examples, workdir):
+    exe = build(nnc, examples, "cnn", workdir)
+    out = run(exe, "train", "--data", FASHION)
+    print(out, end="")
+    test = [l for l in out.splitlines() if l.startswith("test")]
+    acc = metric(test[0], "accuracy") if test else None
+    if acc is None or acc < TORCH_CNN_ACCURACY - 0.01:
+        return "test accuracy %s, PyTorch %.4f" % (acc, TORCH_CNN_ACCURACY)
     return None
 
 
@@ -139,7 +156,7 @@ def main():
     parser.add_argument("--only", help="one example")
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="nnc-e2e-")
-    checks = {"mlp": check_mlp, "residual": check_resume,
+    checks = {"mlp": check_mlp, "cnn": check_cnn, "residual": check_resume,
               "tabular": check_tabular,
               "regression": check_regression}
     failed = 0

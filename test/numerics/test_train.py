@@ -8,8 +8,10 @@ torch.optim.SGD with momentum/Nesterov, Adam, AdamW), and afterwards every
 parameter, optimizer slot and running statistic must agree after the
 first step:
   max |nnc - torch| <= 1e-4 * max |torch|   (per tensor),
-and within 1e-3 after three steps (rounding differences grow with SGD's
-momentum and batchnorm).
+and within 1e-3 after three steps (in f32, rounding differences grow with
+SGD's momentum through batchnorm and relu kinks). The same run in f64 (the
+examples' types made f64, PyTorch in double) must agree within 1e-9 after
+the first step and 1e-8 after the third: the same math, step for step.
 Dropout uses nnc's mask (nncpy.dropout_mask), batchnorm Keras's biased
 running variance; the losses and metrics returned by train_step must match
 too, and eval_step must give the loss of the updated model in inference
@@ -60,6 +62,23 @@ def mlp(P, S, batch, training, step):
     return cross_entropy_metrics(dense(P, "logits", h), y)
 
 
+def conv_relu_pool(P, name, x):
+    """NHWC input, HWCF filter (nnc's layouts) through torch's NCHW conv."""
+    w = P[name + ".weight"].permute(3, 2, 0, 1)
+    y = torch.relu(F.conv2d(x, w, P[name + ".bias"]))
+    return F.max_pool2d(y, 2)
+
+
+def cnn(P, S, batch, training, step):
+    x, y = batch
+    h = (x / 255.0).permute(0, 3, 1, 2)
+    h = conv_relu_pool(P, "logits.conv2d1", h)
+    h = conv_relu_pool(P, "logits.conv2d2", h)
+    h = h.permute(0, 2, 3, 1).reshape(len(x), -1)  # flatten in NHWC order
+    h = torch.relu(dense(P, "logits.dense1", h))
+    return cross_entropy_metrics(dense(P, "logits.dense2", h), y)
+
+
 def resmlp(P, S, batch, training, step):
     x, y = batch
     h = torch.relu(dense(P, "h", x / 255.0))
@@ -91,20 +110,24 @@ def regression(P, S, batch, training, step):
     return F.mse_loss(pred, y), [(pred - y).abs().mean()]
 
 
+FLOAT = np.float32  # the run's float type (main() runs f32, then f64)
+
+
 def image_batch(rng, shape):
-    x = rng.integers(0, 256, size=(BATCH, *shape)).astype(np.float32)
+    x = rng.integers(0, 256, size=(BATCH, *shape)).astype(FLOAT)
     return [x], [rng.integers(0, 10, size=BATCH).astype(np.int32)]
 
 
 EXAMPLES = {
     "mlp.nn": (mlp, lambda rng: image_batch(rng, (28, 28))),
+    "cnn.nn": (cnn, lambda rng: image_batch(rng, (28, 28, 1))),
     "residual.nn": (resmlp, lambda rng: image_batch(rng, (784,))),
     "tabular.nn": (tabular, lambda rng: (
-        [rng.normal(2.0, 3.0, size=(BATCH, 8)).astype(np.float32)],
-        [rng.integers(0, 2, size=(BATCH, 1)).astype(np.float32)])),
+        [rng.normal(2.0, 3.0, size=(BATCH, 8)).astype(FLOAT)],
+        [rng.integers(0, 2, size=(BATCH, 1)).astype(FLOAT)])),
     "regression.nn": (regression, lambda rng: (
-        [rng.normal(size=(BATCH, 4)).astype(np.float32)],
-        [rng.normal(size=(BATCH, 1)).astype(np.float32)])),
+        [rng.normal(size=(BATCH, 4)).astype(FLOAT)],
+        [rng.normal(size=(BATCH, 1)).astype(FLOAT)])),
 }
 
 
@@ -150,10 +173,16 @@ def compare_state(model, opt, P, S, step, rtol):
     return problems
 
 
-def check(example, forward, make_batch, nnc, workdir, rng):
+def check(example, forward, make_batch, nnc, workdir, rng, rtol, rtol_later):
+    global FLOAT
     path = os.path.join(ARGS.examples, example)
-    lib = nncpy.compile(open(path).read(), nnc, workdir,
-                        name=example.replace(".nn", ""))
+    source = open(path).read()
+    wide = rtol < 1e-6
+    FLOAT = np.float64 if wide else np.float32
+    if wide:
+        source = source.replace("f32", "f64")
+    lib = nncpy.compile(source, nnc, workdir,
+                        name=example.replace(".nn", "") + ("64" if wide else ""))
     model = nncpy.Model(lib, open(path).read().split("model ")[1].split()[0])
     model.init(SEED)
     desc = model.description()
@@ -176,18 +205,19 @@ def check(example, forward, make_batch, nnc, workdir, rng):
         loss.backward()
         opt.step()
         problems.append(compare("step %d loss" % step, results[:1],
-                                [loss.item()]))
+                                [loss.item()], rtol_later))
         problems.append(compare("step %d metrics" % step, results[1:],
-                                [m.item() for m in metrics]))
+                                [m.item() for m in metrics], rtol_later))
         if step == 1 or step == STEPS:
             problems += compare_state(model, opt, P, S, step,
-                                      RTOL if step == 1 else RTOL_LATER)
+                                      rtol if step == 1 else rtol_later)
     inputs, targets = make_batch(rng)
     results = model.eval_step(inputs, targets)
     with torch.no_grad():
         loss, metrics = forward(P, S, (torch.tensor(inputs[0]),
                                        torch.tensor(targets[0])), False, 0)
-    problems.append(compare("eval loss", results[:1], [loss.item()]))
+    problems.append(compare("eval loss", results[:1], [loss.item()],
+                            rtol_later))
     problems = [p for p in problems if p]
     return "; ".join(problems) if problems else None
 
@@ -199,12 +229,15 @@ def main():
     parser.add_argument("--examples", required=True)
     ARGS = parser.parse_args()
     torch.manual_seed(0)
-    rng = np.random.default_rng(3)
     workdir = nncpy.tempfile.mkdtemp(prefix="nnc-train-")
-    checks = [("one step of %s" % name,
-               lambda name=name, fn=fn: check(name, fn[0], fn[1], ARGS.nnc,
-                                              workdir, rng))
-              for name, fn in EXAMPLES.items()]
+    # Each example draws its own batches (a seed of its own).
+    checks = [("%d steps of %s in %s" % (STEPS, name, dtype),
+               lambda i=i, name=name, fn=fn, tol=tol: check(
+                   name, fn[0], fn[1], ARGS.nnc, workdir,
+                   np.random.default_rng(3 + i), *tol))
+              for dtype, tol in (("f32", (RTOL, RTOL_LATER)),
+                                 ("f64", (1e-9, 1e-8)))
+              for i, (name, fn) in enumerate(EXAMPLES.items())]
     return nncpy.run_checks(checks)
 
 
