@@ -56,7 +56,7 @@ struct AbiWrappers : nnc::impl::AbiWrappersBase<AbiWrappers> {
     Type ptr = LLVM::LLVMPointerType::get(ctx);
     for (auto func :
          llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
-      auto kind = func->getAttrOfType<StringAttr>("nnc.entry");
+      auto kind = func->getAttrOfType<StringAttr>(kEntryAttr);
       if (!kind)
         continue;
       if (func.getNumResults() != 0 ||
@@ -76,13 +76,13 @@ struct AbiWrappers : nnc::impl::AbiWrappersBase<AbiWrappers> {
       // and does not clash between models.
       func->setAttr("llvm.linkage",
                     LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
-      func->removeAttr("nnc.entry");
+      func->removeAttr(kEntryAttr);
 
       Location loc = func.getLoc();
       b.setInsertionPointAfter(func);
       auto wrapper = b.create<func::FuncOp>(
           loc, name, b.getFunctionType({b.getI64Type(), ptr}, {}));
-      wrapper->setAttr("nnc.entry", kind);
+      wrapper->setAttr(kEntryAttr, kind);
       Block *entry = wrapper.addEntryBlock();
       b.setInsertionPointToStart(entry);
       Value batch = entry->getArgument(0), buffers = entry->getArgument(1);

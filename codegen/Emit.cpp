@@ -148,31 +148,39 @@ LogicalResult nnc::emitHeader(llvm::StringRef description,
      << "static inline nnc_model *" << model << "_create(void) {\n"
      << "  return nnc_create(&" << model << "_def);\n}\n\n";
 
+  // Pieces of the typed wrappers: doc lines, C parameters, pointer arrays.
+  auto field = [](const llvm::json::Value &t, llvm::StringRef key) {
+    return *t.getAsObject()->getString(key);
+  };
+  auto document = [&](const llvm::json::Array &list, llvm::StringRef role,
+                      llvm::StringRef note) {
+    for (const llvm::json::Value &t : list)
+      os << " *   " << role << " " << field(t, "name") << ": "
+         << field(t, "dtype") << shapeText(*t.getAsObject()->getArray("shape"))
+         << note << "\n";
+  };
+  auto parameters = [&](const llvm::json::Array &list, llvm::StringRef cv) {
+    for (const llvm::json::Value &t : list)
+      os << ", " << cv << cType(field(t, "dtype")) << " *" << field(t, "name");
+  };
+  auto pointers = [&](const llvm::json::Array &list, llvm::StringRef decl) {
+    os << "  " << decl << "[] = {";
+    for (auto [i, t] : llvm::enumerate(list))
+      os << (i ? ", " : "") << field(t, "name");
+    os << "};\n";
+  };
+
   os << "/* Inference on `batch` samples.\n";
-  for (const llvm::json::Value &t : inputs)
-    os << " *   input  " << *t.getAsObject()->getString("name") << ": "
-       << *t.getAsObject()->getString("dtype")
-       << shapeText(*t.getAsObject()->getArray("shape")) << "\n";
-  for (const llvm::json::Value &t : outputs)
-    os << " *   output " << *t.getAsObject()->getString("name") << ": "
-       << *t.getAsObject()->getString("dtype")
-       << shapeText(*t.getAsObject()->getArray("shape"))
-       << " (written by the call)\n";
+  document(inputs, "input ", "");
+  document(outputs, "output", " (written by the call)");
   os << " */\nstatic inline int " << model
      << "_predict(nnc_model *model, int64_t batch";
-  for (const llvm::json::Value &t : inputs)
-    os << ", const " << cType(*t.getAsObject()->getString("dtype")) << " *"
-       << *t.getAsObject()->getString("name");
-  for (const llvm::json::Value &t : outputs)
-    os << ", " << cType(*t.getAsObject()->getString("dtype")) << " *"
-       << *t.getAsObject()->getString("name");
-  os << ") {\n  const void *inputs[] = {";
-  for (auto [i, t] : llvm::enumerate(inputs))
-    os << (i ? ", " : "") << *t.getAsObject()->getString("name");
-  os << "};\n  void *outputs[] = {";
-  for (auto [i, t] : llvm::enumerate(outputs))
-    os << (i ? ", " : "") << *t.getAsObject()->getString("name");
-  os << "};\n  return nnc_predict(model, batch, inputs, outputs);\n}\n\n";
+  parameters(inputs, "const ");
+  parameters(outputs, "");
+  os << ") {\n";
+  pointers(inputs, "const void *inputs");
+  pointers(outputs, "void *outputs");
+  os << "  return nnc_predict(model, batch, inputs, outputs);\n}\n\n";
 
   if (d.getBoolean("has_loss").value_or(false)) {
     const llvm::json::Array &targets = *d.getArray("targets");
@@ -181,28 +189,18 @@ LogicalResult nnc::emitHeader(llvm::StringRef description,
     for (const llvm::json::Value &m : *d.getArray("metrics"))
       os << " " << *m.getAsString();
     os << ".\n";
-    for (const llvm::json::Value &t : targets)
-      os << " *   target " << *t.getAsObject()->getString("name") << ": "
-         << *t.getAsObject()->getString("dtype")
-         << shapeText(*t.getAsObject()->getArray("shape")) << "\n";
+    document(targets, "target", "");
     os << " * " << model << "_eval_step: the same in inference mode, no update.\n"
        << " */\n";
     for (const char *kind : {"train_step", "eval_step"}) {
       os << "static inline int " << model << "_" << kind
          << "(nnc_model *model, int64_t batch";
-      for (const llvm::json::Value &t : inputs)
-        os << ", const " << cType(*t.getAsObject()->getString("dtype")) << " *"
-           << *t.getAsObject()->getString("name");
-      for (const llvm::json::Value &t : targets)
-        os << ", const " << cType(*t.getAsObject()->getString("dtype")) << " *"
-           << *t.getAsObject()->getString("name");
-      os << ", double *results) {\n  const void *inputs[] = {";
-      for (auto [i, t] : llvm::enumerate(inputs))
-        os << (i ? ", " : "") << *t.getAsObject()->getString("name");
-      os << "};\n  const void *targets[] = {";
-      for (auto [i, t] : llvm::enumerate(targets))
-        os << (i ? ", " : "") << *t.getAsObject()->getString("name");
-      os << "};\n  return nnc_" << kind
+      parameters(inputs, "const ");
+      parameters(targets, "const ");
+      os << ", double *results) {\n";
+      pointers(inputs, "const void *inputs");
+      pointers(targets, "const void *targets");
+      os << "  return nnc_" << kind
          << "(model, batch, inputs, targets, results);\n}\n\n";
     }
   }

@@ -15,7 +15,7 @@ namespace {
 struct InPlaceUpdates : nnc::impl::InPlaceUpdatesBase<InPlaceUpdates> {
   void runOnOperation() override {
     for (auto func : getOperation().getOps<func::FuncOp>())
-      if (func->hasAttr("nnc.entry") && failed(rewrite(func)))
+      if (func->hasAttr(kEntryAttr) && failed(rewrite(func)))
         return signalPassFailure();
   }
 
@@ -23,7 +23,7 @@ struct InPlaceUpdates : nnc::impl::InPlaceUpdatesBase<InPlaceUpdates> {
     llvm::StringMap<BlockArgument> variables;
     for (BlockArgument arg : func.getArguments())
       if (auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
-                                                        "nnc.variable"))
+                                                        kVariableAttr))
         variables[name.getValue()] = arg;
     auto ret = cast<func::ReturnOp>(func.getBody().back().getTerminator());
     llvm::BitVector drop(func.getNumResults());

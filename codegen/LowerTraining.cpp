@@ -39,9 +39,9 @@ static LogicalResult lowerDropoutTrain(DropoutTrainOp op, PatternRewriter &rw) {
       loc, rw.create<arith::ShLIOp>(loc, key, i64(rw, loc, 32)),
       i64(rw, loc, (uint32_t)op.getStream()));
   base = rw.create<arith::MulIOp>(loc, base, i64(rw, loc, 0x9E3779B97F4A7C15ull));
-  // Row-major strides of the element index.
+  // The dims' sizes for the row-major element index (dim 0's is not needed).
   SmallVector<Value> sizes;
-  for (int64_t d = 0; d < type.getRank(); ++d)
+  for (int64_t d = 1; d < type.getRank(); ++d)
     sizes.push_back(type.isDynamicDim(d)
                         ? rw.create<arith::IndexCastOp>(
                               loc, rw.getI64Type(),
@@ -53,13 +53,14 @@ static LogicalResult lowerDropoutTrain(DropoutTrainOp op, PatternRewriter &rw) {
   double scale = 1.0 / (1.0 - rate);
   Value result = lb.elementwise(
       type, op.getInput(), [&](OpBuilder &b, Location l, ValueRange a) {
-        Value linear = i64(b, l, 0);
-        for (int64_t d = 0; d < type.getRank(); ++d) {
-          Value i = b.create<arith::IndexCastOp>(
+        auto index = [&](int64_t d) -> Value {
+          return b.create<arith::IndexCastOp>(
               l, b.getI64Type(), b.create<linalg::IndexOp>(l, d));
+        };
+        Value linear = type.getRank() ? index(0) : i64(b, l, 0);
+        for (int64_t d = 1; d < type.getRank(); ++d)
           linear = b.create<arith::AddIOp>(
-              l, b.create<arith::MulIOp>(l, linear, sizes[d]), i);
-        }
+              l, b.create<arith::MulIOp>(l, linear, sizes[d - 1]), index(d));
         Value z = b.create<arith::AddIOp>(l, base, linear);
         auto mix = [&](unsigned shift, uint64_t mul) {
           z = b.create<arith::XOrIOp>(

@@ -27,7 +27,7 @@ struct ModelDef : nnc::impl::ModelDefBase<ModelDef> {
     }
     llvm::StringMap<StringRef> entries;
     for (auto func : module.getOps<LLVM::LLVMFuncOp>())
-      if (auto kind = func->getAttrOfType<StringAttr>("nnc.entry"))
+      if (auto kind = func->getAttrOfType<StringAttr>(kEntryAttr))
         entries[kind.getValue()] = func.getSymName();
 
     OpBuilder b(ctx);

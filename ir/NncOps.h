@@ -24,7 +24,9 @@ constexpr llvm::StringLiteral kTrainAttr = "nnc.train";
 constexpr llvm::StringLiteral kInputAttr = "nnc.input";
 constexpr llvm::StringLiteral kTargetAttr = "nnc.target";
 constexpr llvm::StringLiteral kOutputAttr = "nnc.output";
-/// Tags of entry-point arguments and results (docs/abi.md).
+/// Tags of entry points, their arguments and results (docs/abi.md).
+constexpr llvm::StringLiteral kEntryAttr = "nnc.entry";
+constexpr llvm::StringLiteral kVariableAttr = "nnc.variable";
 constexpr llvm::StringLiteral kKeyAttr = "nnc.key";
 constexpr llvm::StringLiteral kLearningRateAttr = "nnc.lr";
 constexpr llvm::StringLiteral kStepAttr = "nnc.step";

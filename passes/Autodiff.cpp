@@ -93,32 +93,18 @@ struct Autodiff : nnc::impl::AutodiffBase<Autodiff> {
     OpBuilder b(module.getContext());
     // Arguments: every variable, then the graph's inputs and targets, then
     // the key of the step's dropout masks.
-    SmallVector<Type> argTypes;
-    SmallVector<DictionaryAttr> argAttrs;
-    SmallVector<VariableOp> variables;
-    llvm::StringMap<unsigned> varIndex;
-    for (auto var : module.getOps<VariableOp>()) {
-      if (var.getKind() == VariableKind::optimizer)
-        continue;
-      varIndex[var.getSymName()] = argTypes.size();
-      variables.push_back(var);
-      argTypes.push_back(var.getType());
-      argAttrs.push_back(b.getDictionaryAttr(
-          b.getNamedAttr("nnc.variable", var.getSymNameAttr())));
-    }
-    for (BlockArgument arg : graph.getArguments()) {
-      argTypes.push_back(arg.getType());
-      argAttrs.push_back(graph.getArgAttrDict(arg.getArgNumber()));
-    }
-    argTypes.push_back(RankedTensorType::get({}, b.getI32Type()));
-    argAttrs.push_back(
-        b.getDictionaryAttr(b.getNamedAttr(kKeyAttr, b.getUnitAttr())));
+    EntryArguments args(module, b);
+    SmallVector<VariableOp> &variables = args.variables;
+    for (BlockArgument arg : graph.getArguments())
+      args.add(arg.getType(), graph.getArgAttrDict(arg.getArgNumber()));
+    args.add(RankedTensorType::get({}, b.getI32Type()),
+             b.getDictionaryAttr(b.getNamedAttr(kKeyAttr, b.getUnitAttr())));
     b.setInsertionPointAfter(graph);
     auto func = b.create<func::FuncOp>(
         graph.getLoc(), (model + "_gradients").str(),
-        b.getFunctionType(argTypes, {}));
-    func.setAllArgAttrs(argAttrs);
-    func->setAttr("nnc.entry", b.getStringAttr("gradients"));
+        b.getFunctionType(args.types, {}));
+    func.setAllArgAttrs(args.attrs);
+    func->setAttr(kEntryAttr, b.getStringAttr("gradients"));
     Block *entry = func.addEntryBlock();
     b.setInsertionPointToStart(entry);
     Value key = entry->getArguments().back();
@@ -140,7 +126,7 @@ struct Autodiff : nnc::impl::AutodiffBase<Autodiff> {
     };
     for (Operation &op : graph.getBody().front()) {
       if (auto load = dyn_cast<LoadOp>(op)) {
-        unsigned i = varIndex.lookup(load.getVariable());
+        unsigned i = args.index.lookup(load.getVariable());
         map.map(load.getResult(), entry->getArgument(i));
         if (variables[i].getKind() == VariableKind::param)
           needsGrad.insert(entry->getArgument(i));
@@ -153,30 +139,29 @@ struct Autodiff : nnc::impl::AutodiffBase<Autodiff> {
       }
       if (isa<OutputOp, LossOp, func::ReturnOp>(op))
         continue;
-      size_t before = entry->getOperations().size();
-      Operation *clone;
+      // Where this op's clone (or decomposition) starts: after the last op.
+      Operation *last = entry->empty() ? nullptr : &entry->back();
       if (auto dropout = dyn_cast<DropoutOp>(op)) {
-        clone = b.create<DropoutTrainOp>(
-            dropout.getLoc(), map.lookup(dropout.getInput()), key,
-            dropout.getRateAttr(), dropout.getStreamAttr());
-        map.map(dropout.getResult(), clone->getResult(0));
+        map.map(dropout.getResult(),
+                b.create<DropoutTrainOp>(
+                    dropout.getLoc(), map.lookup(dropout.getInput()), key,
+                    dropout.getRateAttr(), dropout.getStreamAttr()));
       } else if (auto bn = dyn_cast<BatchNormOp>(op)) {
         Value y = buildBatchNormTraining(b, bn, map, stateUpdates, variableOf);
         map.map(bn.getResult(), y);
-        clone = nullptr;
       } else {
-        clone = b.clone(op, map);
+        b.clone(op, map);
       }
       // Every op built for this one (one, or a decomposition).
       for (Operation &built : llvm::make_range(
-               std::next(entry->begin(), before), entry->end())) {
+               last ? std::next(last->getIterator()) : entry->begin(),
+               entry->end())) {
         forward.push_back(&built);
         if (llvm::any_of(built.getOperands(),
                          [&](Value v) { return needsGrad.contains(v); }))
           for (Value r : built.getResults())
             needsGrad.insert(r);
       }
-      (void)clone;
     }
     Value lossValue = map.lookup(loss.getValue());
 
@@ -247,7 +232,7 @@ struct Autodiff : nnc::impl::AutodiffBase<Autodiff> {
     for (auto &[i, value] : stateUpdates)
       results.push_back(value);
     b.create<func::ReturnOp>(graph.getLoc(), results);
-    func.setType(b.getFunctionType(argTypes, ValueRange(results).getTypes()));
+    func.setType(b.getFunctionType(args.types, ValueRange(results).getTypes()));
     unsigned r = 0;
     func.setResultAttr(r++, kLossAttr, b.getUnitAttr());
     for (Attribute name : metricNames)
@@ -257,12 +242,8 @@ struct Autodiff : nnc::impl::AutodiffBase<Autodiff> {
     for (auto &[i, value] : stateUpdates)
       func.setResultAttr(r++, kUpdateAttr, variables[i].getSymNameAttr());
 
-    // Forward values only the metrics or outputs needed are dead here.
-    for (Operation &op :
-         llvm::make_early_inc_range(llvm::reverse(entry->getOperations())))
-      if (op.use_empty() && isMemoryEffectFree(&op) &&
-          !op.hasTrait<OpTrait::IsTerminator>())
-        op.erase();
+    // Forward values only the outputs needed are dead here.
+    eraseDeadOps(*entry);
     return success();
   }
 };

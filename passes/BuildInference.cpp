@@ -39,25 +39,14 @@ struct BuildInference : nnc::impl::BuildInferenceBase<BuildInference> {
 
     // Arguments: every variable but optimizer slots, then the inputs (and
     // targets).
-    SmallVector<Type> argTypes;
-    SmallVector<DictionaryAttr> argAttrs;
-    llvm::StringMap<unsigned> varIndex;
-    for (auto var : module.getOps<VariableOp>()) {
-      if (var.getKind() == VariableKind::optimizer)
-        continue;
-      varIndex[var.getSymName()] = argTypes.size();
-      argTypes.push_back(var.getType());
-      argAttrs.push_back(b.getDictionaryAttr(
-          b.getNamedAttr("nnc.variable", var.getSymNameAttr())));
-    }
+    EntryArguments args(module, b);
     SmallVector<BlockArgument> interface;
     for (BlockArgument arg : graph.getArguments()) {
       unsigned i = arg.getArgNumber();
       if (graph.getArgAttr(i, kInputAttr) ||
           (eval && graph.getArgAttr(i, kTargetAttr))) {
         interface.push_back(arg);
-        argTypes.push_back(arg.getType());
-        argAttrs.push_back(graph.getArgAttrDict(i));
+        args.add(arg.getType(), graph.getArgAttrDict(i));
       }
     }
 
@@ -65,21 +54,21 @@ struct BuildInference : nnc::impl::BuildInferenceBase<BuildInference> {
     StringRef kind = eval ? "eval_step" : "predict";
     auto func = b.create<func::FuncOp>(
         graph.getLoc(), (model.getValue() + "_" + kind).str(),
-        b.getFunctionType(argTypes, {}));
-    func.setAllArgAttrs(argAttrs);
-    func->setAttr("nnc.entry", b.getStringAttr(kind));
+        b.getFunctionType(args.types, {}));
+    func.setAllArgAttrs(args.attrs);
+    func->setAttr(kEntryAttr, b.getStringAttr(kind));
     Block *entry = func.addEntryBlock();
     b.setInsertionPointToStart(entry);
 
     IRMapping map;
     for (auto [i, arg] : llvm::enumerate(interface))
-      map.map(arg, entry->getArgument(varIndex.size() + i));
+      map.map(arg, entry->getArgument(args.variables.size() + i));
     SmallVector<Value> results;
     SmallVector<NamedAttribute> resultAttrs;
     for (Operation &op : graph.getBody().front()) {
       if (auto load = dyn_cast<LoadOp>(op)) {
         map.map(load.getResult(),
-                entry->getArgument(varIndex.lookup(load.getVariable())));
+                entry->getArgument(args.index.lookup(load.getVariable())));
       } else if (auto dropout = dyn_cast<DropoutOp>(op)) {
         if (map.contains(dropout.getInput()))
           map.map(dropout.getResult(), map.lookup(dropout.getInput()));
@@ -113,16 +102,12 @@ struct BuildInference : nnc::impl::BuildInferenceBase<BuildInference> {
       }
     }
     b.create<func::ReturnOp>(graph.getLoc(), results);
-    func.setType(b.getFunctionType(argTypes, ValueRange(results).getTypes()));
+    func.setType(b.getFunctionType(args.types, ValueRange(results).getTypes()));
     for (auto [i, attr] : llvm::enumerate(resultAttrs))
       func.setResultAttr(i, attr.getName(), attr.getValue());
 
     // What only the loss and metrics (or outputs) needed is dead here.
-    for (Operation &op :
-         llvm::make_early_inc_range(llvm::reverse(entry->getOperations())))
-      if (op.use_empty() && isMemoryEffectFree(&op) &&
-          !op.hasTrait<OpTrait::IsTerminator>())
-        op.erase();
+    eraseDeadOps(*entry);
     return success();
   }
 };

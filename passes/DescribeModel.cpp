@@ -146,7 +146,7 @@ struct DescribeModel : nnc::impl::DescribeModelBase<DescribeModel> {
     });
     json::Object entries;
     for (auto func : module.getOps<func::FuncOp>())
-      if (auto kind = func->getAttrOfType<StringAttr>("nnc.entry"))
+      if (auto kind = func->getAttrOfType<StringAttr>(kEntryAttr))
         entries[kind.getValue()] = func.getSymName();
 
     json::Object description{

@@ -18,25 +18,6 @@ static int64_t perSample(Type type) {
   return n;
 }
 
-/// Forward multiply-adds count 2 FLOPs; other ops one per output element.
-static double flopsOf(Operation *op) {
-  if (auto mm = dyn_cast<MatmulOp>(op)) {
-    auto lhs = cast<RankedTensorType>(mm.getLhs().getType());
-    return 2.0 * perSample(mm.getType()) * lhs.getShape().back();
-  }
-  if (auto conv = dyn_cast<Conv2DOp>(op)) {
-    auto filter = cast<RankedTensorType>(conv.getFilter().getType());
-    return 2.0 * perSample(conv.getType()) * filter.getDimSize(0) *
-           filter.getDimSize(1) * filter.getDimSize(2);
-  }
-  if (isa<ReshapeOp, LoadOp, ConstantOp>(op))
-    return 0;
-  double n = 0;
-  for (Value r : op->getResults())
-    n += perSample(r.getType());
-  return n;
-}
-
 /// The name users know the op by.
 static std::string kindOf(Operation *op) {
   if (isa<MatmulOp>(op))
@@ -87,11 +68,8 @@ std::vector<LayerInfo> nnc::collectLayers(ModuleOp module,
         layer.name = var.getSymName().rsplit('.').first.str();
       continue;
     }
-    layer.flops += flopsOf(&op);
-    for (Value r : op.getResults()) {
-      layer.activations += perSample(r.getType());
+    for (Value r : op.getResults())
       layer.type = dyn_cast<RankedTensorType>(r.getType());
-    }
     if (rank(&op) > bestRank) {
       bestRank = rank(&op);
       layer.op = kindOf(&op);

@@ -1,9 +1,9 @@
 //===- Layers.h - the model's layers, for summaries ------------*- C++ -*-===//
 //
 // The ops that one source statement (one location) built form a layer; this
-// groups the graph's ops so, with parameter counts, output shapes and
-// per-sample costs. Used by nnc-describe-model (the executable's `summary`)
-// and the driver's `--emit=summary`.
+// groups the graph's ops so, with parameter counts and output shapes. Used
+// by nnc-describe-model (the executable's `summary`) and by the driver's
+// `--emit=summary` (Summary.cpp, which counts a training step's costs).
 //
 //===----------------------------------------------------------------------===//
 #ifndef NNC_PASSES_LAYERS_H
@@ -25,8 +25,6 @@ struct LayerInfo {
   unsigned line = 0;
   int64_t params = 0;      // trainable elements
   int64_t state = 0;       // non-trainable variable elements
-  double flops = 0;        // forward FLOPs per sample
-  int64_t activations = 0; // elements per sample of the values it computes
 };
 
 /// The layers of `graph` in order; `module` holds its variables.

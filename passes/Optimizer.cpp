@@ -79,7 +79,12 @@ struct Optimizer : nnc::impl::OptimizerBase<Optimizer> {
         params.push_back(var);
     SmallVector<StringRef> slotNames = settings.slots();
     SmallVector<SmallVector<VariableOp>> slots(params.size());
-    b.setInsertionPoint(gradients);
+    // Slots go after every other variable (slot-major), keeping the
+    // variables together.
+    Operation *lastVariable = nullptr;
+    for (auto var : module.getOps<VariableOp>())
+      lastVariable = var;
+    b.setInsertionPointAfter(lastVariable);
     for (StringRef slot : slotNames)
       for (auto [i, param] : llvm::enumerate(params))
         slots[i].push_back(b.create<VariableOp>(
@@ -90,27 +95,19 @@ struct Optimizer : nnc::impl::OptimizerBase<Optimizer> {
             InitKindAttr::get(b.getContext(), InitKind::zeros),
             b.getF64FloatAttr(0), b.getI64IntegerAttr(1),
             b.getI64IntegerAttr(1)));
-    // Keep the module's variables together, slots last.
-    Operation *lastVariable = nullptr;
-    for (auto var : module.getOps<VariableOp>())
-      if (var.getKind() != VariableKind::optimizer)
-        lastVariable = var;
-    for (size_t s = slotNames.size(); s-- > 0;)
-      for (size_t i = params.size(); i-- > 0;)
-        slots[i][s]->moveAfter(lastVariable);
 
     // Arguments: the gradients' variables, the slots, inputs and targets,
     // then lr, step and the dropout key.
     FunctionType gradType = gradients.getFunctionType();
     unsigned numVariables = 0;
     while (numVariables < gradients.getNumArguments() &&
-           gradients.getArgAttr(numVariables, "nnc.variable"))
+           gradients.getArgAttr(numVariables, kVariableAttr))
       ++numVariables;
     SmallVector<Type> argTypes;
     SmallVector<DictionaryAttr> argAttrs;
     DenseMap<StringAttr, unsigned> argOf;
     for (unsigned i = 0; i < numVariables; ++i) {
-      argOf[gradients.getArgAttrOfType<StringAttr>(i, "nnc.variable")] = i;
+      argOf[gradients.getArgAttrOfType<StringAttr>(i, kVariableAttr)] = i;
       argTypes.push_back(gradType.getInput(i));
       argAttrs.push_back(gradients.getArgAttrDict(i));
     }
@@ -118,7 +115,7 @@ struct Optimizer : nnc::impl::OptimizerBase<Optimizer> {
       for (auto &paramSlots : slots) {
         argTypes.push_back(paramSlots[s].getType());
         argAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(
-            "nnc.variable", paramSlots[s].getSymNameAttr())));
+            kVariableAttr, paramSlots[s].getSymNameAttr())));
       }
     unsigned numSlots = slotNames.size() * params.size();
     unsigned keyArg = gradients.getNumArguments() - 1;
@@ -141,7 +138,7 @@ struct Optimizer : nnc::impl::OptimizerBase<Optimizer> {
                                        (model + "_train_step").str(),
                                        b.getFunctionType(argTypes, {}));
     func.setAllArgAttrs(argAttrs);
-    func->setAttr("nnc.entry", b.getStringAttr("train_step"));
+    func->setAttr(kEntryAttr, b.getStringAttr("train_step"));
     Block *entry = func.addEntryBlock();
     IRMapping map;
     Block &body = gradients.getBody().front();
@@ -234,10 +231,7 @@ struct Optimizer : nnc::impl::OptimizerBase<Optimizer> {
       drop[i] = (bool)gradients.getResultAttr(i, kUpdateAttr);
     ret->eraseOperands(drop);
     gradients.eraseResults(drop);
-    for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body)))
-      if (op.use_empty() && isMemoryEffectFree(&op) &&
-          !op.hasTrait<OpTrait::IsTerminator>())
-        op.erase();
+    eraseDeadOps(body);
   }
 };
 } // namespace

@@ -18,14 +18,8 @@ struct PruneGraph : nnc::impl::PruneGraphBase<PruneGraph> {
     // Erase side-effect-free ops without uses, last first, so that chains
     // disappear in one sweep.
     module.walk([](func::FuncOp func) {
-      for (Block &block : func.getBody()) {
-        for (Operation &op :
-             llvm::make_early_inc_range(llvm::reverse(block))) {
-          if (op.use_empty() && isMemoryEffectFree(&op) &&
-              !op.hasTrait<OpTrait::IsTerminator>())
-            op.erase();
-        }
-      }
+      for (Block &block : func.getBody())
+        eraseDeadOps(block);
     });
     llvm::StringSet<> used;
     module.walk([&](LoadOp load) { used.insert(load.getVariable()); });

@@ -2,12 +2,14 @@
 #include "passes/Summary.h"
 
 #include "passes/Layers.h"
+#include "runtime/Format.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/Format.h"
 
 using namespace mlir;
 using namespace nnc;
+using nnc::rt::withCommas;
 
 namespace {
 /// Sizes with the batch dim at a given batch size.
@@ -89,15 +91,6 @@ std::string shapeText(RankedTensorType t) {
   return s + "]";
 }
 
-std::string withCommas(int64_t n) {
-  std::string digits = std::to_string(n), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i && (digits.size() - i) % 3 == 0)
-      out += ',';
-    out += digits[i];
-  }
-  return out;
-}
 } // namespace
 
 LogicalResult nnc::printTrainingSummary(ModuleOp module, raw_ostream &os) {
@@ -136,7 +129,7 @@ LogicalResult nnc::printTrainingSummary(ModuleOp module, raw_ostream &os) {
   int64_t peak = 0, kept = 0, variables = 0, batchBytes = 0;
   if (step) {
     for (BlockArgument arg : step.getArguments())
-      (step.getArgAttr(arg.getArgNumber(), "nnc.variable") ? variables
+      (step.getArgAttr(arg.getArgNumber(), kVariableAttr) ? variables
                                                            : batchBytes) +=
           size.bytes(arg.getType());
     // Liveness in program order: a value lives from its op to its last use.
@@ -155,7 +148,7 @@ LogicalResult nnc::printTrainingSummary(ModuleOp module, raw_ostream &os) {
       if (isa<SgdUpdateOp, MomentumUpdateOp, AdamUpdateOp>(op))
         if (auto arg = dyn_cast<BlockArgument>(op.getOperand(0)))
           if (auto name = step.getArgAttrOfType<StringAttr>(
-                  arg.getArgNumber(), "nnc.variable"))
+                  arg.getArgNumber(), kVariableAttr))
             return layerOfParam(name.getValue());
       auto it = layersAt.find(op.getLoc());
       if (it == layersAt.end())

@@ -85,6 +85,9 @@ Description Description::parse(const char *text) {
     readList("outputs", d.outputs);
     d.metrics = j.at("metrics").get<std::vector<std::string>>();
     d.hasLoss = j.at("has_loss").get<bool>();
+    auto isF64 = [](const TensorInfo &t) { return t.dtype == NNC_F64; };
+    d.wideScalars = std::any_of(d.variables.begin(), d.variables.end(), isF64) ||
+                    std::any_of(d.inputs.begin(), d.inputs.end(), isF64);
     if (j.contains("train")) {
       const json &train = j.at("train");
       d.trainJson = train.dump();
@@ -217,10 +220,10 @@ int nnc_gradients(nnc_model *m, int64_t batch, const void *const *inputs,
       trainable += v.trainable;
     // Dropout with key 0; the metrics are computed but not kept.
     int32_t key = 0;
-    std::vector<Buffer> scratch;
+    std::vector<double> metrics(m->desc.metrics.size()); // f32 or f64 each
     std::vector<const void *> tail{&key, loss};
-    for (size_t i = 0; i < m->desc.metrics.size(); ++i)
-      tail.push_back(scratch.emplace_back(sizeof(double)).data());
+    for (double &metric : metrics)
+      tail.push_back(&metric);
     for (size_t i = 0; i < trainable; ++i)
       tail.push_back(grads[i]);
     std::vector<void *> buffers = entryBuffers(
@@ -228,17 +231,6 @@ int nnc_gradients(nnc_model *m, int64_t batch, const void *const *inputs,
         {m->desc.inputs.size(), m->desc.targets.size(), tail.size()});
     m->def->gradients(batch, buffers.data());
   });
-}
-
-/// Scalars of the model's float type (f64 if any variable is f64).
-static bool usesF64(const nnc_model *m) {
-  for (const VariableInfo &v : m->desc.variables)
-    if (v.dtype == NNC_F64)
-      return true;
-  for (const TensorInfo &t : m->desc.inputs)
-    if (t.dtype == NNC_F64)
-      return true;
-  return false;
 }
 
 namespace {
@@ -279,7 +271,7 @@ int nnc_train_step(nnc_model *m, int64_t batch, const void *const *inputs,
     checkBatch(m, batch, inputs, targets, results);
     if (!m->def->train_step)
       throw Error("the model has no compiled train_step (it needs a loss)");
-    bool wide = usesF64(m);
+    bool wide = m->desc.wideScalars;
     Scalar lr, step;
     lr.set(wide, m->lr);
     step.set(wide, (double)(m->step + 1));
@@ -306,7 +298,7 @@ int nnc_eval_step(nnc_model *m, int64_t batch, const void *const *inputs,
     checkBatch(m, batch, inputs, targets, results);
     if (!m->def->eval_step)
       throw Error("the model has no compiled eval_step (it needs a loss)");
-    bool wide = usesF64(m);
+    bool wide = m->desc.wideScalars;
     std::vector<Scalar> out(1 + m->desc.metrics.size());
     std::vector<const void *> tail;
     for (Scalar &s : out)

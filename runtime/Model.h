@@ -64,6 +64,8 @@ struct Description {
   };
   std::vector<Normalizer> normalizers;
   double learningRate = 0.001;
+  /// Scalars (lr, step, loss, metrics) are f64 when the model is, else f32.
+  bool wideScalars = false;
   std::string trainJson; // the train settings, as JSON
 
   static Description parse(const char *json);

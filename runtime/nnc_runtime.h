@@ -46,8 +46,9 @@ void nnc_destroy(nnc_model *model);
 /* The last error of this thread ("" if none). */
 const char *nnc_last_error(void);
 
-/* Initializes every parameter and state tensor from `seed`, with the
- * initializers of the model (Glorot uniform by default, as Keras). */
+/* Initializes every variable from `seed`, with the initializers of the
+ * model (Glorot uniform by default, as Keras; optimizer slots are zeros),
+ * and restarts the step count; the seed also drives dropout masks. */
 int nnc_init(nnc_model *model, uint64_t seed);
 
 /* Inference on `batch` samples: `inputs[i]` points to the i-th input,
@@ -117,8 +118,9 @@ int64_t nnc_output_size(const nnc_model *model, int index);
 int nnc_input_dtype(const nnc_model *model, int index);
 int nnc_output_dtype(const nnc_model *model, int index);
 
-/* The variable table: parameters (trainable) and state (e.g. batchnorm
- * running statistics), named as in the .nn language. */
+/* The variable table: parameters (trainable), state (e.g. batchnorm
+ * running statistics) named as in the .nn language, then the optimizer's
+ * slots ("optimizer.<slot>.<param>"). */
 int nnc_num_variables(const nnc_model *model);
 const char *nnc_variable_name(const nnc_model *model, int index);
 int nnc_variable_trainable(const nnc_model *model, int index);

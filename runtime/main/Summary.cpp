@@ -5,6 +5,7 @@
 // the variable table; then the parameter totals.
 //
 //===----------------------------------------------------------------------===//
+#include "runtime/Format.h"
 #include "runtime/Model.h"
 #include "runtime/main/Commands.h"
 #include "runtime/main/Data.h"
@@ -16,16 +17,7 @@
 using namespace nnc::exe;
 using json = nlohmann::json;
 
-/// 101770 -> "101,770".
-static std::string withCommas(int64_t n) {
-  std::string digits = std::to_string(n), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i && (digits.size() - i) % 3 == 0)
-      out += ',';
-    out += digits[i];
-  }
-  return out;
-}
+using nnc::rt::withCommas;
 
 using Row = std::vector<std::string>;
 

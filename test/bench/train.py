@@ -53,14 +53,13 @@ def torch_epochs(model, epochs, threads, workdir):
     return data
 
 
-def find_rates(data):
-    """samples/s per epoch from the peers' JSON (searched by key)."""
+def find_values(data, key):
+    """Every number stored under `key` in the peers' JSON, in order."""
     found = []
     def walk(x):
         if isinstance(x, dict):
             for k, v in x.items():
-                if k in ("samples_per_s", "samples_s", "samples_per_sec") and \
-                        isinstance(v, (int, float)):
+                if k == key and isinstance(v, (int, float)):
                     found.append(float(v))
                 else:
                     walk(v)
@@ -69,22 +68,6 @@ def find_rates(data):
                 walk(v)
     walk(data)
     return found
-
-
-def find_accuracy(data):
-    acc = []
-    def walk(x):
-        if isinstance(x, dict):
-            for k, v in x.items():
-                if k == "test_accuracy" and isinstance(v, (int, float)):
-                    acc.append(float(v))
-                else:
-                    walk(v)
-        elif isinstance(x, list):
-            for v in x:
-                walk(v)
-    walk(data)
-    return acc[-1] if acc else float("nan")
 
 
 def main():
@@ -100,12 +83,13 @@ def main():
         rates, acc = nnc_epochs(args.build, model, args.epochs, args.threads,
                                 workdir)
         peer = torch_epochs(model, args.epochs, args.threads, workdir)
-        peer_rates = find_rates(peer)
+        peer_rates = find_values(peer["runs"], "samples_per_s")
         later = lambda r: r[1:] if len(r) > 1 else r
         ours = statistics.median(later(rates))
         theirs = statistics.median(later(peer_rates)) if peer_rates else float("nan")
         rows.append((model, args.threads, 60000 / ours, ours, 60000 / theirs,
-                     theirs, ours / theirs, acc, find_accuracy(peer)))
+                     theirs, ours / theirs, acc,
+                     (find_values(peer["runs"], "test_accuracy") or [float("nan")])[-1]))
     print("| model | threads | nnc s/epoch (60k) | nnc samples/s | PyTorch s/epoch | "
           "PyTorch samples/s | speed-up | nnc test acc | PyTorch test acc |")
     print("|---|---|---|---|---|---|---|---|---|")

@@ -38,6 +38,15 @@ def run_checks(checks):
     return 1 if failed else 0
 
 
+def expect_error(fn, message):
+    """None when fn() raises NncError containing `message`, else a problem."""
+    try:
+        fn()
+    except NncError as e:
+        return None if message in str(e) else "unexpected message: %s" % e
+    return "no error (expected %r)" % message
+
+
 def compile(source, nnc, workdir=None, name="model", flags=()):
     """Compiles .nn source text; returns the path of the shared library."""
     workdir = workdir or tempfile.mkdtemp(prefix="nnc-test-")
@@ -90,6 +99,7 @@ class Model:
                                          ctypes.c_void_p, ctypes.c_void_p,
                                          ctypes.c_void_p]
         lib.nnc_num_metrics.argtypes = [ctypes.c_void_p]
+        lib.nnc_set_step.argtypes = [ctypes.c_void_p, ctypes.c_int64]
         lib.nnc_set_learning_rate.argtypes = [ctypes.c_void_p,
                                               ctypes.c_double]
         lib.nnc_train_settings.argtypes = [ctypes.c_void_p]
@@ -193,6 +203,9 @@ class Model:
 
     def set_learning_rate(self, lr):
         self.check(self.lib.nnc_set_learning_rate(self.handle, lr))
+
+    def set_step(self, step):
+        self.check(self.lib.nnc_set_step(self.handle, step))
 
     def gradients(self, inputs, targets):
         """(loss, {parameter name: gradient}) on one batch."""

@@ -222,6 +222,34 @@ def check(example, forward, make_batch, nnc, workdir, rng, rtol, rtol_later):
     return "; ".join(problems) if problems else None
 
 
+def check_errors(nnc, workdir):
+    """The training entries refuse what they cannot do, with a message."""
+    lib = nncpy.compile("model noloss\ninput x: f32[batch, 2]\n"
+                        "output y = dense(x, 3)\n", nnc, workdir, name="noloss")
+    model = nncpy.Model(lib, "noloss")
+    x = np.ones((2, 2), np.float32)
+    problems = [
+        nncpy.expect_error(lambda: model.train_step([x], []),
+                           "has no compiled train_step (it needs a loss)"),
+        nncpy.expect_error(lambda: model.eval_step([x], []),
+                           "has no compiled eval_step (it needs a loss)")]
+    path = os.path.join(ARGS.examples, "regression.nn")
+    lib = nncpy.compile(open(path).read(), nnc, workdir, name="regression")
+    model = nncpy.Model(lib, "regression")
+    y = np.ones((0, 1), np.float32)
+    problems += [
+        nncpy.expect_error(lambda: model.train_step([np.ones((0, 4))], [y]),
+                           "batch must be positive, got 0"),
+        nncpy.expect_error(lambda: model.set_learning_rate(-1.0),
+                           "the learning rate must be a positive number"),
+        nncpy.expect_error(lambda: model.set_learning_rate(float("nan")),
+                           "the learning rate must be a positive number"),
+        nncpy.expect_error(lambda: model.set_step(-1),
+                           "the step must be >= 0")]
+    problems = [p for p in problems if p]
+    return "; ".join(problems) if problems else None
+
+
 def main():
     global ARGS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -238,6 +266,8 @@ def main():
               for dtype, tol in (("f32", (RTOL, RTOL_LATER)),
                                  ("f64", (1e-9, 1e-8)))
               for i, (name, fn) in enumerate(EXAMPLES.items())]
+    checks.append(("errors of the training entries",
+                   lambda: check_errors(ARGS.nnc, workdir)))
     return nncpy.run_checks(checks)
 
 

@@ -1,4 +1,4 @@
-// RUN: nnc-opt %s -split-input-file -nnc-autodiff -nnc-optimizer | FileCheck %s
+// RUN: nnc-opt %s -split-input-file -nnc-autodiff -nnc-optimizer -verify-diagnostics | FileCheck %s
 
 // Adam: two zero-initialized slots per parameter, appended after every
 // other variable (slot-major); <model>_train_step takes the variables, the
@@ -95,6 +95,22 @@ module attributes {nnc.model = "n", nnc.train = {optimizer = {kind = "sgd", lr =
 module attributes {nnc.model = "s", nnc.train = {optimizer = {kind = "sgd", lr = 0.1 : f64}}} {
   nnc.variable @p param : tensor<3xf32> init ones
   func.func @s(%x: tensor<?x3xf32> {nnc.input = "x"}) {
+    %p = nnc.load @p : tensor<3xf32>
+    %0 = nnc.mul %x, %p : tensor<?x3xf32>, tensor<3xf32> -> tensor<?x3xf32>
+    %1 = nnc.reduce_mean %0 {axes = array<i64: 0, 1>} : tensor<?x3xf32> -> tensor<f32>
+    nnc.loss %1 : tensor<f32>
+    return
+  }
+}
+
+// -----
+
+// An optimizer the pass does not know (the frontend only makes the three).
+
+// expected-error @+1 {{unknown optimizer 'rmsprop'}}
+module attributes {nnc.model = "r", nnc.train = {optimizer = {kind = "rmsprop", lr = 0.1 : f64}}} {
+  nnc.variable @p param : tensor<3xf32> init ones
+  func.func @r(%x: tensor<?x3xf32> {nnc.input = "x"}) {
     %p = nnc.load @p : tensor<3xf32>
     %0 = nnc.mul %x, %p : tensor<?x3xf32>, tensor<3xf32> -> tensor<?x3xf32>
     %1 = nnc.reduce_mean %0 {axes = array<i64: 0, 1>} : tensor<?x3xf32> -> tensor<f32>
