@@ -19,7 +19,7 @@ static std::string tileOptions(const nnc::CodegenOptions &options) {
   return "tile-m=4 tile-n=16";
 }
 
-static LogicalResult add(OpPassManager &pm, llvm::StringRef pipeline) {
+LogicalResult nnc::addPipeline(OpPassManager &pm, llvm::StringRef pipeline) {
   std::string error;
   llvm::raw_string_ostream os(error);
   if (failed(parsePassPipeline(pipeline, pm, os))) {
@@ -33,7 +33,7 @@ LogicalResult nnc::buildFunctionsPipeline(OpPassManager &pm,
                                           const CodegenOptions &options) {
   // predict always; gradients when the model has a loss (--emit=grad
   // requires one).
-  return add(pm, options.requireLoss
+  return addPipeline(pm, options.requireLoss
                      ? "nnc-build-inference, nnc-autodiff{require-loss=1}, "
                        "nnc-optimizer"
                      : "nnc-build-inference, nnc-autodiff, nnc-optimizer");
@@ -41,14 +41,17 @@ LogicalResult nnc::buildFunctionsPipeline(OpPassManager &pm,
 
 LogicalResult nnc::buildLinalgPipeline(OpPassManager &pm,
                                        const CodegenOptions &options) {
-  std::string pipeline = "nnc-describe-model,"
-                         "func.func(nnc-lower-to-linalg, canonicalize, cse),"
-                         "func.func(nnc-fuse-elementwise),"
-                         "canonicalize, cse";
-  if (options.optLevel > 0)
+  std::string pipeline =
+      options.cuda ? "nnc-describe-model{device=cuda gpu-arch=" +
+                         options.gpuArch + "},"
+                   : std::string("nnc-describe-model,");
+  pipeline += "func.func(nnc-lower-to-linalg, canonicalize, cse),"
+              "func.func(nnc-fuse-elementwise),"
+              "canonicalize, cse";
+  if (options.optLevel > 0 && !options.cuda)
     pipeline += ",func.func(nnc-tile-and-vectorize{" + tileOptions(options) +
                 "})";
-  return add(pm, pipeline);
+  return addPipeline(pm, pipeline);
 }
 
 LogicalResult nnc::buildCpuLoweringPipeline(OpPassManager &pm,
@@ -94,5 +97,11 @@ LogicalResult nnc::buildCpuLoweringPipeline(OpPassManager &pm,
       "convert-cf-to-llvm,"
       "reconcile-unrealized-casts,";
   pipeline += options.program ? "nnc-model-def{program=1}" : "nnc-model-def";
-  return add(pm, pipeline);
+  return addPipeline(pm, pipeline);
+}
+
+LogicalResult nnc::buildLoweringPipeline(OpPassManager &pm,
+                                         const CodegenOptions &options) {
+  return options.cuda ? buildGpuLoweringPipeline(pm, options)
+                      : buildCpuLoweringPipeline(pm, options);
 }

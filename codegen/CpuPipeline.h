@@ -18,7 +18,16 @@ struct CodegenOptions {
   bool requireLoss = false;
   /// Width of the target's vector registers (set by resolveTarget).
   unsigned vectorBits = 256;
+  /// Generate kernels for an NVIDIA GPU (--target=cuda) of this
+  /// architecture; the host code is for `targetCpu`.
+  bool cuda = false;
+  std::string gpuArch = "sm_90";
 };
+
+/// Adds a textual pass pipeline to `pm` (an internal error if it does not
+/// parse).
+mlir::LogicalResult addPipeline(mlir::OpPassManager &pm,
+                                llvm::StringRef pipeline);
 
 /// Fills in what depends on the target CPU (vector width).
 void resolveTarget(CodegenOptions &options);
@@ -36,6 +45,16 @@ mlir::LogicalResult buildLinalgPipeline(mlir::OpPassManager &pm,
 /// Bufferization and lowering to the LLVM dialect, ready for translation.
 mlir::LogicalResult buildCpuLoweringPipeline(mlir::OpPassManager &pm,
                                              const CodegenOptions &options);
+
+/// The same for --target=cuda (codegen/GpuPipeline.cpp): kernels lowered
+/// to PTX in gpu.binary ops, host code calling the runtime's mgpu*
+/// functions.
+mlir::LogicalResult buildGpuLoweringPipeline(mlir::OpPassManager &pm,
+                                             const CodegenOptions &options);
+
+/// The lowering for `options`' target.
+mlir::LogicalResult buildLoweringPipeline(mlir::OpPassManager &pm,
+                                          const CodegenOptions &options);
 
 } // namespace nnc
 

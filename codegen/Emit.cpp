@@ -1,6 +1,7 @@
 //===- Emit.cpp - LLVM IR, machine code, header and linking ---------------===//
 #include "codegen/Emit.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -86,6 +87,20 @@ LogicalResult nnc::emitMachineCode(llvm::Module &module,
     return failure();
   pm.run(module);
   return success();
+}
+
+void nnc::emitPtx(ModuleOp module, llvm::raw_ostream &os) {
+  module.walk([&](gpu::BinaryOp binary) {
+    for (Attribute attr : binary.getObjects()) {
+      auto object = cast<gpu::ObjectAttr>(attr);
+      StringRef text = object.getObject().getValue();
+      // The object holds the PTX as a C string: its NUL is not text.
+      text = text.take_until([](char c) { return c == '\0'; });
+      os << "// nnc kernel module " << binary.getSymName() << " ("
+         << object.getTarget() << ")\n"
+         << text << "\n";
+    }
+  });
 }
 
 //===----------------------------------------------------------------------===//

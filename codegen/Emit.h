@@ -29,6 +29,10 @@ mlir::LogicalResult emitMachineCode(llvm::Module &module,
                                     llvm::TargetMachine &tm, bool assembly,
                                     llvm::raw_pwrite_stream &os);
 
+/// Writes the PTX of every kernel module (gpu.binary) of a lowered CUDA
+/// module, each after a comment line naming it.
+void emitPtx(mlir::ModuleOp module, llvm::raw_ostream &os);
+
 /// Writes the C header of a model from its description (JSON).
 mlir::LogicalResult emitHeader(llvm::StringRef description,
                                llvm::raw_ostream &os);

@@ -85,12 +85,14 @@ def LowerVectors : Pass<"nnc-lower-vectors", "mlir::func::FuncOp"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
-def ApproximateMath : Pass<"nnc-approximate-math", "mlir::func::FuncOp"> {
+def ApproximateMath : Pass<"nnc-approximate-math"> {
   let summary = "f32 exp, log, tanh, erf, ... as vectorizable polynomials";
   let description = [{
     Rewrites f32 math ops (scalar or vector) into MLIR's polynomial
     approximations, so that vectorized loops stay vectorized instead of
-    calling libm once per lane. f64 ops are left to libm.
+    calling libm once per lane, and GPU kernels need no libdevice. f64 ops
+    are left to libm (libdevice on the GPU). Runs on any op (func.func,
+    gpu.module).
   }];
   let dependentDialects = ["::mlir::math::MathDialect",
                            "::mlir::arith::ArithDialect",
@@ -142,6 +144,60 @@ def ModelDef : Pass<"nnc-model-def", "mlir::ModuleOp"> {
            "Also emit nnc_program_model">,
   ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// GPU code generation (codegen/GpuPipeline.cpp)
+//===----------------------------------------------------------------------===//
+
+def GpuPrepare : Pass<"nnc-gpu-prepare", "mlir::func::FuncOp"> {
+  let summary = "makes bufferized linalg ops one kernel each, parallel dims first";
+  let description = [{
+    Runs on bufferized IR, before convert-linalg-to-parallel-loops. Every
+    memref.copy becomes linalg.copy; every linalg op is generalized and its
+    loops interchanged so that parallel dimensions come before reductions
+    (each op then becomes one scf.parallel, i.e. one kernel, with the
+    reductions as sequential loops in each thread); an op without parallel
+    dimensions is wrapped in a one-iteration scf.parallel, so that it too
+    runs on the device. Each op's location is wrapped in a NameLoc of its
+    op name, which nnc-gpu-name-kernels puts into the kernel's name.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def GpuSinkScalars : Pass<"nnc-gpu-sink-scalars", "mlir::func::FuncOp"> {
+  let summary = "computes scalars from lr/step/key inside the kernels that use them";
+  let description = [{
+    Runs on gpu.launch ops (before outlining). A value used by a kernel
+    that the host computes from the read-only 0-d arguments (`nnc.lr`,
+    `nnc.step`, `nnc.key`) through pure ops (Adam's bias corrections) is
+    recomputed at the top of the kernel instead, so that host code never
+    reads device memory and the step runs without a host synchronization.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def GpuDeviceMemory : Pass<"nnc-gpu-device-memory", "mlir::func::FuncOp"> {
+  let summary = "host-side memref.alloc/dealloc to gpu.alloc/dealloc";
+  let description = [{
+    Runs after convert-parallel-loops-to-gpu: the temporaries of a host
+    function are read and written only by kernels, so they are allocated
+    in device memory (gpu.alloc, made asynchronous by gpu-async-region).
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def GpuNameKernels : Pass<"nnc-gpu-name-kernels", "mlir::ModuleOp"> {
+  let summary = "names outlined kernels <entry>_k<n>_<op>_l<line>";
+  let description = [{
+    Runs after gpu-kernel-outlining. Renames each kernel (and its
+    gpu.module) after the entry point that launches it, a counter, the op
+    it came from and its source line, so that a CUDA error at run time names
+    the op and line of the model (runtime/Cuda.cpp reads them back).
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
 #endif // NNC_CODEGEN_PASSES_TD

@@ -112,6 +112,7 @@ static std::string modelHash(ModuleOp module, func::FuncOp graph) {
 
 namespace {
 struct DescribeModel : nnc::impl::DescribeModelBase<DescribeModel> {
+  using DescribeModelBase::DescribeModelBase;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     func::FuncOp graph = getGraphFunction(module, "to describe");
@@ -159,7 +160,10 @@ struct DescribeModel : nnc::impl::DescribeModelBase<DescribeModel> {
         {"metrics", std::move(metrics)},
         {"has_loss", hasLoss},
         {"entries", std::move(entries)},
+        {"device", device.getValue()},
     };
+    if (device == "cuda")
+      description["gpu_arch"] = gpuArch.getValue();
     if (Attribute train = module->getAttr(kTrainAttr))
       description["train"] = attrToJson(train);
     description["layers"] = describeLayers(module, graph);

@@ -88,7 +88,16 @@ def DescribeModel : Pass<"nnc-describe-model", "mlir::ModuleOp"> {
     metrics, the training settings and the entry points' names; the buffer
     order is the convention of docs/abi.md), then erases the graph function and the `nnc.variable`s: from
     here on the entry points take every tensor as an argument.
+    `device` records where the compiled code runs ("cpu", or "cuda" and
+    the GPU architecture): the runtime keeps a CUDA model's variables in
+    device memory.
   }];
+  let options = [
+    Option<"device", "device", "std::string", /*default=*/"\"cpu\"",
+           "Where the compiled code runs: cpu or cuda">,
+    Option<"gpuArch", "gpu-arch", "std::string", /*default=*/"\"\"",
+           "The GPU architecture (sm_90...) with device=cuda">,
+  ];
   let dependentDialects = ["::nnc::NncDialect"];
 }
 

@@ -1,5 +1,6 @@
 //===- Model.cpp - model state and the C ABI ------------------------------===//
 #include "runtime/Model.h"
+#include "runtime/Cuda.h"
 #include "runtime/LastError.h"
 
 #include <nlohmann/json.hpp>
@@ -26,7 +27,12 @@ int64_t TensorInfo::sampleSize() const {
   return n;
 }
 
-Buffer::Buffer(size_t bytes) : bytes(bytes) {
+Buffer::Buffer(size_t bytes, bool managed) : bytes(bytes) {
+  if (managed) {
+    ptr = std::unique_ptr<void, BufferFree>(cuda::allocManaged(bytes),
+                                            BufferFree{true});
+    return;
+  }
   size_t rounded = (bytes + 63) / 64 * 64;
   void *p = std::aligned_alloc(64, rounded ? rounded : 64);
   if (!p)
@@ -36,7 +42,12 @@ Buffer::Buffer(size_t bytes) : bytes(bytes) {
   ptr.reset(p);
 }
 
-void Buffer::Free::operator()(void *p) const { std::free(p); }
+void BufferFree::operator()(void *p) const {
+  if (managed)
+    cuda::freeManaged(p);
+  else
+    std::free(p);
+}
 
 static int parseDtype(const std::string &s) {
   if (s == "f32")
@@ -88,6 +99,8 @@ Description Description::parse(const char *text) {
     auto isF64 = [](const TensorInfo &t) { return t.dtype == NNC_F64; };
     d.wideScalars = std::any_of(d.variables.begin(), d.variables.end(), isF64) ||
                     std::any_of(d.inputs.begin(), d.inputs.end(), isF64);
+    d.cuda = j.value("device", std::string("cpu")) == "cuda";
+    d.gpuArch = j.value("gpu_arch", std::string());
     if (j.contains("train")) {
       const json &train = j.at("train");
       d.trainJson = train.dump();
@@ -108,26 +121,72 @@ Description Description::parse(const char *text) {
   return d;
 }
 
-/// The buffers of an entry point: the model's variables (optimizer slots
-/// only for train_step, `withSlots`), then `groups` of caller pointers
-/// (inputs, targets, outputs...), each `counts[i]` long.
-static std::vector<void *>
-entryBuffers(nnc_model *m, std::initializer_list<const void *const *> groups,
-             std::initializer_list<size_t> counts, bool withSlots = false) {
-  std::vector<void *> buffers;
-  for (size_t i = 0; i < m->variables.size(); ++i)
-    if (withSlots || m->desc.variables[i].kind != NNC_OPTIMIZER)
-      buffers.push_back(m->variables[i].data());
-  auto count = counts.begin();
-  for (const void *const *group : groups) {
-    for (size_t i = 0; i < *count; ++i)
-      buffers.push_back(const_cast<void *>(group[i]));
-    ++count;
+namespace {
+/// One call of an entry point: its buffers are the model's variables
+/// (optimizer slots only for train_step), then the caller's tensors in
+/// order, each read by the call (`in`) or written (`out`). For a CUDA
+/// model the caller's tensors are staged in device memory: copied there
+/// before the call, results copied back after it, on the one stream.
+class EntryCall {
+public:
+  EntryCall(nnc_model *m, bool withSlots = false) : m(m) {
+    for (size_t i = 0; i < m->variables.size(); ++i)
+      if (withSlots || m->desc.variables[i].kind != NNC_OPTIMIZER)
+        buffers.push_back(m->variables[i].data());
   }
-  if (std::find(buffers.begin(), buffers.end(), nullptr) != buffers.end())
-    throw Error("an input, target or output pointer is NULL");
-  return buffers;
-}
+  ~EntryCall() {
+    for (const Staged &t : staged)
+      if (t.device)
+        cuda::freeDevice(t.device);
+  }
+  void in(const void *p, size_t bytes) { add(const_cast<void *>(p), bytes, false); }
+  void out(void *p, size_t bytes) { add(p, bytes, true); }
+  /// `count` tensors of `list` (batch-sized) from `ptrs`.
+  void in(const void *const *ptrs, const std::vector<TensorInfo> &list,
+          int64_t batch) {
+    for (size_t i = 0; i < list.size(); ++i)
+      in(ptrs[i], batch * list[i].sampleSize() * dtypeSize(list[i].dtype));
+  }
+
+  void run(void (*fn)(int64_t, void **), int64_t batch, const char *what) {
+    for (const Staged &t : staged)
+      if (!t.host)
+        throw Error("an input, target or output pointer is NULL");
+    if (!m->desc.cuda) {
+      for (const Staged &t : staged)
+        buffers.push_back(t.host);
+      fn(batch, buffers.data());
+      return;
+    }
+    for (Staged &t : staged) {
+      t.device = cuda::allocDevice(t.bytes);
+      if (!t.out)
+        cuda::copyToDevice(t.device, t.host, t.bytes);
+      buffers.push_back(t.device);
+    }
+    cuda::synchronize(what); // allocation or copy errors, before the call
+    fn(batch, buffers.data());
+    for (const Staged &t : staged)
+      if (t.out)
+        cuda::copyToHost(t.host, t.device, t.bytes);
+    cuda::synchronize(what);
+  }
+
+private:
+  struct Staged {
+    void *host;
+    size_t bytes;
+    bool out;
+    void *device = nullptr;
+  };
+  void add(void *p, size_t bytes, bool out) {
+    staged.push_back({p, bytes, out});
+  }
+  nnc_model *m;
+  std::vector<void *> buffers;
+  std::vector<Staged> staged;
+};
+} // namespace
 
 /// Runs `fn`, turning exceptions into -1 and the thread's last error.
 template <typename Fn>
@@ -171,8 +230,11 @@ nnc_model *nnc_create(const nnc_model_def *def) {
     m->def = def;
     m->desc = Description::parse(def->description);
     m->lr = m->desc.learningRate;
+    if (m->desc.cuda)
+      cuda::init(); // a clear error when there is no driver or device
     for (const VariableInfo &v : m->desc.variables)
-      m->variables.emplace_back(v.sampleSize() * dtypeSize(v.dtype));
+      m->variables.emplace_back(v.sampleSize() * dtypeSize(v.dtype),
+                                m->desc.cuda);
     model = m.release();
   });
   // NNC_NUM_THREADS sets the compiled code's threads (like --threads).
@@ -197,10 +259,13 @@ int nnc_predict(nnc_model *m, int64_t batch, const void *const *inputs,
       throw Error("batch must be positive, got " + std::to_string(batch));
     if (!inputs || !outputs)
       throw Error("inputs and outputs must not be NULL");
-    std::vector<void *> buffers =
-        entryBuffers(m, {inputs, outputs},
-                     {m->desc.inputs.size(), m->desc.outputs.size()});
-    m->def->predict(batch, buffers.data());
+    EntryCall call(m);
+    call.in(inputs, m->desc.inputs, batch);
+    for (size_t i = 0; i < m->desc.outputs.size(); ++i) {
+      const TensorInfo &t = m->desc.outputs[i];
+      call.out(outputs[i], batch * t.sampleSize() * dtypeSize(t.dtype));
+    }
+    call.run(m->def->predict, batch, "predict");
   });
 }
 
@@ -215,21 +280,22 @@ int nnc_gradients(nnc_model *m, int64_t batch, const void *const *inputs,
       throw Error("batch must be positive, got " + std::to_string(batch));
     if (!inputs || !targets || !loss || !grads)
       throw Error("inputs, targets, loss and grads must not be NULL");
-    size_t trainable = 0;
-    for (const VariableInfo &v : m->desc.variables)
-      trainable += v.trainable;
     // Dropout with key 0; the metrics are computed but not kept.
     int32_t key = 0;
+    size_t scalar = m->desc.wideScalars ? 8 : 4;
     std::vector<double> metrics(m->desc.metrics.size()); // f32 or f64 each
-    std::vector<const void *> tail{&key, loss};
+    EntryCall call(m);
+    call.in(inputs, m->desc.inputs, batch);
+    call.in(targets, m->desc.targets, batch);
+    call.in(&key, sizeof key);
+    call.out(loss, scalar);
     for (double &metric : metrics)
-      tail.push_back(&metric);
-    for (size_t i = 0; i < trainable; ++i)
-      tail.push_back(grads[i]);
-    std::vector<void *> buffers = entryBuffers(
-        m, {inputs, targets, tail.data()},
-        {m->desc.inputs.size(), m->desc.targets.size(), tail.size()});
-    m->def->gradients(batch, buffers.data());
+      call.out(&metric, scalar);
+    size_t g = 0;
+    for (const VariableInfo &v : m->desc.variables)
+      if (v.trainable)
+        call.out(grads[g++], v.sampleSize() * dtypeSize(v.dtype));
+    call.run(m->def->gradients, batch, "gradients");
   });
 }
 
@@ -277,15 +343,16 @@ int nnc_train_step(nnc_model *m, int64_t batch, const void *const *inputs,
     step.set(wide, (double)(m->step + 1));
     int32_t key = stepKey(m->seed, m->step + 1);
     std::vector<Scalar> out(1 + m->desc.metrics.size());
-    std::vector<const void *> tail{lr.at(wide), step.at(wide), &key};
+    size_t scalar = wide ? 8 : 4;
+    EntryCall call(m, /*withSlots=*/true);
+    call.in(inputs, m->desc.inputs, batch);
+    call.in(targets, m->desc.targets, batch);
+    call.in(lr.at(wide), scalar);
+    call.in(step.at(wide), scalar);
+    call.in(&key, sizeof key);
     for (Scalar &s : out)
-      tail.push_back(s.at(wide));
-    std::vector<void *> buffers =
-        entryBuffers(m, {inputs, targets, tail.data()},
-                     {m->desc.inputs.size(), m->desc.targets.size(),
-                      tail.size()},
-                     /*withSlots=*/true);
-    m->def->train_step(batch, buffers.data());
+      call.out(s.at(wide), scalar);
+    call.run(m->def->train_step, batch, "train_step");
     ++m->step;
     for (size_t i = 0; i < out.size(); ++i)
       results[i] = out[i].get(wide);
@@ -300,13 +367,12 @@ int nnc_eval_step(nnc_model *m, int64_t batch, const void *const *inputs,
       throw Error("the model has no compiled eval_step (it needs a loss)");
     bool wide = m->desc.wideScalars;
     std::vector<Scalar> out(1 + m->desc.metrics.size());
-    std::vector<const void *> tail;
+    EntryCall call(m);
+    call.in(inputs, m->desc.inputs, batch);
+    call.in(targets, m->desc.targets, batch);
     for (Scalar &s : out)
-      tail.push_back(s.at(wide));
-    std::vector<void *> buffers = entryBuffers(
-        m, {inputs, targets, tail.data()},
-        {m->desc.inputs.size(), m->desc.targets.size(), tail.size()});
-    m->def->eval_step(batch, buffers.data());
+      call.out(s.at(wide), wide ? 8 : 4);
+    call.run(m->def->eval_step, batch, "eval_step");
     for (size_t i = 0; i < out.size(); ++i)
       results[i] = out[i].get(wide);
   });
@@ -359,6 +425,9 @@ int nnc_set_threads(int threads) {
 
 const char *nnc_model_name(const nnc_model *m) {
   return m ? m->desc.model.c_str() : "";
+}
+const char *nnc_device(const nnc_model *m) {
+  return m && m->desc.cuda ? "cuda" : "cpu";
 }
 int nnc_num_inputs(const nnc_model *m) {
   return m ? (int)m->desc.inputs.size() : 0;

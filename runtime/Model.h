@@ -35,18 +35,22 @@ struct VariableInfo : TensorInfo {
   int64_t fanIn = 1, fanOut = 1;
 };
 
-/// Owned, 64-byte aligned memory.
+/// Frees a Buffer's memory: std::free or CUDA's.
+struct BufferFree {
+  bool managed = false;
+  void operator()(void *p) const;
+};
+
+/// Owned, 64-byte aligned, zeroed memory; with `managed`, CUDA managed
+/// memory that the host and the device both address (Cuda.h).
 struct Buffer {
   Buffer() = default;
-  explicit Buffer(size_t bytes);
+  explicit Buffer(size_t bytes, bool managed = false);
   void *data() const { return ptr.get(); }
   size_t bytes = 0;
 
 private:
-  struct Free {
-    void operator()(void *p) const;
-  };
-  std::unique_ptr<void, Free> ptr;
+  std::unique_ptr<void, BufferFree> ptr;
 };
 
 /// The description embedded in the compiled code (see docs/abi.md).
@@ -67,6 +71,10 @@ struct Description {
   /// Scalars (lr, step, loss, metrics) are f64 when the model is, else f32.
   bool wideScalars = false;
   std::string trainJson; // the train settings, as JSON
+  /// Compiled with --target=cuda: entry points run kernels on the GPU and
+  /// take device pointers; the variables live in managed memory.
+  bool cuda = false;
+  std::string gpuArch;
 
   static Description parse(const char *json);
 };

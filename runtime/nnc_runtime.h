@@ -104,6 +104,10 @@ int nnc_set_threads(int threads);
 
 /* The model's name and interface. */
 const char *nnc_model_name(const nnc_model *model);
+/* Where the compiled code runs: "cpu", or "cuda" (nnc --target=cuda: the
+ * variables live in CUDA managed memory, which the host may read and
+ * write between calls; inputs and outputs are ordinary host memory). */
+const char *nnc_device(const nnc_model *model);
 int nnc_num_inputs(const nnc_model *model);
 int nnc_num_outputs(const nnc_model *model);
 int nnc_num_targets(const nnc_model *model);

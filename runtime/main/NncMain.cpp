@@ -2,6 +2,7 @@
 #include "runtime/main/NncMain.h"
 #include "runtime/main/Batches.h"
 #include "runtime/main/Commands.h"
+#include "runtime/Model.h"
 
 #include <cstdio>
 #include <memory>
@@ -17,6 +18,11 @@ struct Destroy {
 
 static int run(const nnc_model_def *def, int argc, char **argv) {
   CommandLine cl = CommandLine::parse(argc, argv);
+  // A wrong --device is said before nnc_create looks for a GPU.
+  if (cl.has("device") && def)
+    checkDevice(cl.text("device"),
+                nnc::rt::Description::parse(def->description).cuda ? "cuda"
+                                                                    : "cpu");
   std::unique_ptr<nnc_model, Destroy> model(nnc_create(def));
   if (!model)
     throw nnc::rt::Error(std::string("cannot load the model: ") +

@@ -190,14 +190,23 @@ Settings Settings::resolve(const CommandLine &cl, const nnc_model *m) {
   s.input = cl.text("input");
   s.output = cl.text("output");
   s.quiet = cl.has("quiet");
-  std::string device = cl.text("device", "cpu");
+  std::string device = cl.text("device", nnc_device(m));
   if (device != "cpu" && device != "cuda")
     throw UsageError("--device expects cpu or cuda, got '" + device + "'");
-  if (device == "cuda")
+  checkDevice(device, nnc_device(m));
+  return s;
+}
+
+void nnc::exe::checkDevice(const std::string &wanted,
+                           const std::string &compiled) {
+  if (wanted == "cuda" && compiled != "cuda")
     throw nnc::rt::Error("this executable was compiled for the CPU; compile "
                          "the model with `nnc --target=cuda` to run it on a "
                          "GPU");
-  return s;
+  if (wanted == "cpu" && compiled == "cuda")
+    throw nnc::rt::Error("this executable was compiled for CUDA GPUs "
+                         "(--target=cuda); compile the model without "
+                         "--target=cuda to run it on the CPU");
 }
 
 /// "  train    [--data PATH] ...", wrapped under the command's name.

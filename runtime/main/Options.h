@@ -29,6 +29,9 @@ struct CommandLine {
   static CommandLine parse(int argc, char **argv);
 };
 
+/// Throws when `--device wanted` is not what the model was compiled for.
+void checkDevice(const std::string &wanted, const std::string &compiled);
+
 /// The usage text, with the model's train-block defaults.
 std::string usage(const std::string &program, const nnc_model *m);
 

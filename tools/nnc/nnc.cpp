@@ -58,14 +58,21 @@ cl::list<Emit> emitKinds(
         clEnumValN(Emit::Linalg, "linalg", "the IR lowered to linalg"),
         clEnumValN(Emit::Llvm, "llvm", "LLVM IR"),
         clEnumValN(Emit::Asm, "asm", "assembly for the target"),
-        clEnumValN(Emit::Ptx, "ptx", "PTX (with --target=cuda; not available yet)"),
+        clEnumValN(Emit::Ptx, "ptx", "the kernels' PTX (with --target=cuda)"),
         clEnumValN(Emit::Dot, "dot", "the forward graph as Graphviz DOT"),
         clEnumValN(Emit::Summary, "summary",
                    "a report: per layer parameters, FLOPs of a training step, "
                    "activations kept for backward; peak memory")),
     cl::cat(nncCategory));
-cl::opt<std::string> target("target", cl::desc("cpu (default); cuda is not available yet"),
-                            cl::init("cpu"), cl::cat(nncCategory));
+cl::opt<std::string> target(
+    "target",
+    cl::desc("cpu (default), or cuda: kernels for an NVIDIA GPU (PTX) and "
+             "host code for the CPU"),
+    cl::init("cpu"), cl::cat(nncCategory));
+cl::opt<std::string> gpuArch(
+    "gpu-arch", cl::desc("With --target=cuda: the GPU architecture, sm_80 "
+                         "or sm_90 (default)"),
+    cl::init("sm_90"), cl::cat(nncCategory));
 cl::opt<std::string> targetCpu(
     "mcpu", cl::desc("The CPU to generate code for (default: native, the "
                      "host's; e.g. x86-64-v3, skylake-avx512)"),
@@ -211,6 +218,8 @@ int run(MLIRContext &context, llvm::SourceMgr &sourceMgr,
   codegen.targetCpu = targetCpu;
   codegen.program = has(Emit::Exe);
   codegen.requireLoss = has(Emit::Grad);
+  codegen.cuda = target == "cuda";
+  codegen.gpuArch = gpuArch;
   nnc::resolveTarget(codegen);
   if (failed(runPhase(context, *module, root, "functions",
                       [&](OpPassManager &pm) {
@@ -251,9 +260,11 @@ int run(MLIRContext &context, llvm::SourceMgr &sourceMgr,
 
   if (failed(runPhase(context, *module, root, "lower to LLVM",
                       [&](OpPassManager &pm) {
-                        return nnc::buildCpuLoweringPipeline(pm, codegen);
+                        return nnc::buildLoweringPipeline(pm, codegen);
                       })))
     return 1;
+  if (has(Emit::Ptx))
+    return printText([&](llvm::raw_ostream &os) { nnc::emitPtx(*module, os); });
   std::string error;
   std::unique_ptr<llvm::TargetMachine> machine =
       nnc::createTargetMachine(codegen, error);
@@ -353,9 +364,8 @@ int main(int argc, char **argv) {
   if (emitKinds.empty())
     emitKinds.push_back(Emit::Exe);
   for (Emit kind : emitKinds) {
-    if (kind == Emit::Ptx) {
-      llvm::errs() << "nnc: error: --emit=" << emitName(kind)
-                   << " is not available yet in this version of nnc\n";
+    if (kind == Emit::Ptx && target != "cuda") {
+      llvm::errs() << "nnc: error: --emit=ptx needs --target=cuda\n";
       return 2;
     }
     bool file = kind == Emit::Obj || kind == Emit::Header ||
@@ -366,9 +376,13 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
-  if (target == "cuda") {
-    llvm::errs() << "nnc: error: --target=cuda is not available yet in this "
-                    "version of nnc\n";
+  if (gpuArch != "sm_80" && gpuArch != "sm_90") {
+    llvm::errs() << "nnc: error: --gpu-arch must be sm_80 or sm_90, got '"
+                 << gpuArch << "'\n";
+    return 2;
+  }
+  if (gpuArch.getNumOccurrences() && target != "cuda") {
+    llvm::errs() << "nnc: error: --gpu-arch needs --target=cuda\n";
     return 2;
   }
 
