@@ -42,9 +42,10 @@ LogicalResult nnc::buildFunctionsPipeline(OpPassManager &pm,
 LogicalResult nnc::buildLinalgPipeline(OpPassManager &pm,
                                        const CodegenOptions &options) {
   std::string pipeline =
-      options.cuda ? "nnc-describe-model{device=cuda gpu-arch=" +
-                         options.gpuArch + "},"
-                   : std::string("nnc-describe-model,");
+      options.cuda && !options.gpuEmulate
+          ? "nnc-describe-model{device=cuda gpu-arch=" +
+                options.gpuArch + "},"
+          : std::string("nnc-describe-model,");
   pipeline += "func.func(nnc-lower-to-linalg, canonicalize, cse),"
               "func.func(nnc-fuse-elementwise),"
               "canonicalize, cse";

@@ -22,6 +22,9 @@ struct CodegenOptions {
   /// architecture; the host code is for `targetCpu`.
   bool cuda = false;
   std::string gpuArch = "sm_90";
+  /// Tests only (nnc --gpu-emulate): the CUDA pipeline up to the kernels'
+  /// mapping, then run on the CPU as sequential loops.
+  bool gpuEmulate = false;
 };
 
 /// Adds a textual pass pipeline to `pm` (an internal error if it does not

@@ -9,10 +9,10 @@
 
 using namespace mlir;
 
-LogicalResult nnc::buildGpuLoweringPipeline(OpPassManager &pm,
-                                            const CodegenOptions &options) {
-  std::string chip = options.gpuArch;
-  std::string pipeline =
+/// Tensors to buffers and every linalg op to a tiled scf.parallel with
+/// its GPU mapping attributes.
+static std::string mappingPipeline() {
+  return
       // Tensors to buffers, as on the CPU: variables updated in place,
       // results as out-params, temporaries freed.
       "one-shot-bufferize{bufferize-function-boundaries "
@@ -22,12 +22,44 @@ LogicalResult nnc::buildGpuLoweringPipeline(OpPassManager &pm,
       "canonicalize,"
       "buffer-deallocation-pipeline,"
       // One kernel per linalg op: parallel dims to blocks of 16 x 16
-      // threads, reductions sequential in each thread.
+      // threads (guarded at the edges), reductions sequential in each
+      // thread.
       "func.func(nnc-gpu-prepare),"
       "func.func(convert-linalg-to-parallel-loops),"
       "func.func(scf-parallel-loop-tiling{parallel-loop-tile-sizes=16,16 "
       "no-min-max-bounds=true}),"
-      "func.func(gpu-map-parallel-loops),"
+      "func.func(gpu-map-parallel-loops),";
+}
+
+/// The host's lowering to the LLVM dialect, after the kernels are gone.
+static std::string hostPipeline(const nnc::CodegenOptions &options) {
+  return std::string("convert-math-to-llvm,"
+                     "convert-math-to-libm,"
+                     "finalize-memref-to-llvm{use-generic-functions=1},"
+                     "convert-arith-to-llvm,"
+                     "convert-index-to-llvm,"
+                     "convert-func-to-llvm,"
+                     "convert-cf-to-llvm,"
+                     "reconcile-unrealized-casts,") +
+         (options.program ? "nnc-model-def{program=1}" : "nnc-model-def");
+}
+
+LogicalResult nnc::buildGpuLoweringPipeline(OpPassManager &pm,
+                                            const CodegenOptions &options) {
+  if (options.gpuEmulate)
+    // Tests only: the mapped loops run sequentially on the CPU, so that
+    // the CPU's numerics tests check what this pipeline does up to the
+    // mapping (upstream's passes take it from there).
+    return addPipeline(pm, mappingPipeline() +
+                               "nnc-abi-wrappers,"
+                               "func.func(nnc-approximate-math),"
+                               "expand-strided-metadata,"
+                               "lower-affine,"
+                               "convert-scf-to-cf," +
+                               hostPipeline(options));
+  std::string chip = options.gpuArch;
+  std::string pipeline =
+      mappingPipeline() +
       "convert-parallel-loops-to-gpu,"
       "func.func(nnc-gpu-sink-scalars),"
       "canonicalize,"
@@ -41,22 +73,14 @@ LogicalResult nnc::buildGpuLoweringPipeline(OpPassManager &pm,
       // Kernels: f32 math as polynomials (no libdevice), to NVVM, to PTX.
       "nvvm-attach-target{chip=" + chip + " O=3},"
       "gpu.module(nnc-approximate-math),"
+      "expand-strided-metadata,"
       "lower-affine,"
       "convert-scf-to-cf,"
-      "expand-strided-metadata,"
       "gpu.module(convert-gpu-to-nvvm, canonicalize, cse, "
       "reconcile-unrealized-casts),"
       // Host: launches to mgpu* calls (runtime/Cuda.cpp).
       "gpu-to-llvm,"
-      "gpu-module-to-binary{format=isa},"
-      "convert-math-to-llvm,"
-      "convert-math-to-libm,"
-      "finalize-memref-to-llvm{use-generic-functions=1},"
-      "convert-arith-to-llvm,"
-      "convert-index-to-llvm,"
-      "convert-func-to-llvm,"
-      "convert-cf-to-llvm,"
-      "reconcile-unrealized-casts,";
-  pipeline += options.program ? "nnc-model-def{program=1}" : "nnc-model-def";
+      "gpu-module-to-binary{format=isa}," +
+      hostPipeline(options);
   return addPipeline(pm, pipeline);
 }

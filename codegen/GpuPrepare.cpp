@@ -13,6 +13,7 @@
 #include "codegen/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace nnc {
@@ -28,6 +29,36 @@ namespace {
 std::string kernelKind(Operation *op) {
   StringRef name = op->getName().stripDialect();
   return name.str();
+}
+
+/// linalg.map as a linalg.generic (upstream's generalization skips maps:
+/// their body does not take the output element).
+FailureOr<linalg::GenericOp> generalizeMap(RewriterBase &rewriter,
+                                           linalg::MapOp map) {
+  int64_t rank = map.getInit().getType().getRank();
+  MLIRContext *ctx = rewriter.getContext();
+  SmallVector<AffineMap> maps(map.getInputs().size() + 1,
+                              AffineMap::getMultiDimIdentityMap(rank, ctx));
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  auto generic = rewriter.create<linalg::GenericOp>(
+      map.getLoc(), TypeRange{}, map.getInputs(), ValueRange{map.getInit()},
+      maps, iterators);
+  Block &source = map.getMapper().front();
+  SmallVector<Type> argTypes(source.getArgumentTypes());
+  SmallVector<Location> argLocs(argTypes.size(), map.getLoc());
+  argTypes.push_back(getElementTypeOrSelf(map.getInit().getType()));
+  argLocs.push_back(map.getLoc());
+  Block *body = rewriter.createBlock(&generic.getRegion(), {}, argTypes,
+                                     argLocs);
+  IRMapping mapping;
+  for (auto [from, to] : llvm::zip(source.getArguments(), body->getArguments()))
+    mapping.map(from, to);
+  rewriter.setInsertionPointToEnd(body);
+  for (Operation &op : source)
+    rewriter.clone(op, mapping);
+  rewriter.eraseOp(map);
+  return generic;
 }
 
 struct GpuPrepare : nnc::impl::GpuPrepareBase<GpuPrepare> {
@@ -57,8 +88,10 @@ struct GpuPrepare : nnc::impl::GpuPrepareBase<GpuPrepare> {
       linalg::GenericOp generic = dyn_cast<linalg::GenericOp>(*named);
       if (!generic) {
         rewriter.setInsertionPoint(named);
+        auto map = dyn_cast<linalg::MapOp>(*named);
         FailureOr<linalg::GenericOp> g =
-            linalg::generalizeNamedOp(rewriter, named);
+            map ? generalizeMap(rewriter, map)
+                : linalg::generalizeNamedOp(rewriter, named);
         if (failed(g)) {
           named->emitError("nnc-gpu-prepare cannot generalize this op");
           return signalPassFailure();

@@ -312,19 +312,26 @@ void cuda::copyToHost(void *dst, const void *src, size_t bytes) {
        "copying to the host");
 }
 
+/// What a failed synchronization says: asynchronous errors do not say
+/// which kernel failed, the last one launched is the best guess.
+static std::string kernelFailed(CUresult r) {
+  State &s = state();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  return "a kernel failed: " + errorText(r) +
+         (s.lastKernel.empty() ? std::string()
+                               : "; the last kernel launched was " +
+                                     describeKernel(s.lastKernel));
+}
+
 void cuda::synchronize(const char *what) {
   State &s = state();
   CUresult r = s.d.cuStreamSynchronize(s.stream);
-  std::string error;
+  std::string error = r ? kernelFailed(r) : std::string();
   {
     std::lock_guard<std::mutex> lock(s.mutex);
-    error.swap(s.firstError);
-    if (error.empty() && r != 0)
-      error = "a kernel failed: " + errorText(r) +
-              (s.lastKernel.empty()
-                   ? std::string()
-                   : "; the last kernel launched was " +
-                         describeKernel(s.lastKernel));
+    if (!s.firstError.empty())
+      error = s.firstError; // the first error is the cause
+    s.firstError.clear();
   }
   if (!error.empty())
     throw Error(std::string("CUDA error in ") + what + ": " + error);
@@ -421,7 +428,8 @@ CUstream mgpuStreamCreate() { return state().stream; }
 void mgpuStreamDestroy(CUstream) {} // the process's stream
 
 void mgpuStreamSynchronize(CUstream stream) {
-  ok(state().d.cuStreamSynchronize(stream), "running the kernels");
+  if (CUresult r = state().d.cuStreamSynchronize(stream))
+    record(kernelFailed(r));
 }
 
 void mgpuStreamWaitEvent(CUstream, void *) {} // one stream: already ordered

@@ -27,3 +27,14 @@ config.substitutions.append(("%nnc_obj_root", config.nnc_obj_root))
 import shutil
 if shutil.which("cmake") and shutil.which("ninja"):
     config.available_features.add("install-test")
+
+# The fake CUDA driver (test/gpu/FakeCuda.cpp) and ptxas where CUDA is
+# installed (the PTX tests need it; CI machines without it skip them).
+config.substitutions.append(("%fakecuda", os.path.join(
+    config.nnc_obj_root, "lib", "libfakecuda.so")))
+ptxas = shutil.which("ptxas") or (
+    "/usr/local/cuda/bin/ptxas"
+    if os.access("/usr/local/cuda/bin/ptxas", os.X_OK) else None)
+if ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))

@@ -47,8 +47,14 @@ def expect_error(fn, message):
     return "no error (expected %r)" % message
 
 
+# Extra nnc flags for every compile() (e.g. "--target=cuda" to run a
+# numerics test on the GPU): the environment's NNC_TEST_FLAGS.
+EXTRA_FLAGS = os.environ.get("NNC_TEST_FLAGS", "").split()
+
+
 def compile(source, nnc, workdir=None, name="model", flags=()):
     """Compiles .nn source text; returns the path of the shared library."""
+    flags = tuple(flags) + tuple(EXTRA_FLAGS)
     workdir = workdir or tempfile.mkdtemp(prefix="nnc-test-")
     src = os.path.join(workdir, name + ".nn")
     lib = os.path.join(workdir, "lib" + name + ".so")

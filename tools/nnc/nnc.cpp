@@ -73,6 +73,11 @@ cl::opt<std::string> gpuArch(
     "gpu-arch", cl::desc("With --target=cuda: the GPU architecture, sm_80 "
                          "or sm_90 (default)"),
     cl::init("sm_90"), cl::cat(nncCategory));
+cl::opt<bool> gpuEmulate(
+    "gpu-emulate",
+    cl::desc("Tests only, with --target=cuda: lower as for the GPU up to the "
+             "kernels' mapping, then run the kernels as loops on the CPU"),
+    cl::Hidden, cl::cat(nncCategory));
 cl::opt<std::string> targetCpu(
     "mcpu", cl::desc("The CPU to generate code for (default: native, the "
                      "host's; e.g. x86-64-v3, skylake-avx512)"),
@@ -220,6 +225,7 @@ int run(MLIRContext &context, llvm::SourceMgr &sourceMgr,
   codegen.requireLoss = has(Emit::Grad);
   codegen.cuda = target == "cuda";
   codegen.gpuArch = gpuArch;
+  codegen.gpuEmulate = gpuEmulate;
   nnc::resolveTarget(codegen);
   if (failed(runPhase(context, *module, root, "functions",
                       [&](OpPassManager &pm) {
@@ -381,8 +387,9 @@ int main(int argc, char **argv) {
                  << gpuArch << "'\n";
     return 2;
   }
-  if (gpuArch.getNumOccurrences() && target != "cuda") {
-    llvm::errs() << "nnc: error: --gpu-arch needs --target=cuda\n";
+  if ((gpuArch.getNumOccurrences() || gpuEmulate) && target != "cuda") {
+    llvm::errs() << "nnc: error: --gpu-arch and --gpu-emulate need "
+                    "--target=cuda\n";
     return 2;
   }
 
