@@ -89,6 +89,28 @@ LogicalResult nnc::emitMachineCode(llvm::Module &module,
   return success();
 }
 
+LogicalResult nnc::checkPtx(ModuleOp module) {
+  WalkResult result = module.walk([&](gpu::BinaryOp binary) {
+    for (Attribute attr : binary.getObjects()) {
+      StringRef text = cast<gpu::ObjectAttr>(attr).getObject().getValue();
+      size_t at = text.find(".extern .func");
+      if (at == StringRef::npos)
+        continue;
+      StringRef line = text.substr(at).take_until([](char c) {
+        return c == '\n';
+      });
+      binary.emitError("kernel ")
+          << binary.getSymName() << " calls a function that is not linked ("
+          << line.trim()
+          << "): f64 math on the GPU needs CUDA's libdevice; install the "
+             "CUDA toolkit (or set CUDA_HOME) and compile again";
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return failure(result.wasInterrupted());
+}
+
 void nnc::emitPtx(ModuleOp module, llvm::raw_ostream &os) {
   module.walk([&](gpu::BinaryOp binary) {
     for (Attribute attr : binary.getObjects()) {

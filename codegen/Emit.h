@@ -29,6 +29,11 @@ mlir::LogicalResult emitMachineCode(llvm::Module &module,
                                     llvm::TargetMachine &tm, bool assembly,
                                     llvm::raw_pwrite_stream &os);
 
+/// Fails, with an error naming the kernel, if a kernel's PTX calls an
+/// external function (a libdevice function that was not linked): the
+/// driver could not load it.
+mlir::LogicalResult checkPtx(mlir::ModuleOp module);
+
 /// Writes the PTX of every kernel module (gpu.binary) of a lowered CUDA
 /// module, each after a comment line naming it.
 void emitPtx(mlir::ModuleOp module, llvm::raw_ostream &os);

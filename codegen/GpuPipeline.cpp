@@ -72,7 +72,7 @@ LogicalResult nnc::buildGpuLoweringPipeline(OpPassManager &pm,
       "func.func(gpu-async-region),"
       // Kernels: f32 math as polynomials (no libdevice), to NVVM, to PTX.
       "nvvm-attach-target{chip=" + chip + " O=3},"
-      "gpu.module(nnc-approximate-math),"
+      "gpu.module(nnc-approximate-math{gpu=1}),"
       "expand-strided-metadata,"
       "lower-affine,"
       "convert-scf-to-cf,"

@@ -92,9 +92,16 @@ def ApproximateMath : Pass<"nnc-approximate-math"> {
     approximations, so that vectorized loops stay vectorized instead of
     calling libm once per lane, and GPU kernels need no libdevice. f64 ops
     are left to libm (libdevice on the GPU). Runs on any op (func.func,
-    gpu.module).
+    gpu.module). With `gpu`, for kernels: powf is first expanded to exp and
+    log, and floor, ceil, fma, abs, sqrt and copysign become the single
+    PTX instructions they are (inline assembly), so that f32 kernels call
+    no libdevice function.
   }];
-  let dependentDialects = ["::mlir::math::MathDialect",
+  let options = [
+    Option<"gpu", "gpu", "bool", /*default=*/"false",
+           "For NVPTX: expand powf; floor, fma, abs, sqrt... as PTX">,
+  ];
+  let dependentDialects = ["::mlir::math::MathDialect", "::mlir::LLVM::LLVMDialect",
                            "::mlir::arith::ArithDialect",
                            "::mlir::vector::VectorDialect"];
 }

@@ -55,7 +55,7 @@ module attributes {nnc.model = "m", nnc.train = {batch = 32 : i64, optimizer = {
 // record their scale. Everything is erased, leaving an empty module.
 
 // CHECK-LABEL: module attributes {nnc.description = "{
-// CHECK-SAME:    \22abi\22:3,\22entries\22:{},\22has_loss\22:false,
+// CHECK-SAME:    \22abi\22:3,\22device\22:\22cpu\22,\22entries\22:{},\22has_loss\22:false,
 // CHECK-SAME:    \22inputs\22:[{\22dtype\22:\22f32\22,\22name\22:\22a\22,\22shape\22:[-1,2,2]},{\22dtype\22:\22i32\22,\22name\22:\22ids\22,\22shape\22:[-1,5]}],
 // CHECK-SAME:    \22layers\22:[{{.*}}\22op\22:\22relu\22,\22params\22:0,\22shape\22:[-1,2,2],\22state\22:0}],
 // CHECK-SAME:    \22metrics\22:[],\22model\22:\22bare\22,\22normalize\22:[],

@@ -269,6 +269,8 @@ int run(MLIRContext &context, llvm::SourceMgr &sourceMgr,
                         return nnc::buildLoweringPipeline(pm, codegen);
                       })))
     return 1;
+  if (codegen.cuda && failed(nnc::checkPtx(*module)))
+    return 1;
   if (has(Emit::Ptx))
     return printText([&](llvm::raw_ostream &os) { nnc::emitPtx(*module, os); });
   std::string error;
