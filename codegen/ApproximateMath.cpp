@@ -14,6 +14,32 @@ namespace nnc {
 using namespace mlir;
 
 namespace {
+/// `<instruction>.f32 $0, $1...` (or f64) in inline assembly, on
+/// `operands` of `type`. Conversions name the type twice (cvt.rmi.f32.f32).
+Value ptx(PatternRewriter &rewriter, Location loc, Type type,
+          StringRef instruction, ValueRange operands) {
+  bool f64 = type.isF64();
+  std::string suffix = f64 ? "f64" : "f32";
+  std::string text = instruction.str() + suffix;
+  if (instruction.starts_with("cvt."))
+    text += "." + suffix;
+  std::string c = f64 ? "d" : "f";
+  std::string constraints = "=" + c;
+  text += " $0";
+  for (unsigned i = 0; i < operands.size(); ++i) {
+    constraints += "," + c;
+    text += ", $" + std::to_string(i + 1);
+  }
+  return rewriter
+      .create<LLVM::InlineAsmOp>(loc, type, operands, text + ";", constraints,
+                                 /*has_side_effects=*/false,
+                                 /*is_align_stack=*/false,
+                                 LLVM::AsmDialectAttr(), ArrayAttr())
+      .getResult(0);
+}
+
+bool isF32OrF64(Type type) { return type.isF32() || type.isF64(); }
+
 /// A math op as the one PTX instruction it is (`cvt.rmi.f32.f32`,
 /// `sqrt.rn.f64`...), in inline assembly: convert-gpu-to-nvvm would make
 /// it a call into CUDA's libdevice, which then has to be linked.
@@ -23,45 +49,17 @@ struct ToPtx : OpRewritePattern<MathOp> {
       : OpRewritePattern<MathOp>(ctx), instruction(instruction) {}
   LogicalResult matchAndRewrite(MathOp op,
                                 PatternRewriter &rewriter) const override {
-    Type type = op.getType();
-    if (!type.isF32() && !type.isF64())
+    if (!isF32OrF64(op.getType()))
       return failure();
-    bool f64 = type.isF64();
-    std::string text = std::string(instruction) + (f64 ? "f64" : "f32");
-    if (text.rfind("cvt.", 0) == 0)
-      text += f64 ? ".f64" : ".f32"; // cvt.rmi.f32.f32: from and to
-    std::string c = f64 ? "d" : "f";
-    std::string constraints = "=" + c;
-    text += " $0";
-    for (unsigned i = 0; i < op->getNumOperands(); ++i) {
-      constraints += "," + c;
-      text += ", $" + std::to_string(i + 1);
-    }
-    rewriter.replaceOpWithNewOp<LLVM::InlineAsmOp>(
-        op, type, op->getOperands(), text + ";", constraints,
-        /*has_side_effects=*/false, /*is_align_stack=*/false,
-        LLVM::AsmDialectAttr(), ArrayAttr());
+    SmallVector<Value> operands(op->getOperands());
+    // copysign(x, y) is PTX's `copysign d, y, x` (sign from the first).
+    if (isa<math::CopySignOp>(op))
+      std::swap(operands[0], operands[1]);
+    rewriter.replaceOp(op, ptx(rewriter, op.getLoc(), op.getType(),
+                               instruction, operands));
     return success();
   }
   const char *instruction;
-};
-
-/// copysign(x, y) = PTX's `copysign d, y, x` (sign from the first).
-struct CopySignToPtx : OpRewritePattern<math::CopySignOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(math::CopySignOp op,
-                                PatternRewriter &rewriter) const override {
-    Type type = op.getType();
-    if (!type.isF32() && !type.isF64())
-      return failure();
-    bool f64 = type.isF64();
-    rewriter.replaceOpWithNewOp<LLVM::InlineAsmOp>(
-        op, type, ValueRange{op.getRhs(), op.getLhs()},
-        std::string("copysign.") + (f64 ? "f64" : "f32") + " $0, $1, $2;",
-        f64 ? "=d,d,d" : "=f,f,f", false, false, LLVM::AsmDialectAttr(),
-        ArrayAttr());
-    return success();
-  }
 };
 
 /// remf(x, y) = x - y * trunc(x / y): PTX has no remainder instruction
@@ -72,20 +70,12 @@ struct RemFToPtx : OpRewritePattern<arith::RemFOp> {
   LogicalResult matchAndRewrite(arith::RemFOp op,
                                 PatternRewriter &rewriter) const override {
     Type type = op.getType();
-    if (!type.isF32() && !type.isF64())
+    if (!isF32OrF64(type))
       return failure();
-    bool f64 = type.isF64();
     Location loc = op.getLoc();
     Value quotient = rewriter.create<arith::DivFOp>(loc, op.getLhs(),
                                                     op.getRhs());
-    Value truncated =
-        rewriter
-            .create<LLVM::InlineAsmOp>(
-                loc, type, ValueRange{quotient},
-                f64 ? "cvt.rzi.f64.f64 $0, $1;" : "cvt.rzi.f32.f32 $0, $1;",
-                f64 ? "=d,d" : "=f,f", false, false, LLVM::AsmDialectAttr(),
-                ArrayAttr())
-            .getResult(0);
+    Value truncated = ptx(rewriter, loc, type, "cvt.rzi.", quotient);
     Value product = rewriter.create<arith::MulFOp>(loc, op.getRhs(), truncated);
     rewriter.replaceOpWithNewOp<arith::SubFOp>(op, op.getLhs(), product);
     return success();
@@ -120,7 +110,8 @@ struct ApproximateMath : nnc::impl::ApproximateMathBase<ApproximateMath> {
     native.add<ToPtx<math::FmaOp>>(ctx, "fma.rn.");
     native.add<ToPtx<math::AbsFOp>>(ctx, "abs.");
     native.add<ToPtx<math::SqrtOp>>(ctx, "sqrt.rn.");
-    native.add<CopySignToPtx, RemFToPtx>(ctx);
+    native.add<ToPtx<math::CopySignOp>>(ctx, "copysign.");
+    native.add<RemFToPtx>(ctx);
     if (failed(applyPatternsAndFoldGreedily(getOperation(),
                                             std::move(native))))
       signalPassFailure();

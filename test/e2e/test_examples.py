@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """The examples, trained end to end by their compiled executables.
 
-`nnc examples/X.nn -o X` then `./X train`, as a user would:
+`nnc examples/X.nn -o X` then `./X train`, as a user would (with the
+environment's NNC_TEST_FLAGS added to nnc's command line, e.g.
+--target=cuda for the GPU):
   - mlp.nn on Debian's Fashion-MNIST, 3 epochs on the full training set:
     test accuracy >= 0.86 (PyTorch reaches 0.867 with the same settings);
   - cnn.nn on Fashion-MNIST, one epoch (its train block): test accuracy
@@ -25,12 +27,14 @@ import tempfile
 import numpy as np
 
 FASHION = "/usr/share/datasets/fashion-mnist"
+# Extra nnc flags ("--target=cuda": the same checks on the GPU).
+EXTRA_FLAGS = os.environ.get("NNC_TEST_FLAGS", "").split()
 
 
 def build(nnc, examples, name, workdir):
     exe = os.path.join(workdir, name)
-    subprocess.run([nnc, os.path.join(examples, name + ".nn"), "-o", exe],
-                   check=True)
+    subprocess.run([nnc, os.path.join(examples, name + ".nn"), "-o", exe,
+                    *EXTRA_FLAGS], check=True)
     return exe
 
 
