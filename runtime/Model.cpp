@@ -158,6 +158,7 @@ public:
       fn(batch, buffers.data());
       return;
     }
+    cuda::init(); // the context, current on this thread too
     for (Staged &t : staged) {
       t.device = cuda::allocDevice(t.bytes);
       if (!t.out)

@@ -1,6 +1,7 @@
 //===- nnc.cpp - the nnc compiler driver ----------------------------------===//
 //
-// nnc MODEL.nn [-o OUT] [--emit=KIND] [--target=cpu|cuda] [-O0..-O3] ...
+// nnc MODEL.nn [-o OUT] [--emit=KIND] [--target=cpu|cuda] [--gpu-arch=sm_80|sm_90]
+//              [-O0..-O3] ...
 //
 // Exit status: 0 on success, 1 on errors in the input, 2 on bad usage. An
 // output file is written through a temporary and only kept on success.
