@@ -13,6 +13,7 @@
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/DenseMap.h"
 
 namespace nnc {
 #define GEN_PASS_DEF_GPUNAMEKERNELS
@@ -46,52 +47,43 @@ struct GpuNameKernels : nnc::impl::GpuNameKernelsBase<GpuNameKernels> {
     ModuleOp module = getOperation();
     MLIRContext *ctx = &getContext();
     SymbolTable symbols(module);
+    // Names by kernel module (one kernel each, gpu-kernel-outlining's
+    // default), from the first launch of it.
+    llvm::DenseMap<Operation *, StringAttr> names;
     llvm::StringMap<unsigned> counters;
-    WalkResult result = module.walk([&](gpu::LaunchFuncOp launch) {
+    module.walk([&](gpu::LaunchFuncOp launch) {
       auto kernelModule =
           symbols.lookup<gpu::GPUModuleOp>(launch.getKernelModuleName());
-      if (!kernelModule)
-        return WalkResult::advance();
-      auto kernel = kernelModule.lookupSymbol<gpu::GPUFuncOp>(
-          launch.getKernelName());
-      if (!kernel)
-        return WalkResult::advance();
-      // One module per kernel (gpu-kernel-outlining's default); a module
-      // launched twice keeps the name it got first.
-      if (kernelModule->hasAttr("nnc.named"))
-        return WalkResult::advance();
+      if (!kernelModule || names.count(kernelModule))
+        return;
       auto entry = launch->getParentOfType<func::FuncOp>();
       std::string base = entry ? entry.getSymName().str() : "kernel";
       std::string kind;
       FileLineColLoc where;
       describe(launch.getLoc(), kind, where);
-      if (kind.empty())
-        kind = "op";
       std::string name = sanitize(base) + "_k" +
                          std::to_string(counters[base]++) + "_" +
-                         sanitize(kind) +
+                         sanitize(kind.empty() ? "op" : kind) +
                          (where ? "_l" + std::to_string(where.getLine()) : "");
-      if (failed(symbols.rename(kernelModule, StringAttr::get(ctx, name))))
-        return WalkResult::interrupt();
-      SymbolTable inner(kernelModule);
-      if (failed(inner.rename(kernel, StringAttr::get(ctx, name))))
-        return WalkResult::interrupt();
-      // rename() fixes the uses of the module; the nested reference's leaf
-      // is the kernel, set here for every launch of it.
-      auto ref = SymbolRefAttr::get(
-          ctx, name, {FlatSymbolRefAttr::get(ctx, name)});
-      module.walk([&](gpu::LaunchFuncOp l) {
-        if (l.getKernelModuleName().getValue() == name)
-          l.setKernelAttr(ref);
-      });
-      kernelModule->setAttr("nnc.named", UnitAttr::get(ctx));
-      return WalkResult::advance();
+      names[kernelModule] = StringAttr::get(ctx, name);
     });
-    if (result.wasInterrupted()) {
-      module.emitError("nnc-gpu-name-kernels: cannot rename a kernel");
-      return signalPassFailure();
+    // Each module and its kernel get the name, then every launch of them.
+    llvm::StringMap<SymbolRefAttr> refs;
+    for (auto [op, name] : names) {
+      auto kernelModule = cast<gpu::GPUModuleOp>(op);
+      std::string oldModule = kernelModule.getSymName().str();
+      auto kernels = kernelModule.getOps<gpu::GPUFuncOp>();
+      if (kernels.empty())
+        continue;
+      SymbolTable::setSymbolName(*kernels.begin(), name);
+      kernelModule.setSymName(name);
+      refs[oldModule] = SymbolRefAttr::get(name, {FlatSymbolRefAttr::get(name)});
     }
-    module.walk([](gpu::GPUModuleOp m) { m->removeAttr("nnc.named"); });
+    module.walk([&](gpu::LaunchFuncOp launch) {
+      auto it = refs.find(launch.getKernelModuleName().getValue());
+      if (it != refs.end())
+        launch.setKernelAttr(it->second);
+    });
   }
 };
 } // namespace

@@ -25,12 +25,6 @@ using namespace mlir;
 
 namespace {
 
-/// The op's name for kernel names: "matmul", "conv_2d_nhwc_hwcf", "generic".
-std::string kernelKind(Operation *op) {
-  StringRef name = op->getName().stripDialect();
-  return name.str();
-}
-
 /// linalg.map as a linalg.generic (upstream's generalization skips maps:
 /// their body does not take the output element).
 FailureOr<linalg::GenericOp> generalizeMap(RewriterBase &rewriter,
@@ -82,9 +76,10 @@ struct GpuPrepare : nnc::impl::GpuPrepareBase<GpuPrepare> {
         return signalPassFailure();
       }
       // The kernel's name keeps what the op was (nnc-gpu-name-kernels).
-      Location loc =
-          NameLoc::get(rewriter.getStringAttr(kernelKind(named)),
-                       named->getLoc());
+      // ("matmul", "conv_2d_nhwc_hwcf", "generic").
+      Location loc = NameLoc::get(
+          rewriter.getStringAttr(named->getName().stripDialect()),
+          named->getLoc());
       linalg::GenericOp generic = dyn_cast<linalg::GenericOp>(*named);
       if (!generic) {
         rewriter.setInsertionPoint(named);

@@ -69,14 +69,14 @@ struct GpuSinkScalars : nnc::impl::GpuSinkScalarsBase<GpuSinkScalars> {
       SmallVector<Value> sunk;
       for (Value v : captured) {
         SetVector<Operation *> ops;
-        if (v.getDefiningOp<memref::LoadOp>() || !isa<BlockArgument>(v))
-          if (collectChain(v, func, ops) &&
-              llvm::any_of(ops, [](Operation *op) {
-                return isa<memref::LoadOp>(op);
-              })) {
-            chain.insert(ops.begin(), ops.end());
-            sunk.push_back(v);
-          }
+        // Constants alone are upstream's business (outlining sinks them).
+        if (collectChain(v, func, ops) &&
+            llvm::any_of(ops, [](Operation *op) {
+              return isa<memref::LoadOp>(op);
+            })) {
+          chain.insert(ops.begin(), ops.end());
+          sunk.push_back(v);
+        }
       }
       if (sunk.empty())
         return;

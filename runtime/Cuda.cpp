@@ -44,7 +44,6 @@ struct Driver {
   CUresult (*cuInit)(unsigned);
   CUresult (*cuDeviceGetCount)(int *);
   CUresult (*cuDeviceGet)(CUdevice *, int);
-  CUresult (*cuDeviceGetName)(char *, int, CUdevice);
   CUresult (*cuDevicePrimaryCtxRetain)(CUcontext *, CUdevice);
   CUresult (*cuCtxSetCurrent)(CUcontext);
   CUresult (*cuStreamCreate)(CUstream *, unsigned);
@@ -58,11 +57,8 @@ struct Driver {
   CUresult (*cuMemAlloc)(CUdeviceptr *, size_t);
   CUresult (*cuMemFree)(CUdeviceptr);
   CUresult (*cuMemAllocManaged)(CUdeviceptr *, size_t, unsigned);
-  CUresult (*cuMemcpyAsync)(CUdeviceptr, CUdeviceptr, size_t, CUstream);
   CUresult (*cuMemcpyHtoDAsync)(CUdeviceptr, const void *, size_t, CUstream);
   CUresult (*cuMemcpyDtoHAsync)(void *, CUdeviceptr, size_t, CUstream);
-  CUresult (*cuMemsetD32Async)(CUdeviceptr, unsigned, size_t, CUstream);
-  CUresult (*cuMemsetD16Async)(CUdeviceptr, unsigned short, size_t, CUstream);
   CUresult (*cuGetErrorName)(CUresult, const char **);
   CUresult (*cuGetErrorString)(CUresult, const char **);
 };
@@ -75,7 +71,6 @@ struct State {
   CUdevice device = 0;
   CUcontext context = nullptr;
   CUstream stream = nullptr;
-  std::string name;
   std::mutex mutex; // guards the caches below
   std::unordered_map<const void *, CUmodule> modules;
   std::unordered_map<CUfunction, std::string> kernelNames;
@@ -151,7 +146,6 @@ void initOnce() {
   bool all = load(lib, "cuInit", d.cuInit) &&
              load(lib, "cuDeviceGetCount", d.cuDeviceGetCount) &&
              load(lib, "cuDeviceGet", d.cuDeviceGet) &&
-             load(lib, "cuDeviceGetName", d.cuDeviceGetName) &&
              load(lib, "cuDevicePrimaryCtxRetain", d.cuDevicePrimaryCtxRetain) &&
              load(lib, "cuCtxSetCurrent", d.cuCtxSetCurrent) &&
              load(lib, "cuStreamCreate", d.cuStreamCreate) &&
@@ -162,11 +156,8 @@ void initOnce() {
              load(lib, "cuMemAlloc_v2", d.cuMemAlloc) &&
              load(lib, "cuMemFree_v2", d.cuMemFree) &&
              load(lib, "cuMemAllocManaged", d.cuMemAllocManaged) &&
-             load(lib, "cuMemcpyAsync", d.cuMemcpyAsync) &&
              load(lib, "cuMemcpyHtoDAsync_v2", d.cuMemcpyHtoDAsync) &&
              load(lib, "cuMemcpyDtoHAsync_v2", d.cuMemcpyDtoHAsync) &&
-             load(lib, "cuMemsetD32Async", d.cuMemsetD32Async) &&
-             load(lib, "cuMemsetD16Async", d.cuMemsetD16Async) &&
              load(lib, "cuGetErrorName", d.cuGetErrorName) &&
              load(lib, "cuGetErrorString", d.cuGetErrorString);
   if (!all) {
@@ -193,9 +184,7 @@ void initOnce() {
                   " CUDA device(s)";
     return;
   }
-  char name[256] = {0};
   if ((r = d.cuDeviceGet(&s.device, ordinal)) ||
-      (r = d.cuDeviceGetName(name, sizeof name - 1, s.device)) ||
       (r = d.cuDevicePrimaryCtxRetain(&s.context, s.device)) ||
       (r = d.cuCtxSetCurrent(s.context)) ||
       (r = d.cuStreamCreate(&s.stream, kStreamNonBlocking))) {
@@ -203,7 +192,6 @@ void initOnce() {
                   ": " + errorText(r);
     return;
   }
-  s.name = name;
   s.ready = true;
 }
 
@@ -229,8 +217,6 @@ void cuda::init() {
     throw Error(s.initError);
   bind();
 }
-
-std::string cuda::deviceName() { return state().name; }
 
 void *cuda::allocManaged(size_t bytes) {
   init();
@@ -338,26 +324,12 @@ void cuda::synchronize(const char *what) {
 }
 
 //===----------------------------------------------------------------------===//
-// What MLIR's gpu-to-llvm lowering calls (the signatures of MLIR 19's
-// mlir/lib/ExecutionEngine/CudaRuntimeWrappers.cpp).
+// What nnc's GPU lowering calls (gpu-to-llvm, with the signatures of MLIR
+// 19's mlir/lib/ExecutionEngine/CudaRuntimeWrappers.cpp). Copies and
+// memsets are not generated (copies are kernels, nnc-gpu-prepare).
 //===----------------------------------------------------------------------===//
 
 extern "C" {
-
-CUmodule mgpuModuleLoad(void *data, size_t /*size*/) {
-  State &s = state();
-  std::lock_guard<std::mutex> lock(s.mutex);
-  CUmodule &module = s.modules[data];
-  if (module)
-    return module;
-  CUresult r = s.d.cuModuleLoadDataEx(&module, data, 0, nullptr, nullptr);
-  if (r != 0) {
-    module = nullptr;
-    if (s.firstError.empty())
-      s.firstError = "cannot load a kernel module: " + errorText(r);
-  }
-  return module;
-}
 
 /// PTX, compiled by the driver's JIT the first time (the driver caches the
 /// result on disk, ~/.nv/ComputeCache); the module is kept for the
@@ -432,34 +404,10 @@ void mgpuStreamSynchronize(CUstream stream) {
     record(kernelFailed(r));
 }
 
-void mgpuStreamWaitEvent(CUstream, void *) {} // one stream: already ordered
-
 void *mgpuMemAlloc(uint64_t bytes, CUstream, bool /*isHostShared*/) {
   return cuda::allocDevice(bytes);
 }
 
 void mgpuMemFree(void *ptr, CUstream) { cuda::freeDevice(ptr); }
-
-void mgpuMemcpy(void *dst, void *src, size_t bytes, CUstream stream) {
-  ok(state().d.cuMemcpyAsync(reinterpret_cast<CUdeviceptr>(dst),
-                             reinterpret_cast<CUdeviceptr>(src), bytes,
-                             stream),
-     "copying device memory");
-}
-
-void mgpuMemset32(void *dst, unsigned value, size_t count, CUstream stream) {
-  ok(state().d.cuMemsetD32Async(reinterpret_cast<CUdeviceptr>(dst), value,
-                                count, stream),
-     "setting device memory");
-}
-
-void mgpuMemset16(void *dst, unsigned short value, size_t count,
-                  CUstream stream) {
-  ok(state().d.cuMemsetD16Async(reinterpret_cast<CUdeviceptr>(dst), value,
-                                count, stream),
-     "setting device memory");
-}
-
-void mgpuSetDefaultDevice(int32_t) {}
 
 } // extern "C"

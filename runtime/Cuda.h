@@ -26,9 +26,6 @@ namespace nnc::rt::cuda {
 /// is no driver or no device. Cheap after the first call.
 void init();
 
-/// The device's name ("NVIDIA H100 80GB HBM3"), after init().
-std::string deviceName();
-
 /// Memory visible to the host and the device (cuMemAllocManaged): the
 /// model's variables, so that initialization and checkpoints read and
 /// write them directly. Zeroed.

@@ -100,7 +100,6 @@ Description Description::parse(const char *text) {
     d.wideScalars = std::any_of(d.variables.begin(), d.variables.end(), isF64) ||
                     std::any_of(d.inputs.begin(), d.inputs.end(), isF64);
     d.cuda = j.value("device", std::string("cpu")) == "cuda";
-    d.gpuArch = j.value("gpu_arch", std::string());
     if (j.contains("train")) {
       const json &train = j.at("train");
       d.trainJson = train.dump();
@@ -141,11 +140,16 @@ public:
   }
   void in(const void *p, size_t bytes) { add(const_cast<void *>(p), bytes, false); }
   void out(void *p, size_t bytes) { add(p, bytes, true); }
-  /// `count` tensors of `list` (batch-sized) from `ptrs`.
+  /// The tensors of `list` (each `batch` samples), one pointer each.
   void in(const void *const *ptrs, const std::vector<TensorInfo> &list,
           int64_t batch) {
     for (size_t i = 0; i < list.size(); ++i)
-      in(ptrs[i], batch * list[i].sampleSize() * dtypeSize(list[i].dtype));
+      in(ptrs[i], bytes(list[i], batch));
+  }
+  void out(void *const *ptrs, const std::vector<TensorInfo> &list,
+           int64_t batch) {
+    for (size_t i = 0; i < list.size(); ++i)
+      out(ptrs[i], bytes(list[i], batch));
   }
 
   void run(void (*fn)(int64_t, void **), int64_t batch, const char *what) {
@@ -161,11 +165,13 @@ public:
     cuda::init(); // the context, current on this thread too
     for (Staged &t : staged) {
       t.device = cuda::allocDevice(t.bytes);
+      if (!t.device)
+        cuda::synchronize(what); // throws the allocation's error
       if (!t.out)
         cuda::copyToDevice(t.device, t.host, t.bytes);
       buffers.push_back(t.device);
     }
-    cuda::synchronize(what); // allocation or copy errors, before the call
+    // Copy errors surface at the synchronization after the call.
     fn(batch, buffers.data());
     for (const Staged &t : staged)
       if (t.out)
@@ -180,6 +186,9 @@ private:
     bool out;
     void *device = nullptr;
   };
+  static size_t bytes(const TensorInfo &t, int64_t batch) {
+    return batch * t.sampleSize() * dtypeSize(t.dtype);
+  }
   void add(void *p, size_t bytes, bool out) {
     staged.push_back({p, bytes, out});
   }
@@ -262,10 +271,7 @@ int nnc_predict(nnc_model *m, int64_t batch, const void *const *inputs,
       throw Error("inputs and outputs must not be NULL");
     EntryCall call(m);
     call.in(inputs, m->desc.inputs, batch);
-    for (size_t i = 0; i < m->desc.outputs.size(); ++i) {
-      const TensorInfo &t = m->desc.outputs[i];
-      call.out(outputs[i], batch * t.sampleSize() * dtypeSize(t.dtype));
-    }
+    call.out(outputs, m->desc.outputs, batch);
     call.run(m->def->predict, batch, "predict");
   });
 }

@@ -74,7 +74,6 @@ struct Description {
   /// Compiled with --target=cuda: entry points run kernels on the GPU and
   /// take device pointers; the variables live in managed memory.
   bool cuda = false;
-  std::string gpuArch;
 
   static Description parse(const char *json);
 };

@@ -18,7 +18,7 @@ struct Destroy {
 
 static int run(const nnc_model_def *def, int argc, char **argv) {
   CommandLine cl = CommandLine::parse(argc, argv);
-  // A wrong --device is said before nnc_create looks for a GPU.
+  // --device is checked before nnc_create looks for a GPU.
   if (cl.has("device") && def)
     checkDevice(cl.text("device"),
                 nnc::rt::Description::parse(def->description).cuda ? "cuda"

@@ -190,15 +190,13 @@ Settings Settings::resolve(const CommandLine &cl, const nnc_model *m) {
   s.input = cl.text("input");
   s.output = cl.text("output");
   s.quiet = cl.has("quiet");
-  std::string device = cl.text("device", nnc_device(m));
-  if (device != "cpu" && device != "cuda")
-    throw UsageError("--device expects cpu or cuda, got '" + device + "'");
-  checkDevice(device, nnc_device(m));
   return s;
 }
 
 void nnc::exe::checkDevice(const std::string &wanted,
                            const std::string &compiled) {
+  if (wanted != "cpu" && wanted != "cuda")
+    throw UsageError("--device expects cpu or cuda, got '" + wanted + "'");
   if (wanted == "cuda" && compiled != "cuda")
     throw nnc::rt::Error("this executable was compiled for the CPU; compile "
                          "the model with `nnc --target=cuda` to run it on a "

@@ -29,7 +29,8 @@ struct CommandLine {
   static CommandLine parse(int argc, char **argv);
 };
 
-/// Throws when `--device wanted` is not what the model was compiled for.
+/// Throws when `--device wanted` is not cpu or cuda (UsageError) or not
+/// what the model was compiled for.
 void checkDevice(const std::string &wanted, const std::string &compiled);
 
 /// The usage text, with the model's train-block defaults.

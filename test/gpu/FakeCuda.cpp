@@ -58,10 +58,6 @@ CUresult cuDeviceGet(int *d, int) {
   *d = 0;
   return 0;
 }
-CUresult cuDeviceGetName(char *name, int len, int) {
-  std::snprintf(name, len, "Fake GPU");
-  return 0;
-}
 CUresult cuDevicePrimaryCtxRetain(void **ctx, int) {
   static int context;
   *ctx = &context;
@@ -119,11 +115,6 @@ CUresult cuMemFree_v2(CUdeviceptr p) {
   std::free(m);
   return 0;
 }
-CUresult cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src, size_t n, void *) {
-  ++stats.copies;
-  std::memmove(reinterpret_cast<void *>(dst), reinterpret_cast<void *>(src), n);
-  return 0;
-}
 CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void *src, size_t n,
                               void *) {
   ++stats.copies;
@@ -133,10 +124,6 @@ CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void *src, size_t n,
 CUresult cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src, size_t n, void *) {
   ++stats.copies;
   std::memcpy(dst, reinterpret_cast<void *>(src), n);
-  return 0;
-}
-CUresult cuMemsetD32Async(CUdeviceptr, unsigned, size_t, void *) { return 0; }
-CUresult cuMemsetD16Async(CUdeviceptr, unsigned short, size_t, void *) {
   return 0;
 }
 CUresult cuGetErrorName(CUresult r, const char **name) {

@@ -265,11 +265,20 @@ int run(MLIRContext &context, llvm::SourceMgr &sourceMgr,
       return 0;
   }
 
-  if (failed(runPhase(context, *module, root, "lower to LLVM",
-                      [&](OpPassManager &pm) {
-                        return nnc::buildLoweringPipeline(pm, codegen);
-                      })))
-    return 1;
+  {
+    // MLIR's NVVM serializer reports a missing CUDA libdevice as an error
+    // for every kernel module, needed or not, and goes on. f32 kernels never
+    // call it (nnc-approximate-math{gpu=1}); checkPtx reports a kernel that
+    // does. So these reports are dropped here.
+    ScopedDiagnosticHandler libdevice(&context, [](Diagnostic &d) {
+      return success(StringRef(d.str()).starts_with("LibDevice path:"));
+    });
+    if (failed(runPhase(context, *module, root, "lower to LLVM",
+                        [&](OpPassManager &pm) {
+                          return nnc::buildLoweringPipeline(pm, codegen);
+                        })))
+      return 1;
+  }
   if (codegen.cuda && failed(nnc::checkPtx(*module)))
     return 1;
   if (has(Emit::Ptx))
