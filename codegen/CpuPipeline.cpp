@@ -14,9 +14,10 @@ using namespace mlir;
 /// Register tiles for the target: 8 x 32 f32 (16 of the 32 zmm registers)
 /// with AVX-512, 4 x 16 (8 of the 16 ymm) with AVX2 or less.
 static std::string tileOptions(const nnc::CodegenOptions &options) {
+  std::string bits = " vector-bits=" + std::to_string(options.vectorBits);
   if (options.vectorBits >= 512)
-    return "tile-m=8 tile-n=32";
-  return "tile-m=4 tile-n=16";
+    return "tile-m=8 tile-n=32" + bits;
+  return "tile-m=4 tile-n=16" + bits;
 }
 
 LogicalResult nnc::addPipeline(OpPassManager &pm, llvm::StringRef pipeline) {
@@ -33,10 +34,12 @@ LogicalResult nnc::buildFunctionsPipeline(OpPassManager &pm,
                                           const CodegenOptions &options) {
   // predict always; gradients when the model has a loss (--emit=grad
   // requires one).
-  return addPipeline(pm, options.requireLoss
-                     ? "nnc-build-inference, nnc-autodiff{require-loss=1}, "
-                       "nnc-optimizer"
-                     : "nnc-build-inference, nnc-autodiff, nnc-optimizer");
+  std::string pipeline = options.requireLoss
+                             ? "nnc-build-inference, nnc-autodiff{require-loss=1}"
+                             : "nnc-build-inference, nnc-autodiff";
+  pipeline += options.gradientsEntry ? ", nnc-optimizer"
+                                     : ", nnc-optimizer{gradients-entry=0}";
+  return addPipeline(pm, pipeline);
 }
 
 LogicalResult nnc::buildLinalgPipeline(OpPassManager &pm,

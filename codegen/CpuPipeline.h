@@ -16,6 +16,8 @@ struct CodegenOptions {
   bool program = false;
   /// Fail on a model without a loss (--emit=grad).
   bool requireLoss = false;
+  /// Compile <model>_gradients (an executable never calls it).
+  bool gradientsEntry = true;
   /// Width of the target's vector registers (set by resolveTarget).
   unsigned vectorBits = 256;
   /// Generate kernels for an NVIDIA GPU (--target=cuda) of this

@@ -49,10 +49,12 @@ struct LowerVectors : nnc::impl::LowerVectorsBase<LowerVectors> {
                                             std::move(patterns))))
       return signalPassFailure();
 
-    // 3. Contiguous n-D transfers become 1-D loads and stores.
+    // 3. n-D transfers become 1-D loads and stores, one per row. (Not
+    //    flattened into one long vector where rows are contiguous: an
+    //    8 x 32 register tile would become a <256 x float> value that LLVM
+    //    splits again through chains of shuffles.)
     RewritePatternSet transfers(ctx);
     vector::populateVectorTransferDropUnitDimsPatterns(transfers);
-    vector::populateFlattenVectorTransferPatterns(transfers);
     vector::populateVectorTransferLoweringPatterns(transfers,
                                                    /*maxTransferRank=*/1);
     if (failed(applyPatternsAndFoldGreedily(getOperation(),

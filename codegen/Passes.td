@@ -51,6 +51,13 @@ def TileAndVectorize : Pass<"nnc-tile-and-vectorize", "mlir::func::FuncOp"> {
       they decompose into 1-D ops that vectorize.
     - Other ops are tiled one sample at a time along the batch dimension
       (a forall if it is parallel, a loop if it is reduced).
+    Ops outside the register tiles (elementwise ops, reductions,
+    optimizer updates, fills) whose static shape is larger than
+    `vector-unroll` registers of `vector-bits` are tiled with `scf.for`
+    (peeled) so that each tile is at most that size: no vector wider than
+    a few registers reaches LLVM, whatever the tensor's size (a forall over
+    the outer dim as well when the op is large and not already in a
+    parallel loop).
     Every linalg op left with static shapes is then vectorized, and loop
     invariant vector reads and writes are hoisted out of the K loops so
     that accumulators stay in registers.
@@ -66,6 +73,10 @@ def TileAndVectorize : Pass<"nnc-tile-and-vectorize", "mlir::func::FuncOp"> {
            "Rows of a thread's block">,
     Option<"maxVectorElements", "max-vector-elements", "int64_t",
            /*default=*/"4096", "Largest static op vectorized whole">,
+    Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"512",
+           "Width of the target's vector registers">,
+    Option<"vectorUnroll", "vector-unroll", "int64_t", /*default=*/"4",
+           "Registers per vector of an op outside register tiles">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect",

@@ -166,10 +166,11 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
       sizes[0] = 1;
       (void)tile(rw, pad, sizes, LoopType::ForallOp);
     }
-    for (scf::ForOp loop : toPeel) {
-      scf::ForOp partial;
-      (void)scf::peelForLoopAndSimplifyBounds(rw, loop, partial);
-    }
+    peel(rw);
+    if (failed(cleanup(func)))
+      return signalPassFailure();
+    boundVectors(rw, func);
+    peel(rw);
     if (failed(cleanup(func)))
       return signalPassFailure();
     vectorizeStatic(rw, func);
@@ -182,6 +183,196 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
     if (failed(cleanup(func)))
       return signalPassFailure();
   }
+
+  /// Peels the loops in `toPeel` so that full tiles have static shapes.
+  void peel(IRRewriter &rw) {
+    for (scf::ForOp loop : toPeel) {
+      scf::ForOp partial;
+      (void)scf::peelForLoopAndSimplifyBounds(rw, loop, partial);
+    }
+    toPeel.clear();
+  }
+
+  /// Elements of `op`'s widest element type that `vectorUnroll` registers
+  /// of `vectorBits` hold.
+  int64_t vectorBound(linalg::LinalgOp op) {
+    unsigned bits = 8;
+    for (Value v : op->getOperands())
+      if (auto t = dyn_cast<ShapedType>(v.getType());
+          t && t.getElementType().isIntOrFloat())
+        bits = std::max(bits, t.getElementTypeBitWidth());
+    return std::max<int64_t>(1, vectorBits * vectorUnroll / bits);
+  }
+
+  /// Whether `v` is an anchor's result, directly or through the loops
+  /// that tile its reduction (K, or a window's taps).
+  static bool producedByAnchor(Value v) {
+    Operation *def = v.getDefiningOp();
+    if (!def)
+      return false;
+    if (isAnchor(def))
+      return true;
+    if (auto loop = dyn_cast<scf::ForOp>(def))
+      return producedByAnchor(
+          loop.getYieldedValues()[cast<OpResult>(v).getResultNumber()]);
+    return false;
+  }
+
+  /// Ops that are, or work on, the register tiles of a matmul, convolution
+  /// or pooling (sized by tile-m x tile-n): the anchors, their epilogues
+  /// and the fills of their accumulators.
+  static bool inRegisterTile(linalg::LinalgOp op) {
+    if (isAnchor(op) ||
+        isa<linalg::ContractionOpInterface, linalg::ConvolutionOpInterface>(
+            op.getOperation()))
+      return true;
+    for (Value v : op->getOperands())
+      if (producedByAnchor(v))
+        return true;
+    return isa<linalg::FillOp>(op) && feedsAnchor(op->getResult(0));
+  }
+
+  /// Whether `v` is an anchor's accumulator: read by the anchor directly,
+  /// through slices, or as the init of the loops that tile its reduction.
+  static bool feedsAnchor(Value v) {
+    for (OpOperand &use : v.getUses()) {
+      Operation *user = use.getOwner();
+      if (isAnchor(user))
+        return true;
+      if (auto slice = dyn_cast<tensor::ExtractSliceOp>(user))
+        if (feedsAnchor(slice.getResult()))
+          return true;
+      if (auto loop = dyn_cast<scf::ForOp>(user))
+        if (use.getOperandNumber() >= loop.getNumControlOperands() &&
+            feedsAnchor(loop.getTiedLoopRegionIterArg(&use)))
+          return true;
+    }
+    return false;
+  }
+
+  /// Tiles every static op outside the register tiles whose iteration
+  /// space holds more than vectorBound() elements: from the innermost dim
+  /// out, whole dims while they fit, then a part of the next (a divisor of
+  /// it where one is close, else peeled), the outer dims one at a time. A
+  /// large op not yet in a parallel loop gets an scf.forall over its outer
+  /// parallel dim.
+  void boundVectors(IRRewriter &rw, func::FuncOp func) {
+    SmallVector<linalg::LinalgOp> ops;
+    func.walk([&](linalg::LinalgOp op) {
+      // Windows and flips (maps with sums of dims or negative strides)
+      // are left whole: their slices are not simple rectangles; so are
+      // transposes.
+      if (op.hasPureTensorSemantics() && !op.hasDynamicShape() &&
+          op.getNumLoops() > 0 && !inRegisterTile(op) &&
+          llvm::all_of(op.getIndexingMapsArray(), [](AffineMap m) {
+            return m.isProjectedPermutation(/*allowZeroInResults=*/true);
+          }))
+        ops.push_back(op);
+    });
+    for (linalg::LinalgOp op : ops) {
+      if (!llvm::all_of(op.getIndexingMapsArray(), keepsDimOrder)) {
+        tileTranspose(rw, op);
+        continue;
+      }
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      int64_t bound = vectorBound(op);
+      int64_t elements = 1;
+      for (int64_t r : ranges)
+        elements *= r;
+      if (elements <= bound)
+        continue;
+      int64_t rank = ranges.size();
+      SmallVector<int64_t> sizes(rank, 1);
+      int64_t inTile = 1;
+      for (int64_t i = rank - 1; i >= 0; --i) {
+        if (inTile * ranges[i] <= bound) {
+          sizes[i] = 0; // the whole dim: not tiled
+          inTile *= ranges[i];
+          continue;
+        }
+        int64_t room = std::max<int64_t>(bound / inTile, 1);
+        sizes[i] = room;
+        for (int64_t d = room; d > room / 2; --d)
+          if (ranges[i] % d == 0) {
+            sizes[i] = d;
+            break;
+          }
+        break;
+      }
+      Operation *target = op;
+      bool parallel = op.getIteratorTypesArray()[0] ==
+                      utils::IteratorType::parallel;
+      if (elements >= kParallelElements && parallel && sizes[0] != 0 &&
+          ranges[0] % sizes[0] == 0 && !op->getParentOfType<scf::ForallOp>()) {
+        SmallVector<int64_t> outer(rank, 0);
+        outer[0] = sizes[0];
+        auto result = tile(rw, op, outer, LoopType::ForallOp);
+        if (failed(result))
+          continue;
+        target = result->tiledOps.front();
+        sizes[0] = 0;
+      }
+      tileForPeeling(rw, target, sizes);
+    }
+  }
+
+  /// Tiles `op` by `sizes` with scf.for loops, to be peeled (nothing when
+  /// every size is 0).
+  void tileForPeeling(IRRewriter &rw, Operation *op, ArrayRef<int64_t> sizes) {
+    if (llvm::all_of(sizes, [](int64_t s) { return s == 0; }))
+      return;
+    auto result = tile(rw, op, sizes, LoopType::ForOp);
+    if (failed(result))
+      return;
+    for (LoopLikeOpInterface loop : result->loops)
+      if (auto forOp = dyn_cast<scf::ForOp>(loop.getOperation()))
+        toPeel.push_back(forOp);
+  }
+
+  /// A projected permutation (zeros allowed) whose dims appear in
+  /// increasing order: a tile's rows are contiguous in the operand, not a
+  /// transpose's strided columns (which would be gathered element by
+  /// element).
+  static bool keepsDimOrder(AffineMap map) {
+    if (!map.isProjectedPermutation(/*allowZeroInResults=*/true))
+      return false;
+    int64_t last = -1;
+    for (AffineExpr e : map.getResults())
+      if (auto dim = dyn_cast<AffineDimExpr>(e)) {
+        if ((int64_t)dim.getPosition() < last)
+          return false;
+        last = dim.getPosition();
+      }
+    return true;
+  }
+
+  /// A transposing op (an operand's innermost dim is not the op's): square
+  /// blocks over the two dims that are innermost in some operand, so that
+  /// rows are read and written whole and the block is transposed in
+  /// registers; the other dims one at a time.
+  void tileTranspose(IRRewriter &rw, linalg::LinalgOp op) {
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    int64_t rank = ranges.size();
+    llvm::SmallDenseSet<int64_t> inner;
+    for (AffineMap m : op.getIndexingMapsArray())
+      for (AffineExpr e : llvm::reverse(m.getResults()))
+        if (auto dim = dyn_cast<AffineDimExpr>(e)) {
+          inner.insert(dim.getPosition());
+          break;
+        }
+    int64_t bound = vectorBound(op);
+    int64_t side = 1;
+    while ((side * 2) * (side * 2) <= bound)
+      side *= 2;
+    SmallVector<int64_t> sizes(rank, 1);
+    for (int64_t d : inner)
+      sizes[d] = ranges[d] <= side ? 0 : side;
+    if (inner.size() <= 2)
+      tileForPeeling(rw, op, sizes);
+  }
+
+  /// Ops at least this large (elements) are split across threads.
+  static constexpr int64_t kParallelElements = 1 << 15;
 
   LogicalResult cleanup(func::FuncOp func) {
     OpPassManager pm("func.func");

@@ -51,6 +51,8 @@ struct Settings {
 };
 
 struct Optimizer : nnc::impl::OptimizerBase<Optimizer> {
+  using OptimizerBase::OptimizerBase;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto model = module->getAttrOfType<StringAttr>(kModelAttr);
@@ -66,6 +68,8 @@ struct Optimizer : nnc::impl::OptimizerBase<Optimizer> {
       return signalPassFailure();
     }
     build(module, gradients, settings, model.getValue());
+    if (!gradientsEntry)
+      gradients.erase();
   }
 
   void build(ModuleOp module, func::FuncOp gradients, const Settings &settings,

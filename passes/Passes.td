@@ -75,7 +75,14 @@ def Optimizer : Pass<"nnc-optimizer", "mlir::ModuleOp"> {
     batchnorm's running statistics); the runtime passes each variable's own
     buffer for them. The learning rate and the step (counted from 1) are
     0-d tensors of the loss's type, run-time arguments.
+    With `gradients-entry=0` (an executable, which never calls it)
+    `<model>_gradients` is erased once the step is built, so that the
+    backward pass is compiled once, not twice.
   }];
+  let options = [
+    Option<"gradientsEntry", "gradients-entry", "bool", /*default=*/"true",
+           "Keep <model>_gradients as an entry point">,
+  ];
   let dependentDialects = ["::nnc::NncDialect", "::mlir::func::FuncDialect"];
 }
 

@@ -282,7 +282,8 @@ int nnc_gradients(nnc_model *m, int64_t batch, const void *const *inputs,
   return guarded([&] {
     checkModel(m);
     if (!m->def->gradients)
-      throw Error("the model has no compiled gradients (it needs a loss)");
+      throw Error("the model has no compiled gradients (it needs a loss; "
+                  "executables are compiled without them)");
     if (batch < 1)
       throw Error("batch must be positive, got " + std::to_string(batch));
     if (!inputs || !targets || !loss || !grads)

@@ -2,7 +2,7 @@
 """Times one gradient step of examples/cnn.nn: nnc_gradients against
 PyTorch's forward + backward of the same model, on 2 threads.
 
-  OPENBLAS_CORETYPE=SkylakeX /usr/bin/python3 test/bench/grad_step.py \
+  /usr/bin/python3 test/bench/grad_step.py \
       --nnc build/bin/nnc [--model examples/cnn.nn] [--batch 64]
 
 Runs both in alternating rounds and keeps, for each, the best of the
@@ -15,9 +15,11 @@ import os
 import sys
 import time
 
-import numpy as np
-
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "numerics"))
+import hostblas  # noqa: E402
+hostblas.apply()  # before numpy and torch load OpenBLAS
+
+import numpy as np  # noqa: E402
 import nncpy  # noqa: E402
 
 

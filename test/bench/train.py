@@ -7,7 +7,8 @@ PyTorch, in one run (one after the other: never in parallel).
 nnc: `nnc examples/X.nn -o X; ./X train --threads T --epochs N` on
 Fashion-MNIST (the executable prints time and samples/s per epoch).
 PyTorch: shared/peers/torch_{mlp,cnn}.py with its best settings on this
-machine (OPENBLAS_CORETYPE=SkylakeX, intra-op threads = T, BLAS threads 1),
+machine (OPENBLAS_CORETYPE from test/numerics/hostblas.py: SkylakeX only on
+AVX-512 hosts, unless the environment sets one; intra-op threads = T, BLAS threads 1),
 same model, optimizer, batch and data. Epochs after the first are compared
 (the first includes warm-up); the ratio is PyTorch's epoch time over nnc's
 per sample (nnc holds out validation_split, PyTorch trains on all 60k).
@@ -20,6 +21,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "numerics"))
+import hostblas  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -43,7 +47,7 @@ def nnc_epochs(build, model, epochs, threads, workdir):
 
 def torch_epochs(model, epochs, threads, workdir):
     out_json = os.path.join(workdir, "torch_%s.json" % model)
-    env = dict(os.environ, OPENBLAS_CORETYPE="SkylakeX")
+    env = hostblas.env()
     subprocess.run(["/usr/bin/python3", os.path.join(PEERS, "torch_%s.py" % model),
                     "--threads", str(threads), "--blas-threads", "1",
                     "--repeats", "1", "--epochs", str(epochs), "--no-infer",

@@ -19,7 +19,10 @@ import argparse
 import os
 import sys
 
-import numpy as np
+import hostblas  # before torch loads OpenBLAS
+hostblas.apply()
+
+import numpy as np  # noqa: E402
 
 import nncpy
 

@@ -16,7 +16,10 @@ and the gradients of maxpool2d and max at ties (gradient_ties).
 import argparse
 import sys
 
-import numpy as np
+import hostblas  # before torch loads OpenBLAS
+hostblas.apply()
+
+import numpy as np  # noqa: E402
 import torch
 import torch.nn.functional as F
 

@@ -21,7 +21,10 @@ import argparse
 import os
 import sys
 
-import numpy as np
+import hostblas  # before torch loads OpenBLAS
+hostblas.apply()
+
+import numpy as np  # noqa: E402
 import torch
 import torch.nn.functional as F
 

@@ -1,5 +1,14 @@
 // RUN: nnc-opt %s -split-input-file -nnc-autodiff -nnc-optimizer -verify-diagnostics | FileCheck %s
 
+// With gradients-entry=0 (what an executable compiles: it never calls
+// <model>_gradients) the step is built and the gradients function erased,
+// so that the backward pass is compiled once.
+// RUN: nnc-opt %s -split-input-file -nnc-autodiff -nnc-optimizer="gradients-entry=0" -verify-diagnostics | FileCheck %s --check-prefix=NOGRAD
+// NOGRAD-NOT:   func.func @m_gradients(
+// NOGRAD:       func.func @m_train_step(
+// NOGRAD:         nnc.adam_update
+// NOGRAD-NOT:   func.func @m_gradients(
+
 // Adam: two zero-initialized slots per parameter, appended after every
 // other variable (slot-major); <model>_train_step takes the variables, the
 // slots, the inputs and targets, then lr, step and the dropout key, and

@@ -223,6 +223,8 @@ int run(MLIRContext &context, llvm::SourceMgr &sourceMgr,
   codegen.optLevel = optLevel;
   codegen.targetCpu = targetCpu;
   codegen.program = has(Emit::Exe);
+  // The executable trains with train_step: gradients would be dead code.
+  codegen.gradientsEntry = !has(Emit::Exe);
   codegen.requireLoss = has(Emit::Grad);
   codegen.cuda = target == "cuda";
   codegen.gpuArch = gpuArch;
