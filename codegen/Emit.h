@@ -24,6 +24,22 @@ std::unique_ptr<llvm::Module> translateAndOptimize(mlir::ModuleOp module,
                                                    llvm::TargetMachine &tm,
                                                    const CodegenOptions &options);
 
+/// Translates a module in the LLVM dialect to LLVM IR for `tm`, not yet
+/// optimized.
+std::unique_ptr<llvm::Module> translate(mlir::ModuleOp module,
+                                        llvm::LLVMContext &context,
+                                        llvm::TargetMachine &tm);
+
+/// Optimizes `module` (at `options.optLevel`) and writes it as object
+/// files into `objects` (temporary files, the caller removes them): split
+/// into up to `threads` partitions along its entry points (each function
+/// with the local functions and globals it uses, nothing renamed),
+/// compiled on as many threads. An error message on failure.
+std::string emitObjects(std::unique_ptr<llvm::Module> module,
+                        const CodegenOptions &options, unsigned threads,
+                        llvm::StringRef prefix,
+                        std::vector<std::string> &objects);
+
 /// Writes an object file or assembly of `module`.
 mlir::LogicalResult emitMachineCode(llvm::Module &module,
                                     llvm::TargetMachine &tm, bool assembly,
@@ -44,9 +60,9 @@ mlir::LogicalResult emitHeader(llvm::StringRef description,
 
 enum class LinkKind { Executable, SharedLibrary, Relocatable };
 
-/// Links `object` with the runtime (in `runtimeDir`) into `output`.
+/// Links `objects` with the runtime (in `runtimeDir`) into `output`.
 /// Returns an error message, empty on success.
-std::string link(LinkKind kind, llvm::StringRef object,
+std::string link(LinkKind kind, llvm::ArrayRef<std::string> objects,
                  llvm::StringRef output, llvm::StringRef runtimeDir);
 
 } // namespace nnc

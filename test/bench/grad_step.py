@@ -17,7 +17,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "numerics"))
 import hostblas  # noqa: E402
-hostblas.apply()  # before numpy and torch load OpenBLAS
+hostblas.apply(bench=True)  # before numpy and torch load OpenBLAS
 
 import numpy as np  # noqa: E402
 import nncpy  # noqa: E402

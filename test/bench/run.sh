@@ -19,7 +19,7 @@ for b in d["benchmarks"]:
     b["name"] = b["run_name"]
 json.dump(d, sys.stdout)
 PY
-coretype=$(/usr/bin/python3 "$here/../numerics/hostblas.py")
+coretype=$(/usr/bin/python3 "$here/../numerics/hostblas.py" --bench)
 env ${coretype:+OPENBLAS_CORETYPE=$coretype} /usr/bin/python3 \
   "$here/torch_kernels.py" > "$out/torch.jsonl"
 /usr/bin/python3 "$here/compare.py" "$out/nnc.json" "$out/torch.jsonl"

@@ -7,8 +7,8 @@ PyTorch, in one run (one after the other: never in parallel).
 nnc: `nnc examples/X.nn -o X; ./X train --threads T --epochs N` on
 Fashion-MNIST (the executable prints time and samples/s per epoch).
 PyTorch: shared/peers/torch_{mlp,cnn}.py with its best settings on this
-machine (OPENBLAS_CORETYPE from test/numerics/hostblas.py: SkylakeX only on
-AVX-512 hosts, unless the environment sets one; intra-op threads = T, BLAS threads 1),
+machine (OPENBLAS_CORETYPE=SkylakeX on AVX-512 hosts, OpenBLAS's own choice
+elsewhere: test/numerics/hostblas.py; intra-op threads = T, BLAS threads 1),
 same model, optimizer, batch and data. Epochs after the first are compared
 (the first includes warm-up); the ratio is PyTorch's epoch time over nnc's
 per sample (nnc holds out validation_split, PyTorch trains on all 60k).
@@ -47,7 +47,7 @@ def nnc_epochs(build, model, epochs, threads, workdir):
 
 def torch_epochs(model, epochs, threads, workdir):
     out_json = os.path.join(workdir, "torch_%s.json" % model)
-    env = hostblas.env()
+    env = hostblas.env(bench=True)
     subprocess.run(["/usr/bin/python3", os.path.join(PEERS, "torch_%s.py" % model),
                     "--threads", str(threads), "--blas-threads", "1",
                     "--repeats", "1", "--epochs", str(epochs), "--no-infer",

@@ -20,6 +20,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -27,6 +28,8 @@
 #include "llvm/Support/Process.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
+#include <algorithm>
+#include <thread>
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -294,18 +297,18 @@ int run(MLIRContext &context, llvm::SourceMgr &sourceMgr,
   }
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule;
-  {
-    TimingScope t = root.nest("LLVM optimization");
-    llvmModule = nnc::translateAndOptimize(*module, llvmContext, *machine,
-                                           codegen);
-  }
-  if (!llvmModule)
-    return 1;
-  if (has(Emit::Llvm))
-    return printText(
-        [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
-  TimingScope machineTiming = root.nest("machine code");
-  if (has(Emit::Asm)) {
+  if (has(Emit::Llvm) || has(Emit::Asm)) {
+    {
+      TimingScope t = root.nest("LLVM optimization");
+      llvmModule = nnc::translateAndOptimize(*module, llvmContext, *machine,
+                                             codegen);
+    }
+    if (!llvmModule)
+      return 1;
+    if (has(Emit::Llvm))
+      return printText(
+          [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
+    TimingScope machineTiming = root.nest("machine code");
     auto file = openOutput(outputFile);
     if (!file || failed(nnc::emitMachineCode(*llvmModule, *machine,
                                              /*assembly=*/true, file->os())))
@@ -314,18 +317,34 @@ int run(MLIRContext &context, llvm::SourceMgr &sourceMgr,
     return 0;
   }
 
-  // Files: the model's object, then linked with the runtime.
-  llvm::SmallString<128> object;
-  int fd;
-  if (llvm::sys::fs::createTemporaryFile("nnc-" + model, "o", fd, object)) {
-    llvm::errs() << "nnc: error: cannot create a temporary file\n";
-    return 1;
-  }
+  // Files: the model's objects (LLVM's optimizations and code generation
+  // on one thread per core, at most 4, each on a part of the entry points),
+  // then linked with the runtime.
   {
-    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    if (failed(nnc::emitMachineCode(*llvmModule, *machine, false, os)))
-      return 1;
+    TimingScope t = root.nest("translation to LLVM IR");
+    llvmModule = nnc::translate(*module, llvmContext, *machine);
   }
+  if (!llvmModule)
+    return 1;
+  std::vector<std::string> objects;
+  auto removeObjects = llvm::make_scope_exit([&] {
+    for (const std::string &o : objects)
+      llvm::sys::fs::remove(o);
+  });
+  {
+    TimingScope t = root.nest("LLVM optimization and machine code");
+    unsigned threads = std::clamp(
+        std::thread::hardware_concurrency(), 1u,
+        4u);
+    std::string error = nnc::emitObjects(std::move(llvmModule), codegen,
+                                         threads, "nnc-" + model.str(),
+                                         objects);
+    if (!error.empty()) {
+      llvm::errs() << "nnc: error: " << error << "\n";
+      return 1;
+    }
+  }
+  TimingScope linkTiming = root.nest("link");
   std::string runtimeDir = runtimeDirectory(argv0);
   int status = 0;
   for (Emit kind : emitKinds) {
@@ -335,7 +354,7 @@ int run(MLIRContext &context, llvm::SourceMgr &sourceMgr,
                              : kind == Emit::Lib ? nnc::LinkKind::SharedLibrary
                                                  : nnc::LinkKind::Executable;
     bool ok = writeAtomically(outputPath(kind, model), [&](StringRef temp) {
-      std::string linkError = nnc::link(linkKind, object, temp, runtimeDir);
+      std::string linkError = nnc::link(linkKind, objects, temp, runtimeDir);
       if (!linkError.empty())
         llvm::errs() << "nnc: error: " << linkError << "\n";
       return linkError.empty();
@@ -343,7 +362,6 @@ int run(MLIRContext &context, llvm::SourceMgr &sourceMgr,
     if (!ok)
       status = 1;
   }
-  llvm::sys::fs::remove(object);
   return status;
 }
 } // namespace
