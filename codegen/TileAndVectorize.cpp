@@ -419,9 +419,6 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
                              fuseInner);
     if (failed(inner))
       return;
-    for (LoopLikeOpInterface loop : inner->loops)
-      if (auto forOp = dyn_cast<scf::ForOp>(loop.getOperation()))
-        toPeel.push_back(forOp);
     // The K loop: tileK steps per iteration when they divide K.
     int64_t tk = 1;
     for (int64_t t = tileK; t > 1; t /= 2)
@@ -429,11 +426,38 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
         tk = t;
         break;
       }
-    for (Operation *op : inner->tiledAndFusedOps)
-      if (isa<linalg::MatmulOp, linalg::MatmulTransposeAOp>(op)) {
-        (void)tile(rw, op, {0, 0, tk}, LoopType::ForOp);
-        break;
-      }
+    auto tileK = [&](Operation *root) {
+      root->walk([&](linalg::LinalgOp op) {
+        if (isa<linalg::MatmulOp, linalg::MatmulTransposeAOp>(op)) {
+          (void)tile(rw, op, {0, 0, tk}, LoopType::ForOp);
+          return WalkResult::interrupt();
+        }
+        return WalkResult::advance();
+      });
+    };
+    auto rows = dyn_cast<scf::ForOp>(inner->loops.front().getOperation());
+    scf::ForOp partial;
+    if (!rows || failed(scf::peelForLoopAndSimplifyBounds(rw, rows, partial))) {
+      tileK(inner->tiledAndFusedOps.front()->getParentOp());
+      return;
+    }
+    // Full tiles of tile-m rows; the rows left (fewer than tile-m: all of
+    // them at batch 1-7) one at a time, each a static 1 x tile-n register
+    // tile that vectorizes (a matrix-vector product at batch 1), not a
+    // scalar loop. (Tiles of 4 and 2 rows for the rest as well would read
+    // the right-hand side fewer times at batch 2-7, for a third more
+    // compile time.)
+    tileK(rows);
+    linalg::LinalgOp last;
+    for (Operation &op : partial.getBody()->without_terminator())
+      if (auto l = dyn_cast<linalg::LinalgOp>(&op);
+          l && !isa<linalg::FillOp>(&op))
+        last = l;
+    if (!last)
+      return;
+    auto single = tileAndFuse(rw, last, {1, 0}, LoopType::ForOp, fuseInner);
+    if (succeeded(single))
+      tileK(single->loops.front().getOperation());
   }
 
   /// conv_2d_nhwc_hwcf / pooling_nhwc_* [N, OH, OW, C|F, KH, KW(, C)] (+

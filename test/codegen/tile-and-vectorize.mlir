@@ -5,8 +5,9 @@
 // Threads take 64 x 32 output blocks (scf.forall); each walks its rows 8 at a
 // time; for each 8 x 32 register tile, a loop over K (step 4) accumulates in
 // a vector<8x32xf32> with vector.contract, and the epilogue runs on that
-// vector right after it. The remainder rows (fewer than 8) go to a second,
-// peeled loop that stays on linalg (dynamic shapes).
+// vector right after it. The remainder rows (fewer than 8: all of them at
+// batch 1-7) go to a second, peeled loop that takes them one at a time,
+// each a vector<1x32xf32> register tile (a matrix-vector product).
 // With tile-m=4 tile-n=16, the blocks are 64 x 16 and the register tile
 // vector<4x16xf32>.
 
@@ -29,8 +30,11 @@
 // CHECK:             vector.transfer_write %[[R]]
 // CHECK:           }
 // CHECK:           scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C8]] iter_args(%{{.*}} = %[[FULL]])
-// CHECK:             linalg.matmul {{.*}} -> tensor<?x32xf32>
-// CHECK:             linalg.generic
+// CHECK:             scf.for %{{.*}} = %c0 to %{{.*}} step %c1 iter_args(%{{.*}}) -> (tensor<?x32xf32>)
+// CHECK:               scf.for %{{.*}} = %c0 to %[[C784]] step %[[C4]] iter_args(%{{.*}}) -> (vector<1x32xf32>)
+// CHECK:                 vector.contract {{.*}} into vector<1x32xf32>
+// CHECK:               arith.maximumf %{{.*}} : vector<1x32xf32>
+// CHECK-NOT:         linalg.matmul
 // CHECK:           scf.forall.in_parallel
 
 // SMALL-LABEL: func.func @dense_relu(
@@ -40,6 +44,7 @@
 // SMALL:               vector.contract {{.*}} into vector<4x16xf32>
 // SMALL:             arith.addf %{{.*}} : vector<4x16xf32>
 // SMALL:             arith.maximumf %{{.*}} : vector<4x16xf32>
+// SMALL:             vector.contract {{.*}} into vector<1x16xf32>
 // SMALL-NOT:     vector<8x32xf32>
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #row = affine_map<(d0, d1) -> (d1)>
@@ -213,7 +218,7 @@ func.func @batch_sum(%x: tensor<?xf32>) -> tensor<f32> {
 
 // A filter gradient, matmul_transpose_a (the lhs [K, M]): tiled as a
 // matmul, the reduction over the batch (K, dynamic) one step at a time into
-// a vector<8x32xf32> register tile; the 2 rows left of 18 in a peeled tile.
+// a vector<8x32xf32> register tile; the 2 rows left of 18 one at a time.
 
 // CHECK-LABEL: func.func @filter_grad(
 // CHECK-SAME:    %[[P:[a-z0-9]+]]: tensor<?x18xf32>
@@ -222,8 +227,9 @@ func.func @batch_sum(%x: tensor<?xf32>) -> tensor<f32> {
 // CHECK:           scf.for %{{.*}} = %c0 to %c16 step %c8
 // CHECK:             scf.for %{{.*}} = %c0 to %[[N]] step %c1 iter_args(%{{.*}}) -> (vector<8x32xf32>)
 // CHECK:               vector.contract {{.*}} into vector<8x32xf32>
-// CHECK:           scf.for %{{.*}} = %c0 to %[[N]] step %c1 iter_args(%{{.*}}) -> (vector<2x32xf32>)
-// CHECK:             vector.contract {{.*}} into vector<2x32xf32>
+// CHECK:           scf.for %{{.*}} = %c0 to %c2 step %c1
+// CHECK:             scf.for %{{.*}} = %c0 to %[[N]] step %c1 iter_args(%{{.*}}) -> (vector<1x32xf32>)
+// CHECK:               vector.contract {{.*}} into vector<1x32xf32>
 // CHECK-NOT:     linalg.matmul_transpose_a
 func.func @filter_grad(%p: tensor<?x18xf32>, %d: tensor<?x64xf32>) -> tensor<18x64xf32> {
   %zero = arith.constant 0.0 : f32
