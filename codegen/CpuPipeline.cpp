@@ -79,6 +79,7 @@ LogicalResult nnc::buildCpuLoweringPipeline(OpPassManager &pm,
       "func.func(nnc-lower-vectors),"
       "func.func(convert-linalg-to-loops),"
       "scf-forall-to-parallel,"
+      "nnc-parallel-to-openmp,"
       "convert-scf-to-openmp,"
       "canonicalize,"  // inlines the alloca scopes of OpenMP bodies
       "convert-vector-to-scf{full-unroll=true},"

@@ -83,6 +83,28 @@ def TileAndVectorize : Pass<"nnc-tile-and-vectorize", "mlir::func::FuncOp"> {
                            "::mlir::affine::AffineDialect"];
 }
 
+def ParallelToOpenMP : Pass<"nnc-parallel-to-openmp", "mlir::ModuleOp"> {
+  let summary = "scf.parallel to OpenMP threads with a static schedule of our own";
+  let description = [{
+    Each outermost `scf.parallel` without results (what `scf.forall`
+    becomes) turns into one `omp.parallel` region whose threads split the
+    linearized iteration space in contiguous chunks themselves
+    (`omp_get_thread_num`, `omp_get_num_threads`), with no `omp.wsloop`:
+    libomp's `__kmpc_for_static_init` formats a string on every call (a
+    sixth of a batch-1 prediction) and its loop ends in a barrier of its
+    own. The region has an `if` clause: a loop of one iteration runs on
+    the calling thread without forking. Each iteration's body is in a
+    `memref.alloca_scope`, so stack temporaries do not pile up. Nested
+    `scf.parallel` ops become `scf.for` nests (the outer loop has the
+    threads). Loops with results are left to `convert-scf-to-openmp`.
+  }];
+  let dependentDialects = ["::mlir::omp::OpenMPDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
 def LowerVectors : Pass<"nnc-lower-vectors", "mlir::func::FuncOp"> {
   let summary = "lowers vector contractions to FMAs and simplifies transfers";
   let description = [{
