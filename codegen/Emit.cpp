@@ -67,8 +67,8 @@ void nnc::resolveTarget(CodegenOptions &options) {
 /// while finding little left to do. Loop unrolling stays: the short loops
 /// that read a strided column of a register tile need it (without it the
 /// MLP's step is ~12% slower).
-static void optimizeModule(llvm::Module &module, llvm::TargetMachine &tm,
-                           unsigned optLevel) {
+void nnc::optimizeModule(llvm::Module &module, llvm::TargetMachine &tm,
+                         unsigned optLevel) {
   if (optLevel == 0)
     return;
   llvm::PipelineTuningOptions tuning;

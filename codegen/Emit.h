@@ -24,6 +24,11 @@ std::unique_ptr<llvm::Module> translateAndOptimize(mlir::ModuleOp module,
                                                    llvm::TargetMachine &tm,
                                                    const CodegenOptions &options);
 
+/// Runs LLVM's optimizations at `optLevel` (O2 less the loop and SLP
+/// vectorizers: MLIR has vectorized already).
+void optimizeModule(llvm::Module &module, llvm::TargetMachine &tm,
+                    unsigned optLevel);
+
 /// Translates a module in the LLVM dialect to LLVM IR for `tm`, not yet
 /// optimized.
 std::unique_ptr<llvm::Module> translate(mlir::ModuleOp module,

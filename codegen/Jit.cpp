@@ -6,17 +6,23 @@
 #include "passes/Pipelines.h"
 #include "tools/InitAll.h"
 
-#include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/ExecutionEngine/Orc/Mangling.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 
+#include <algorithm>
 #include <mutex>
+#include <thread>
 
 using namespace mlir;
 
@@ -27,7 +33,7 @@ extern "C" void _mlir_memref_to_llvm_free(void *);
 
 struct nnc::CompiledModel::Impl {
   std::string name;
-  std::unique_ptr<ExecutionEngine> engine;
+  std::unique_ptr<llvm::orc::LLJIT> jit;
   const nnc_model_def *def = nullptr;
 };
 
@@ -49,8 +55,8 @@ compileUncached(const std::string &source, const std::string &filename,
 
   DialectRegistry registry;
   nnc::registerAllDialects(registry);
-  // The context must outlive nothing but the compilation: the engine keeps
-  // its own LLVM module.
+  // The context must outlive nothing but the compilation: the JIT keeps
+  // only the linked machine code.
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
   std::string diagnostics;
@@ -79,43 +85,77 @@ compileUncached(const std::string &source, const std::string &filename,
     throw nnc::JitError("internal error compiling " + filename + ":\n" +
                         diagnostics);
 
+  // The same objects as the AOT compiler (codegen/Emit.cpp): optimized
+  // and compiled in parts on one thread per core, then linked in-process.
   std::string error;
   std::unique_ptr<llvm::TargetMachine> machine =
       nnc::createTargetMachine(codegen, error);
   if (!machine)
     throw nnc::JitError(error);
-  auto transformer = makeOptimizingTransformer(options.optLevel, 0,
-                                               machine.get());
-  ExecutionEngineOptions engineOptions;
-  engineOptions.transformer = transformer;
-  engineOptions.jitCodeGenOptLevel = machine->getOptLevel();
-  auto engine = ExecutionEngine::create(*module, engineOptions,
-                                        std::move(machine));
-  if (!engine)
-    throw nnc::JitError("JIT failed: " + llvm::toString(engine.takeError()));
-  (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
-    llvm::orc::SymbolMap map;
-    auto add = [&](const char *name, auto *fn) {
-      map[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn),
-                             llvm::JITSymbolFlags::Exported};
-    };
-    add("memrefCopy", &memrefCopy);
-    add("_mlir_memref_to_llvm_alloc", &_mlir_memref_to_llvm_alloc);
-    add("_mlir_memref_to_llvm_aligned_alloc",
-        &_mlir_memref_to_llvm_aligned_alloc);
-    add("_mlir_memref_to_llvm_free", &_mlir_memref_to_llvm_free);
-    return map;
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      nnc::translate(*module, llvmContext, *machine);
+  if (!llvmModule)
+    throw nnc::JitError("internal error translating " + filename + ":\n" +
+                        diagnostics);
+  std::string modelName =
+      (*module)->getAttrOfType<StringAttr>(nnc::kModelAttr).getValue().str();
+  std::vector<std::string> objects;
+  unsigned threads =
+      std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+  error = nnc::emitObjects(std::move(llvmModule), codegen, threads,
+                           "nnc-jit-" + modelName, objects);
+  auto removeObjects = llvm::make_scope_exit([&] {
+    for (const std::string &o : objects)
+      llvm::sys::fs::remove(o);
   });
+  if (!error.empty())
+    throw nnc::JitError("JIT failed: " + error);
+
+  auto fail = [](llvm::Error e) {
+    throw nnc::JitError("JIT failed: " + llvm::toString(std::move(e)));
+  };
+  auto jit = llvm::orc::LLJITBuilder().create();
+  if (!jit)
+    fail(jit.takeError());
+  llvm::orc::JITDylib &dylib = (*jit)->getMainJITDylib();
+  // The OpenMP runtime and libc from this process; the allocator and copy
+  // of nnc's runtime, linked into this library, by address.
+  auto process = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
+      (*jit)->getDataLayout().getGlobalPrefix());
+  if (!process)
+    fail(process.takeError());
+  dylib.addGenerator(std::move(*process));
+  llvm::orc::MangleAndInterner interner((*jit)->getExecutionSession(),
+                                        (*jit)->getDataLayout());
+  llvm::orc::SymbolMap symbols;
+  auto add = [&](const char *name, auto *fn) {
+    symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn),
+                               llvm::JITSymbolFlags::Exported};
+  };
+  add("memrefCopy", &memrefCopy);
+  add("_mlir_memref_to_llvm_alloc", &_mlir_memref_to_llvm_alloc);
+  add("_mlir_memref_to_llvm_aligned_alloc",
+      &_mlir_memref_to_llvm_aligned_alloc);
+  add("_mlir_memref_to_llvm_free", &_mlir_memref_to_llvm_free);
+  if (llvm::Error e = dylib.define(llvm::orc::absoluteSymbols(symbols)))
+    fail(std::move(e));
+  for (const std::string &path : objects) {
+    auto buffer = llvm::MemoryBuffer::getFile(path);
+    if (!buffer)
+      throw nnc::JitError("JIT failed: cannot read " + path);
+    if (llvm::Error e = (*jit)->addObjectFile(std::move(*buffer)))
+      fail(std::move(e));
+  }
 
   auto impl = std::make_unique<nnc::CompiledModel::Impl>();
-  impl->name =
-      (*module)->getAttrOfType<StringAttr>(nnc::kModelAttr).getValue().str();
-  auto def = (*engine)->lookup(impl->name + "_def");
+  impl->name = modelName;
+  auto def = (*jit)->lookup(impl->name + "_def");
   if (!def)
     throw nnc::JitError("JIT: no " + impl->name +
                         "_def: " + llvm::toString(def.takeError()));
-  impl->def = static_cast<const nnc_model_def *>(*def);
-  impl->engine = std::move(*engine);
+  impl->def = def->toPtr<const nnc_model_def *>();
+  impl->jit = std::move(*jit);
   return impl;
 }
 
@@ -123,7 +163,7 @@ std::shared_ptr<const nnc::CompiledModel>
 nnc::compile(const std::string &source, const std::string &filename,
              const JitOptions &options) {
   // One compilation per (source, options) for the life of the process. The
-  // cache is never destroyed: its engines must not outlive LLVM's statics.
+  // cache is never destroyed: its JITs must not outlive LLVM's statics.
   static std::mutex mutex;
   static auto &cache =
       *new llvm::StringMap<std::shared_ptr<const CompiledModel>>();

@@ -128,7 +128,10 @@ namespace {
 /// before the call, results copied back after it, on the one stream.
 class EntryCall {
 public:
-  EntryCall(nnc_model *m, bool withSlots = false) : m(m) {
+  EntryCall(nnc_model *m, bool withSlots = false)
+      : m(m), buffers(threadBuffers()), staged(threadStaged()) {
+    buffers.clear();
+    staged.clear();
     for (size_t i = 0; i < m->variables.size(); ++i)
       if (withSlots || m->desc.variables[i].kind != NNC_OPTIMIZER)
         buffers.push_back(m->variables[i].data());
@@ -192,9 +195,20 @@ private:
   void add(void *p, size_t bytes, bool out) {
     staged.push_back({p, bytes, out});
   }
+  // The pointer lists live on in the calling thread between calls: no
+  // heap allocation per call once they have grown (an entry call never
+  // runs another on the same thread).
+  static std::vector<void *> &threadBuffers() {
+    static thread_local std::vector<void *> v;
+    return v;
+  }
+  static std::vector<Staged> &threadStaged() {
+    static thread_local std::vector<Staged> v;
+    return v;
+  }
   nnc_model *m;
-  std::vector<void *> buffers;
-  std::vector<Staged> staged;
+  std::vector<void *> &buffers;
+  std::vector<Staged> &staged;
 };
 } // namespace
 
