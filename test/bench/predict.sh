@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Inference latency and throughput of examples/mlp.nn: mlp_predict from C
+# (the object and header of --emit=obj,header) against PyTorch's eager
+# forward of the same model (shared/peers' settings: OpenBLAS as
+# hostblas.py --bench picks), batch 1, 7 and 256 on 1 and 2 threads, one
+# after the other; prints a table with PyTorch's best thread count.
+#   test/bench/predict.sh [BUILD_DIR]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+build=${1:-$root/build}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$build/bin/nnc" "$root/examples/mlp.nn" --emit=obj,header -o "$work/mlp"
+cc -O2 -I"$work" -o "$work/predict_latency" "$here/predict_latency.c" \
+  "$work/mlp.o" -lstdc++ -lm -lz -L/usr/lib/llvm-19/lib \
+  -Wl,-rpath,/usr/lib/llvm-19/lib -lomp
+for batch in 1 7 256; do
+  for threads in 1 2; do
+    "$work/predict_latency" "$threads" "$batch"
+  done
+done > "$work/nnc.txt"
+coretype=$(/usr/bin/python3 "$here/../numerics/hostblas.py" --bench)
+env ${coretype:+OPENBLAS_CORETYPE=$coretype} /usr/bin/python3 - "$work/nnc.txt" <<'PY'
+import sys, time
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+model = nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(),
+                      nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 10),
+                      nn.Softmax(dim=1)).eval()
+ours = {}
+for line in open(sys.argv[1]):
+    t, b, us = line.split()
+    ours[int(t), int(b)] = float(us)
+
+def torch_us(threads, batch):
+    torch.set_num_threads(threads)
+    x = torch.rand(batch, 28, 28) * 255
+    reps = 20000 // batch + 10
+    best = 1e9
+    with torch.inference_mode():
+        for _ in range(50):
+            model(x)
+        for _ in range(5):
+            t0 = time.perf_counter()
+            for _ in range(reps):
+                model(x)
+            best = min(best, (time.perf_counter() - t0) / reps)
+    return best * 1e6
+
+print("| batch | threads | nnc us/call | nnc samples/s | PyTorch best us/call (threads) | nnc / PyTorch |")
+print("|---|---|---|---|---|---|")
+peer = {}
+for batch in (1, 7, 256):
+    times = {t: torch_us(t, batch) for t in (1, 2)}
+    best_t = min(times, key=times.get)
+    for threads in (1, 2):
+        us = ours[threads, batch]
+        print("| %d | %d | %.2f | %.0f | %.2f (%d) | %.2fx |" % (
+            batch, threads, us, batch / us * 1e6, times[best_t], best_t,
+            times[best_t] / us))
+PY
