@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Seconds per epoch and samples/s of training the examples, nnc against
-PyTorch, in one run (one after the other: never in parallel).
+"""Seconds per epoch and samples/s of training the examples (and the
+models in test/bench/models, with their PyTorch twins
+test/bench/torch_X.py), nnc against PyTorch, in one run (one after the
+other: never in parallel).
 
   test/bench/train.py [--build BUILD] [--models mlp,cnn] [--epochs N]
 
@@ -33,8 +35,10 @@ DATA = "/usr/share/datasets/fashion-mnist"
 
 def nnc_epochs(build, model, epochs, threads, workdir):
     exe = os.path.join(workdir, model)
-    subprocess.run([os.path.join(build, "bin", "nnc"),
-                    os.path.join(ROOT, "examples", model + ".nn"), "-o", exe],
+    source = os.path.join(ROOT, "examples", model + ".nn")
+    if not os.path.exists(source):  # a benchmark model (test/bench/models)
+        source = os.path.join(HERE, "models", model + ".nn")
+    subprocess.run([os.path.join(build, "bin", "nnc"), source, "-o", exe],
                    check=True)
     out = subprocess.run([exe, "train", "--data", DATA, "--epochs",
                           str(epochs), "--threads", str(threads)],
@@ -48,7 +52,10 @@ def nnc_epochs(build, model, epochs, threads, workdir):
 def torch_epochs(model, epochs, threads, workdir):
     out_json = os.path.join(workdir, "torch_%s.json" % model)
     env = hostblas.env(bench=True)
-    subprocess.run(["/usr/bin/python3", os.path.join(PEERS, "torch_%s.py" % model),
+    script = os.path.join(PEERS, "torch_%s.py" % model)
+    if not os.path.exists(script):  # a twin of a benchmark model
+        script = os.path.join(HERE, "torch_%s.py" % model)
+    subprocess.run(["/usr/bin/python3", script,
                     "--threads", str(threads), "--blas-threads", "1",
                     "--repeats", "1", "--epochs", str(epochs), "--no-infer",
                     "--json", out_json], check=True, env=env,
