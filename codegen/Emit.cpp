@@ -12,12 +12,12 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/Transforms/Utils/SplitModule.h"
 
+#include <algorithm>
 #include <thread>
 
 using namespace mlir;
@@ -106,11 +106,14 @@ std::unique_ptr<llvm::Module> nnc::translate(ModuleOp module,
 }
 
 std::string nnc::emitObjects(std::unique_ptr<llvm::Module> module,
-                             const CodegenOptions &options, unsigned threads,
-                             llvm::StringRef prefix,
-                             std::vector<std::string> &objects) {
-  // Partitions as bitcode: each thread reads its own into its own context
-  // (an LLVMContext is not shared between threads).
+                             const CodegenOptions &options,
+                             llvm::StringRef symbolPrefix,
+                             std::vector<llvm::SmallVector<char, 0>> &objects,
+                             unsigned threads) {
+  if (threads == 0)
+    threads = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+  // Parts as bitcode: each thread reads its own into its own context (an
+  // LLVMContext is not shared between threads).
   std::vector<llvm::SmallVector<char, 0>> parts;
   auto keep = [&](std::unique_ptr<llvm::Module> part) {
     parts.emplace_back();
@@ -118,35 +121,27 @@ std::string nnc::emitObjects(std::unique_ptr<llvm::Module> module,
     llvm::WriteBitcodeToFile(*part, os);
   };
   if (threads > 1) {
-    // Local globals (constants, OpenMP's source locations) are read by
-    // several entry points and would tie them all into one partition:
-    // they become hidden globals under the model's name instead, defined
-    // in one partition and referenced from the others.
     unsigned count = 0;
     for (llvm::GlobalVariable &g : module->globals())
       if (g.hasLocalLinkage()) {
-        g.setName(prefix + "." + std::to_string(count++) + "." + g.getName());
+        g.setName(symbolPrefix + "." + std::to_string(count++) + "." +
+                  g.getName());
         g.setLinkage(llvm::GlobalValue::ExternalLinkage);
         g.setVisibility(llvm::GlobalValue::HiddenVisibility);
       }
     llvm::SplitModule(*module, threads, keep, /*PreserveLocals=*/true,
                       /*RoundRobin=*/true);
-  }
-  else
+  } else {
     keep(std::move(module));
+  }
   std::vector<std::unique_ptr<llvm::TargetMachine>> machines;
   for (size_t i = 0; i < parts.size(); ++i) {
     std::string error;
     machines.push_back(createTargetMachine(options, error));
     if (!machines.back())
       return error;
-    llvm::SmallString<128> path;
-    int fd;
-    if (llvm::sys::fs::createTemporaryFile(prefix, "o", fd, path))
-      return "cannot create a temporary file";
-    llvm::sys::Process::SafelyCloseFileDescriptor(fd);
-    objects.push_back(path.str().str());
   }
+  objects.assign(parts.size(), {});
   std::vector<std::string> errors(parts.size());
   auto compile = [&](size_t i) {
     llvm::LLVMContext context;
@@ -159,10 +154,9 @@ std::string nnc::emitObjects(std::unique_ptr<llvm::Module> module,
       return;
     }
     optimizeModule(**part, *machines[i], options.optLevel);
-    std::error_code ec;
-    llvm::raw_fd_ostream os(objects[i], ec);
-    if (ec || failed(emitMachineCode(**part, *machines[i], false, os)))
-      errors[i] = "cannot write " + objects[i];
+    llvm::raw_svector_ostream os(objects[i]);
+    if (failed(emitMachineCode(**part, *machines[i], false, os)))
+      errors[i] = "internal error: no machine code for this target";
   };
   std::vector<std::thread> workers;
   for (size_t i = 1; i < parts.size(); ++i)

@@ -35,15 +35,19 @@ std::unique_ptr<llvm::Module> translate(mlir::ModuleOp module,
                                         llvm::LLVMContext &context,
                                         llvm::TargetMachine &tm);
 
-/// Optimizes `module` (at `options.optLevel`) and writes it as object
-/// files into `objects` (temporary files, the caller removes them): split
-/// into up to `threads` partitions along its entry points (each function
-/// with the local functions and globals it uses, nothing renamed),
-/// compiled on as many threads. An error message on failure.
+/// The images of the object files of `module`, optimized at
+/// `options.optLevel`: it is split into up to `threads` parts along its
+/// entry points (each function with the local functions it calls), each
+/// optimized and compiled on its own thread. `threads` 0 means one per
+/// core, at most 4. Local globals (constants, OpenMP's source locations)
+/// would tie every entry point into one part: with more than one part they
+/// become hidden globals named `<symbolPrefix>.<n>.<name>`. An error
+/// message on failure.
 std::string emitObjects(std::unique_ptr<llvm::Module> module,
-                        const CodegenOptions &options, unsigned threads,
-                        llvm::StringRef prefix,
-                        std::vector<std::string> &objects);
+                        const CodegenOptions &options,
+                        llvm::StringRef symbolPrefix,
+                        std::vector<llvm::SmallVector<char, 0>> &objects,
+                        unsigned threads = 0);
 
 /// Writes an object file or assembly of `module`.
 mlir::LogicalResult emitMachineCode(llvm::Module &module,

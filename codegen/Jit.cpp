@@ -10,19 +10,15 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/StringMap.h"
-#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/IR/LLVMContext.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 
-#include <algorithm>
 #include <mutex>
-#include <thread>
 
 using namespace mlir;
 
@@ -100,15 +96,8 @@ compileUncached(const std::string &source, const std::string &filename,
                         diagnostics);
   std::string modelName =
       (*module)->getAttrOfType<StringAttr>(nnc::kModelAttr).getValue().str();
-  std::vector<std::string> objects;
-  unsigned threads =
-      std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
-  error = nnc::emitObjects(std::move(llvmModule), codegen, threads,
-                           "nnc-jit-" + modelName, objects);
-  auto removeObjects = llvm::make_scope_exit([&] {
-    for (const std::string &o : objects)
-      llvm::sys::fs::remove(o);
-  });
+  std::vector<llvm::SmallVector<char, 0>> objects;
+  error = nnc::emitObjects(std::move(llvmModule), codegen, modelName, objects);
   if (!error.empty())
     throw nnc::JitError("JIT failed: " + error);
 
@@ -140,11 +129,10 @@ compileUncached(const std::string &source, const std::string &filename,
   add("_mlir_memref_to_llvm_free", &_mlir_memref_to_llvm_free);
   if (llvm::Error e = dylib.define(llvm::orc::absoluteSymbols(symbols)))
     fail(std::move(e));
-  for (const std::string &path : objects) {
-    auto buffer = llvm::MemoryBuffer::getFile(path);
-    if (!buffer)
-      throw nnc::JitError("JIT failed: cannot read " + path);
-    if (llvm::Error e = (*jit)->addObjectFile(std::move(*buffer)))
+  for (const llvm::SmallVector<char, 0> &object : objects) {
+    auto buffer = llvm::MemoryBuffer::getMemBufferCopy(
+        llvm::StringRef(object.data(), object.size()), modelName);
+    if (llvm::Error e = (*jit)->addObjectFile(std::move(buffer)))
       fail(std::move(e));
   }
 

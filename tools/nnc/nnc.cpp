@@ -28,8 +28,6 @@
 #include "llvm/Support/Process.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
-#include <algorithm>
-#include <thread>
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -318,29 +316,42 @@ int run(MLIRContext &context, llvm::SourceMgr &sourceMgr,
   }
 
   // Files: the model's objects (LLVM's optimizations and code generation
-  // on one thread per core, at most 4, each on a part of the entry points),
-  // then linked with the runtime.
+  // on one thread per core, each on a part of the entry points), then
+  // linked with the runtime.
   {
     TimingScope t = root.nest("translation to LLVM IR");
     llvmModule = nnc::translate(*module, llvmContext, *machine);
   }
   if (!llvmModule)
     return 1;
+  std::vector<llvm::SmallVector<char, 0>> images;
+  {
+    TimingScope t = root.nest("LLVM optimization and machine code");
+    std::string error =
+        nnc::emitObjects(std::move(llvmModule), codegen, model, images);
+    if (!error.empty()) {
+      llvm::errs() << "nnc: error: " << error << "\n";
+      return 1;
+    }
+  }
+  // The linker reads files: one temporary object per part.
   std::vector<std::string> objects;
   auto removeObjects = llvm::make_scope_exit([&] {
     for (const std::string &o : objects)
       llvm::sys::fs::remove(o);
   });
-  {
-    TimingScope t = root.nest("LLVM optimization and machine code");
-    unsigned threads = std::clamp(
-        std::thread::hardware_concurrency(), 1u,
-        4u);
-    std::string error = nnc::emitObjects(std::move(llvmModule), codegen,
-                                         threads, "nnc-" + model.str(),
-                                         objects);
-    if (!error.empty()) {
-      llvm::errs() << "nnc: error: " << error << "\n";
+  for (const llvm::SmallVector<char, 0> &image : images) {
+    llvm::SmallString<128> path;
+    int fd;
+    if (llvm::sys::fs::createTemporaryFile("nnc-" + model, "o", fd, path)) {
+      llvm::errs() << "nnc: error: cannot create a temporary file\n";
+      return 1;
+    }
+    objects.push_back(path.str().str());
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os.write(image.data(), image.size());
+    if (os.has_error()) {
+      llvm::errs() << "nnc: error: cannot write " << path << "\n";
       return 1;
     }
   }
