@@ -9,8 +9,9 @@ other: never in parallel).
 nnc: `nnc examples/X.nn -o X; ./X train --threads T --epochs N` on
 Fashion-MNIST (the executable prints time and samples/s per epoch).
 PyTorch: shared/peers/torch_{mlp,cnn}.py with its best settings on this
-machine (OPENBLAS_CORETYPE=SkylakeX on AVX-512 hosts, OpenBLAS's own choice
-elsewhere: test/numerics/hostblas.py; intra-op threads = T, BLAS threads 1),
+machine (OPENBLAS_CORETYPE=SkylakeX on AVX-512 hosts only; elsewhere the
+environment's value or OpenBLAS's own choice: test/numerics/hostblas.py;
+intra-op threads = T, BLAS threads 1),
 same model, optimizer, batch and data. Epochs after the first are compared
 (the first includes warm-up); the ratio is PyTorch's epoch time over nnc's
 per sample (nnc holds out validation_split, PyTorch trains on all 60k).

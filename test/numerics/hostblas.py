@@ -2,8 +2,9 @@
 
 Debian's OpenBLAS 0.3.21 mis-detects some AVX-512 CPUs (newer Xeons): on
 those it needs OPENBLAS_CORETYPE=SkylakeX. On an AVX2-only CPU that value
-is an illegal instruction, so it is never set there. A value the
-environment already holds (some machines set one for their CPU) is kept.
+is an illegal instruction, so it is never set there, not even when the
+environment holds it. Any other value the environment already holds (some
+machines set one for their CPU) is kept.
 
 Benchmarks (`bench=True`) want PyTorch at its best: SkylakeX on every
 AVX-512 host, even where the environment holds an older, slower kernel for
@@ -26,6 +27,10 @@ def cpu_flags(path="/proc/cpuinfo"):
     return set()
 
 
+# OpenBLAS's core types whose kernels use AVX-512.
+AVX512_CORETYPES = {"skylakex", "cooperlake", "sapphirerapids"}
+
+
 def coretype(environ=os.environ, flags=None, bench=False):
     """The OPENBLAS_CORETYPE to run with, or None to let OpenBLAS detect."""
     if flags is None:
@@ -33,24 +38,30 @@ def coretype(environ=os.environ, flags=None, bench=False):
     avx512 = "avx512f" in flags
     if bench and avx512:
         return "SkylakeX"
-    if environ.get("OPENBLAS_CORETYPE"):
-        return environ["OPENBLAS_CORETYPE"]
+    kept = environ.get("OPENBLAS_CORETYPE")
+    if kept and (avx512 or kept.lower() not in AVX512_CORETYPES):
+        return kept
     return "SkylakeX" if avx512 else None
 
 
-def env(base=None, bench=False):
+def env(base=None, bench=False, flags=None):
     """A copy of `base` (default: os.environ) with the host's setting."""
     e = dict(os.environ if base is None else base)
-    c = coretype(e, bench=bench)
+    c = coretype(e, flags=flags, bench=bench)
     if c:
         e["OPENBLAS_CORETYPE"] = c
+    else:
+        e.pop("OPENBLAS_CORETYPE", None)
     return e
 
 
 def apply(bench=False):
-    c = coretype(bench=bench)
+    """Sets os.environ's value (before OpenBLAS is loaded)."""
+    c = env(bench=bench).get("OPENBLAS_CORETYPE")
     if c:
         os.environ["OPENBLAS_CORETYPE"] = c
+    else:
+        os.environ.pop("OPENBLAS_CORETYPE", None)
 
 
 if __name__ == "__main__":
