@@ -75,6 +75,8 @@ LogicalResult nnc::buildCpuLoweringPipeline(OpPassManager &pm,
       "promote-buffers-to-stack{max-alloc-size-in-bytes=16384}),"
       "buffer-deallocation-pipeline,"
       "nnc-abi-wrappers,"
+      // Each loop nest once, whichever entry points compute it.
+      "nnc-outline-kernels,"
       // Vectors to FMAs, what is left to loops, threads to OpenMP.
       "func.func(nnc-lower-vectors),"
       "func.func(convert-linalg-to-loops),"

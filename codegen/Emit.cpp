@@ -129,6 +129,16 @@ std::string nnc::emitObjects(std::unique_ptr<llvm::Module> module,
         g.setLinkage(llvm::GlobalValue::ExternalLinkage);
         g.setVisibility(llvm::GlobalValue::HiddenVisibility);
       }
+    // Kernels that several entry points call (nnc-outline-kernels) go to
+    // one part, callable from the others; the rest of the local functions
+    // stay with their callers.
+    for (llvm::Function &f : module->functions())
+      if (f.hasLocalLinkage() && f.getName().starts_with("nnc_kernel_") &&
+          !f.getName().contains("..omp_par")) {
+        f.setName(symbolPrefix + "." + f.getName());
+        f.setLinkage(llvm::GlobalValue::ExternalLinkage);
+        f.setVisibility(llvm::GlobalValue::HiddenVisibility);
+      }
     llvm::SplitModule(*module, threads, keep, /*PreserveLocals=*/true,
                       /*RoundRobin=*/true);
   } else {

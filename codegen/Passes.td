@@ -105,6 +105,24 @@ def ParallelToOpenMP : Pass<"nnc-parallel-to-openmp", "mlir::ModuleOp"> {
                            "::mlir::func::FuncDialect"];
 }
 
+def OutlineKernels : Pass<"nnc-outline-kernels", "mlir::ModuleOp"> {
+  let summary = "outlines each loop nest into a kernel function, identical ones once";
+  let description = [{
+    After bufferization: every loop nest (an op with regions that is a
+    loop or a linalg op) at the top level of a function becomes a call to
+    a private `nnc_kernel_<n>` function whose arguments are the values it
+    uses from outside (constants are cloned into it), and kernels that are
+    identical (the same ops, types and attributes) are emitted once. So the
+    forward that predict, eval_step and train_step all compute, the
+    backward that gradients and train_step share, and layers of the same
+    shape become one function each, called from each place: what reaches
+    LLVM does not grow with the number of entry points. Kernels have
+    internal linkage; the object emitter keeps each in one part.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::LLVM::LLVMDialect"];
+}
+
 def LowerVectors : Pass<"nnc-lower-vectors", "mlir::func::FuncOp"> {
   let summary = "lowers vector contractions to FMAs and simplifies transfers";
   let description = [{
