@@ -17,6 +17,8 @@
 #include "llvm/TargetParser/Host.h"
 #include "llvm/Transforms/Utils/SplitModule.h"
 
+#include "codegen/LinkCommands.inc"
+
 #include <algorithm>
 #include <thread>
 
@@ -386,55 +388,100 @@ static std::string findTool(llvm::ArrayRef<llvm::StringRef> names) {
   return "";
 }
 
+/// Runs `args` (args[0] the program), its output to ours or, with `quiet`,
+/// nowhere; returns an error message, empty on success.
+static std::string run(llvm::ArrayRef<std::string> args, bool quiet = false) {
+  std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
+  std::string error;
+  std::optional<llvm::StringRef> devNull[] = {std::nullopt, llvm::StringRef(),
+                                              llvm::StringRef()};
+  int rc = llvm::sys::ExecuteAndWait(
+      args[0], argRefs, std::nullopt,
+      quiet ? llvm::ArrayRef(devNull)
+            : llvm::ArrayRef<std::optional<llvm::StringRef>>(),
+      0, 0, &error);
+  if (rc == 0)
+    return "";
+  std::string command;
+  for (const std::string &a : args)
+    command += a + " ";
+  return "linking failed (" +
+         (error.empty() ? "status " + std::to_string(rc) : error) +
+         "): " + command;
+}
+
+/// The linker command that clang++ would run (codegen/LinkCommands.cmake),
+/// with `output` and `inputs` in place; empty when it is not known or its
+/// linker is gone.
+static std::vector<std::string>
+directLink(const char *const *command, llvm::StringRef output,
+           llvm::ArrayRef<std::string> inputs) {
+  std::vector<std::string> args;
+  if (!command[0] || !llvm::sys::fs::can_execute(command[0]))
+    return args;
+  for (const char *const *a = command; *a; ++a) {
+    if (llvm::StringRef(*a) == "NNC.OUTPUT")
+      args.push_back(output.str());
+    else if (llvm::StringRef(*a) == "NNC.INPUTS")
+      args.insert(args.end(), inputs.begin(), inputs.end());
+    else
+      args.push_back(*a);
+  }
+  return args;
+}
+
 std::string nnc::link(LinkKind kind, llvm::ArrayRef<std::string> objects,
                       llvm::StringRef output, llvm::StringRef runtimeDir) {
   std::string runtime = (runtimeDir + "/libnnc_runtime.a").str();
   if (!llvm::sys::fs::exists(runtime))
     return "the runtime library is missing: " + runtime;
-  std::vector<std::string> args;
-  std::string tool;
   if (kind == LinkKind::Relocatable) {
-    tool = findTool({"ld.lld-19", "ld.lld"});
-    args = {tool, "-r", "-o", output.str()};
+    std::string tool = findTool({"ld.lld-19", "ld.lld"});
+    if (tool.empty())
+      return "no linker found (install lld-19)";
+    std::vector<std::string> args = {tool, "-r", "-o", output.str()};
     args.insert(args.end(), objects.begin(), objects.end());
     args.push_back("--whole-archive");
     args.push_back(runtime);
-  } else {
-    tool = findTool({"clang++-19", "clang++", "g++"});
-    args = {tool, "-o", output.str()};
-    // lld links in about two thirds of the time of GNU ld.
-    if (llvm::StringRef(tool).contains("clang") &&
-        !findTool({"ld.lld-19", "ld.lld"}).empty())
-      args.push_back("-fuse-ld=lld");
-    args.insert(args.end(), objects.begin(), objects.end());
-    if (kind == LinkKind::SharedLibrary) {
-      args.insert(args.begin() + 1, "-shared");
-      args.push_back("-Wl,--whole-archive");
-      args.push_back(runtime);
-      args.push_back("-Wl,--no-whole-archive");
-    } else {
-      args.push_back((runtimeDir + "/libnnc_main.a").str());
-      args.push_back(runtime);
-    }
-    for (const char *a :
-         {"-lz", "-lm", "-lpthread", "-L/usr/lib/llvm-19/lib",
-          "-Wl,-rpath,/usr/lib/llvm-19/lib", "-lomp"})
-      args.push_back(a);
+    return run(args);
   }
+
+  // The inputs in the linker's own terms...
+  std::vector<std::string> inputs(objects.begin(), objects.end());
+  if (kind == LinkKind::SharedLibrary) {
+    inputs.insert(inputs.end(), {"--whole-archive", runtime,
+                                 "--no-whole-archive"});
+  } else {
+    inputs.push_back((runtimeDir + "/libnnc_main.a").str());
+    inputs.push_back(runtime);
+  }
+  // ... for ld.lld run directly, as clang++ would: the driver's own start
+  // is most of a small model's link time.
+  std::vector<std::string> args = directLink(
+      kind == LinkKind::SharedLibrary ? kSharedLink : kExecutableLink, output,
+      inputs);
+  if (!args.empty() && run(args, /*quiet=*/true).empty())
+    return "";
+
+  // Otherwise (no recorded command, or one that no longer works: a new
+  // GCC, say) through the compiler driver.
+  std::string tool = findTool({"clang++-19", "clang++", "g++"});
   if (tool.empty())
     return "no linker found (install clang-19 and lld-19)";
-  std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
-  std::string error;
-  int rc = llvm::sys::ExecuteAndWait(tool, argRefs, std::nullopt, {}, 0, 0,
-                                     &error);
-  if (rc != 0) {
-    std::string command;
-    for (const std::string &a : args)
-      command += a + " ";
-    return "linking failed (" + (error.empty() ? "status " + std::to_string(rc)
-                                               : error) +
-           "): " + command;
-  }
-  
-  return "";
+  args = {tool, "-o", output.str()};
+  if (kind == LinkKind::SharedLibrary)
+    args.push_back("-shared");
+  // lld links in about two thirds of the time of GNU ld.
+  if (llvm::StringRef(tool).contains("clang") &&
+      !findTool({"ld.lld-19", "ld.lld"}).empty())
+    args.push_back("-fuse-ld=lld");
+  for (const std::string &input : inputs)
+    args.push_back(llvm::StringRef(input).starts_with("--")
+                       ? "-Wl," + input
+                       : input);
+  for (const char *a :
+       {"-lz", "-lm", "-lpthread", "-L/usr/lib/llvm-19/lib",
+        "-Wl,-rpath,/usr/lib/llvm-19/lib", "-lomp"})
+    args.push_back(a);
+  return run(args);
 }

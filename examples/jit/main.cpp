@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/Jit.h"
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
@@ -17,11 +18,14 @@ int main(int argc, char **argv) {
   }
   int64_t batch = argc > 2 ? std::atoll(argv[2]) : 4;
   try {
+    auto start = std::chrono::steady_clock::now();
     auto code = nnc::compileFile(argv[1]);
+    std::chrono::duration<double> compiled =
+        std::chrono::steady_clock::now() - start;
     nnc::Model model(code);
     model.init(42);
-    std::printf("model %s: %d variables\n", code->name().c_str(),
-                model.numVariables());
+    std::printf("model %s: %d variables, compiled in %.2f s\n",
+                code->name().c_str(), model.numVariables(), compiled.count());
 
     // Inputs of a fixed pattern, one buffer per input and output.
     std::vector<std::vector<float>> inputs, outputs;
