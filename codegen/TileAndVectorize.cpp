@@ -496,6 +496,22 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
       SmallVector<int64_t> sizes(windowed.getNumLoops(), 0);
       sizes[4] = 1;
       sizes[5] = 1;
+      // A convolution's input channels (its 7th loop), when there are more
+      // than 32, in steps of the largest power of two up to 16 that divides
+      // them: a tap over 64 channels unrolled whole is 64 steps of FMAs on
+      // the register tile, and the backward's convolutions over many
+      // channels made most of a CNN's code (examples/cnn.nn: IR 2.25 ->
+      // 1.97 MB, compile 2.75 -> 2.4 s, training speed unchanged). Fewer
+      // channels stay whole: 16 in two steps of 8 ran 30% slower.
+      int64_t c = windowed.getNumLoops() == 7
+                      ? windowed.getStaticLoopRanges()[6]
+                      : ShapedType::kDynamic;
+      if (!ShapedType::isDynamic(c) && c > 32)
+        for (int64_t t = 16; t > 1; t /= 2)
+          if (c % t == 0) {
+            sizes[6] = t;
+            break;
+          }
       (void)tile(rw, op, sizes, LoopType::ForOp);
       break;
     }

@@ -110,6 +110,30 @@ func.func @conv_relu(%x: tensor<?x16x16x4xf32>, %f: tensor<3x3x4x32xf32>, %b: te
 
 // -----
 
+// Over more than 32 input channels (here 40), each tap also steps through
+// the channels, 8 at a time (the largest power of two up to 16 that
+// divides 40), instead of unrolling all 40 into the tap's FMAs.
+
+// CHECK-LABEL: func.func @conv_many_channels(
+// CHECK-DAG:     %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG:     %[[C40:.*]] = arith.constant 40 : index
+// CHECK:         scf.forall
+// CHECK:           scf.for {{.*}} -> (vector<1x7x32xf32>)
+// CHECK:             scf.for {{.*}} -> (vector<1x7x32xf32>)
+// CHECK:               scf.for %{{.*}} = %c0 to %[[C40]] step %[[C8]] iter_args(%[[A:.*]] = %{{.*}}) -> (vector<1x7x32xf32>)
+// CHECK:                 vector.contract {{.*}}, %[[A]] : vector<1x7x8xf32>, vector<8x32xf32> into vector<1x7x32xf32>
+func.func @conv_many_channels(%x: tensor<?x16x16x40xf32>, %f: tensor<3x3x40x32xf32>) -> tensor<?x14x14x32xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x16x16x40xf32>
+  %e = tensor.empty(%n) : tensor<?x14x14x32xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<?x14x14x32xf32>) -> tensor<?x14x14x32xf32>
+  %conv = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>} ins(%x, %f : tensor<?x16x16x40xf32>, tensor<3x3x40x32xf32>) outs(%acc : tensor<?x14x14x32xf32>) -> tensor<?x14x14x32xf32>
+  return %conv : tensor<?x14x14x32xf32>
+}
+
+// -----
+
 // Any other parallel op goes one sample per thread iteration: the body has
 // static shapes and is vectorized whole.
 
