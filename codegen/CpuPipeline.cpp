@@ -83,6 +83,10 @@ LogicalResult nnc::buildCpuLoweringPipeline(OpPassManager &pm,
       "scf-forall-to-parallel,"
       "nnc-parallel-to-openmp,"
       "convert-scf-to-openmp,"
+      // What works within a function runs on each function (kernel) in
+      // parallel; only passes that add declarations or convert signatures
+      // run on the module.
+      "func.func("
       "canonicalize,"  // inlines the alloca scopes of OpenMP bodies
       "convert-vector-to-scf{full-unroll=true},"
       "expand-strided-metadata,"
@@ -90,15 +94,15 @@ LogicalResult nnc::buildCpuLoweringPipeline(OpPassManager &pm,
       "convert-scf-to-cf,"
       // f32 math as polynomials, intrinsics where LLVM has them, libm for
       // the rest (before vectors are lowered: libm calls are scalarized).
-      "func.func(nnc-approximate-math),"
-      "convert-math-to-llvm,"
+      "nnc-approximate-math,"
+      "convert-math-to-llvm),"
       "convert-math-to-libm,"
-      "convert-vector-to-llvm,"
+      "func.func(convert-vector-to-llvm),"
       // Allocations through the runtime's caching allocator
       // (runtime/Alloc.cpp).
       "finalize-memref-to-llvm{use-generic-functions=1},"
-      "convert-arith-to-llvm,"
-      "convert-index-to-llvm,"
+      "func.func(convert-arith-to-llvm,"
+      "convert-index-to-llvm),"
       "convert-func-to-llvm,"
       "convert-openmp-to-llvm,"
       "convert-cf-to-llvm,"

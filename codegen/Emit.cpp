@@ -20,6 +20,7 @@
 #include "codegen/LinkCommands.inc"
 
 #include <algorithm>
+#include <atomic>
 #include <thread>
 
 using namespace mlir;
@@ -122,6 +123,9 @@ std::string nnc::emitObjects(std::unique_ptr<llvm::Module> module,
     llvm::raw_svector_ostream os(parts.back());
     llvm::WriteBitcodeToFile(*part, os);
   };
+  // Twice as many parts as threads, taken in turn: the parts differ in
+  // size, and the threads stay busy to the end (cnn, mlp: LLVM's phase
+  // 3-7% shorter than with one part per thread; 8 parts were slower).
   if (threads > 1) {
     unsigned count = 0;
     for (llvm::GlobalVariable &g : module->globals())
@@ -141,7 +145,7 @@ std::string nnc::emitObjects(std::unique_ptr<llvm::Module> module,
         f.setLinkage(llvm::GlobalValue::ExternalLinkage);
         f.setVisibility(llvm::GlobalValue::HiddenVisibility);
       }
-    llvm::SplitModule(*module, threads, keep, /*PreserveLocals=*/true,
+    llvm::SplitModule(*module, 2 * threads, keep, /*PreserveLocals=*/true,
                       /*RoundRobin=*/true);
   } else {
     keep(std::move(module));
@@ -170,10 +174,15 @@ std::string nnc::emitObjects(std::unique_ptr<llvm::Module> module,
     if (failed(emitMachineCode(**part, *machines[i], false, os)))
       errors[i] = "internal error: no machine code for this target";
   };
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next++) < parts.size();)
+      compile(i);
+  };
   std::vector<std::thread> workers;
-  for (size_t i = 1; i < parts.size(); ++i)
-    workers.emplace_back(compile, i);
-  compile(0);
+  for (size_t i = 1; i < std::min<size_t>(threads, parts.size()); ++i)
+    workers.emplace_back(work);
+  work();
   for (std::thread &w : workers)
     w.join();
   for (const std::string &e : errors)

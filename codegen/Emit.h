@@ -36,10 +36,11 @@ std::unique_ptr<llvm::Module> translate(mlir::ModuleOp module,
                                         llvm::TargetMachine &tm);
 
 /// The images of the object files of `module`, optimized at
-/// `options.optLevel`: it is split into up to `threads` parts along its
-/// entry points (each function with the local functions it calls), each
-/// optimized and compiled on its own thread. `threads` 0 means one per
-/// core, at most 4. Local globals (constants, OpenMP's source locations)
+/// `options.optLevel`: with more than one thread it is split into twice
+/// as many parts as `threads` along its functions (each with the local
+/// functions it calls; the shared kernels of nnc-outline-kernels on their
+/// own), which `threads` threads optimize and compile in turn. `threads`
+/// 0 means one per core, at most 4. Local globals (constants, OpenMP's source locations)
 /// would tie every entry point into one part: with more than one part they
 /// become hidden globals named `<symbolPrefix>.<n>.<name>`. An error
 /// message on failure.
