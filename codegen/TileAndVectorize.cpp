@@ -502,7 +502,8 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
       // the register tile, and the backward's convolutions over many
       // channels made most of a CNN's code (examples/cnn.nn: IR 2.25 ->
       // 1.97 MB, compile 2.75 -> 2.4 s, training speed unchanged). Fewer
-      // channels stay whole: 16 in two steps of 8 ran 30% slower.
+      // channels stay whole: 16 in two steps of 8 ran 30% slower, 32 in
+      // two of 16 14% slower (test/bench/kernels.cpp's convolutions).
       int64_t c = windowed.getNumLoops() == 7
                       ? windowed.getStaticLoopRanges()[6]
                       : ShapedType::kDynamic;

@@ -156,6 +156,12 @@ void BM_Conv3x3_64x28x28x16_32(benchmark::State &state) {
                        "output y = conv2d(x, 32, kernel=3, padding=same)\n";
   runCase(state, source, 64, 2.0 * 64 * 28 * 28 * 32 * 3 * 3 * 16, 0);
 }
+// examples/cnn.nn's second convolution: 32 channels in, 64 out, no padding.
+void BM_Conv3x3_64x13x13x32_64(benchmark::State &state) {
+  std::string source = "model conv\ninput x: f32[batch, 13, 13, 32]\n"
+                       "output y = conv2d(x, 64, kernel=3)\n";
+  runCase(state, source, 64, 2.0 * 64 * 11 * 11 * 64 * 3 * 3 * 32, 0);
+}
 void BM_SoftmaxCrossEntropy_256x10(benchmark::State &state) {
   std::string source = "model ce\ninput x: f32[batch, 10]\n"
                        "input labels: i32[batch]\n"
@@ -171,6 +177,7 @@ BENCHMARK(BM_Dense_32x784x128)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_Dense_256x784x128)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_Matmul_1024)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_Conv3x3_64x28x28x16_32)->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK(BM_Conv3x3_64x13x13x32_64)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_SoftmaxCrossEntropy_256x10)->Arg(1)->Arg(2)->UseRealTime();
 
 BENCHMARK_MAIN();

@@ -55,6 +55,13 @@ def cases():
     yield "Conv3x3_64x28x28x16_32", [
         lambda: F.conv2d(xc, wc, padding=1),
         lambda: F.conv2d(xl, wl, padding=1)], [None]
+    xc2 = r(64, 32, 13, 13)
+    wc2 = r(64, 32, 3, 3)
+    xl2 = xc2.contiguous(memory_format=torch.channels_last)
+    wl2 = wc2.contiguous(memory_format=torch.channels_last)
+    yield "Conv3x3_64x13x13x32_64", [
+        lambda: F.conv2d(xc2, wc2),
+        lambda: F.conv2d(xl2, wl2)], [None]
     logits, labels = r(256, 10), torch.randint(0, 10, (256,), generator=g)
     yield "SoftmaxCrossEntropy_256x10", lambda: (
         F.softmax(logits, -1), F.cross_entropy(logits, labels)), [None]
