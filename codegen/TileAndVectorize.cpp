@@ -542,6 +542,13 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
           producer.getIteratorTypesArray()[0] !=
               utils::IteratorType::parallel)
         return false;
+      // Nor the epilogue of a matmul or convolution (bias, activation):
+      // recomputed here it would give the anchor a second reader, and the
+      // anchor would no longer take its epilogue into its register tiles
+      // (training's backward reads the activations: its forward stored
+      // the matmul's result and ran the epilogue as a pass of its own).
+      if (fusableAnchor(producer))
+        return false;
       // Row-separable: the producer's dim 0 is its result's dim 0.
       AffineMap out = producer.getIndexingMapMatchingResult(
           cast<OpResult>(producer->getResult(0)));

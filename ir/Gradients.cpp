@@ -92,7 +92,12 @@ template <typename OpTy> G builder(OpTy op, OpBuilder &b) {
 LogicalResult ReluOp::buildGradients(OpBuilder &b, ValueRange dy,
                                      SmallVectorImpl<Value> &dx) {
   // relu(x) is 0 exactly where x <= 0: it is the "otherwise" of the mask.
-  dx.push_back(b.create<WherePositiveOp>(getLoc(), getInput(), dy[0],
+  // The mask reads the result, not the input (relu(x) > 0 exactly where
+  // x > 0): the backward keeps the activation it needs anyway, so the
+  // forward can fuse the pre-activation (bias add) and the relu into the
+  // producer's epilogue as inference does, and training's forward kernels
+  // are the same as inference's (nnc-outline-kernels keeps them once).
+  dx.push_back(b.create<WherePositiveOp>(getLoc(), getResult(), dy[0],
                                          getResult()));
   return success();
 }

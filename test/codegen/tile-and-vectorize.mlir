@@ -66,6 +66,50 @@ func.func @dense_relu(%x: tensor<?x784xf32>, %w: tensor<784x128xf32>, %b: tensor
 
 // -----
 
+// Training's forward: the activation of a dense layer is also read by a
+// row-wise op of the backward (here a mask by its sign, as relu's gradient
+// does). That op's per-sample loop does not take the bias + relu in as a
+// producer to recompute: the matmul keeps its epilogue in its register
+// tiles, as in inference, and the mask reads the stored activation.
+
+// CHECK-LABEL: func.func @dense_relu_read_twice(
+// CHECK:         %[[H:.*]] = scf.forall {{.*}} -> (tensor<?x128xf32>)
+// CHECK:           %[[ACC:.*]] = scf.for {{.*}} -> (vector<8x32xf32>)
+// CHECK:             vector.contract
+// CHECK:           %[[S:.*]] = arith.addf %[[ACC]], %{{.*}} : vector<8x32xf32>
+// CHECK:           arith.maximumf %[[S]], %{{.*}} : vector<8x32xf32>
+// CHECK:         scf.forall
+// CHECK:           tensor.extract_slice %[[H]]
+// CHECK-NOT:       vector.contract
+// CHECK:           arith.cmpf ogt
+// CHECK:           arith.select
+// CHECK-NOT:     linalg.matmul
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d1)>
+func.func @dense_relu_read_twice(%x: tensor<?x784xf32>, %w: tensor<784x128xf32>, %b: tensor<128xf32>, %dy: tensor<?x128xf32>) -> (tensor<?x128xf32>, tensor<?x128xf32>) {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x784xf32>
+  %e = tensor.empty(%n) : tensor<?x128xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<?x128xf32>) -> tensor<?x128xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<?x784xf32>, tensor<784x128xf32>) outs(%acc : tensor<?x128xf32>) -> tensor<?x128xf32>
+  %h = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%mm, %b : tensor<?x128xf32>, tensor<128xf32>) outs(%e : tensor<?x128xf32>) {
+  ^bb0(%in: f32, %bias: f32, %out: f32):
+    %s = arith.addf %in, %bias : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<?x128xf32>
+  %dx = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%h, %dy : tensor<?x128xf32>, tensor<?x128xf32>) outs(%e : tensor<?x128xf32>) {
+  ^bb0(%a: f32, %g: f32, %out: f32):
+    %p = arith.cmpf ogt, %a, %zero : f32
+    %v = arith.select %p, %g, %a : f32
+    linalg.yield %v : f32
+  } -> tensor<?x128xf32>
+  return %h, %dx : tensor<?x128xf32>, tensor<?x128xf32>
+}
+
+// -----
+
 // A convolution and its epilogue: threads over (sample, output row); the
 // 14 output columns in steps of 7 (a divisor: no remainder loop); the 3 x 3
 // window one tap at a time, each tap a vector.contract of the 7 x 4 input

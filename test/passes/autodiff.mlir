@@ -5,6 +5,9 @@
 // the graph's arguments and the dropout key, and returns the loss, the
 // metrics and one gradient per parameter (not per state variable); nothing
 // is computed for the input (dead gradients are pruned) nor for the metric.
+// relu's gradient masks by the sign of its result, not of its input: the
+// backward keeps only the activation, and the forward's bias + relu stay
+// fused into the matmul's register tiles.
 
 // CHECK-LABEL: func.func @m_gradients(
 // CHECK-SAME:    %[[W:.*]]: tensor<4x3xf32> {nnc.variable = "fc.weight"}, %[[B:.*]]: tensor<3xf32> {nnc.variable = "fc.bias"}, %{{.*}}: tensor<3xf32> {nnc.variable = "bn.mean"}, %[[X:.*]]: tensor<?x4xf32> {nnc.input = "x"}, %[[Y:.*]]: tensor<?xi32> {nnc.target = "y"}, %{{.*}}: tensor<i32> {nnc.key})
@@ -17,7 +20,7 @@
 // CHECK:         %[[ACC:.*]] = nnc.accuracy %[[ACT]], %[[Y]]
 // CHECK:         %[[ONE:.*]] = nnc.constant dense<1.000000e+00> : tensor<f32>
 // CHECK:         %[[DACT:.*]] = nnc.cross_entropy_grad %[[ACT]], %[[Y]], %[[ONE]]
-// CHECK:         %[[DPRE:.*]] = nnc.where_positive %[[PRE]], %[[DACT]], %[[ACT]]
+// CHECK:         %[[DPRE:.*]] = nnc.where_positive %[[ACT]], %[[DACT]], %[[ACT]]
 // CHECK:         %[[SUM:.*]] = nnc.reduce_sum %[[DPRE]] {axes = array<i64: 0>, keepdims = true} : tensor<?x3xf32> -> tensor<1x3xf32>
 // CHECK:         %[[DB:.*]] = nnc.reshape %[[SUM]] : tensor<1x3xf32> -> tensor<3xf32>
 // CHECK:         %[[XT:.*]] = nnc.transpose %[[X]] {perm = array<i64: 1, 0>} : tensor<?x4xf32> -> tensor<4x?xf32>
