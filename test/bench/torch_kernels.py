@@ -48,6 +48,9 @@ def cases():
             torch.addmm(b, x, w)), [None]
     a, bm = r(1024, 1024), r(1024, 1024)
     yield "Matmul_1024", lambda: torch.mm(a, bm), [None]
+    for n in (1040, 1056):
+        bn = r(1024, n)
+        yield "Matmul_1024x%d" % n, lambda bn=bn: torch.mm(a, bn), [None]
     xc = r(64, 16, 28, 28)
     wc = r(32, 16, 3, 3)
     xl = xc.contiguous(memory_format=torch.channels_last)
