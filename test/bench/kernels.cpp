@@ -146,11 +146,14 @@ void BM_Dense_32x784x128(benchmark::State &s) { denseForward(s, 32, 784, 128); }
 void BM_Dense_256x784x128(benchmark::State &s) {
   denseForward(s, 256, 784, 128);
 }
-void BM_Matmul_1024(benchmark::State &state) {
+/// [1024 x 1024] x [1024 x n], no epilogue.
+void matmul1024(benchmark::State &state, int64_t n) {
   std::string source = "model mm\ninput x: f32[batch, 1024]\n"
-                       "param w: f32[1024, 1024]\noutput y = x @ w\n";
-  runCase(state, source, 1024, 2.0 * 1024 * 1024 * 1024, 0);
+                       "param w: f32[1024, " +
+                       std::to_string(n) + "]\noutput y = x @ w\n";
+  runCase(state, source, 1024, 2.0 * 1024 * 1024 * n, 0);
 }
+void BM_Matmul_1024(benchmark::State &state) { matmul1024(state, 1024); }
 void BM_Conv3x3_64x28x28x16_32(benchmark::State &state) {
   std::string source = "model conv\ninput x: f32[batch, 28, 28, 16]\n"
                        "output y = conv2d(x, 32, kernel=3, padding=same)\n";
@@ -159,16 +162,8 @@ void BM_Conv3x3_64x28x28x16_32(benchmark::State &state) {
 // The same matmul with B's rows 4,160 and 4,224 bytes apart instead of
 // 4,096: a stride that is a multiple of 4 KiB puts a register tile's rows
 // of B in the same few L1 sets (see docs/codegen.md).
-void BM_Matmul_1024x1040(benchmark::State &state) {
-  std::string source = "model mm\ninput x: f32[batch, 1024]\n"
-                       "param w: f32[1024, 1040]\noutput y = x @ w\n";
-  runCase(state, source, 1024, 2.0 * 1024 * 1024 * 1040, 0);
-}
-void BM_Matmul_1024x1056(benchmark::State &state) {
-  std::string source = "model mm\ninput x: f32[batch, 1024]\n"
-                       "param w: f32[1024, 1056]\noutput y = x @ w\n";
-  runCase(state, source, 1024, 2.0 * 1024 * 1024 * 1056, 0);
-}
+void BM_Matmul_1024x1040(benchmark::State &state) { matmul1024(state, 1040); }
+void BM_Matmul_1024x1056(benchmark::State &state) { matmul1024(state, 1056); }
 // examples/cnn.nn's second convolution: 32 channels in, 64 out, no padding.
 void BM_Conv3x3_64x13x13x32_64(benchmark::State &state) {
   std::string source = "model conv\ninput x: f32[batch, 13, 13, 32]\n"
