@@ -3,6 +3,7 @@
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -135,16 +136,24 @@ std::string nnc::emitObjects(std::unique_ptr<llvm::Module> module,
         g.setLinkage(llvm::GlobalValue::ExternalLinkage);
         g.setVisibility(llvm::GlobalValue::HiddenVisibility);
       }
-    // Kernels that several entry points call (nnc-outline-kernels) go to
-    // one part, callable from the others; the rest of the local functions
-    // stay with their callers.
-    for (llvm::Function &f : module->functions())
-      if (f.hasLocalLinkage() && f.getName().starts_with("nnc_kernel_") &&
-          !f.getName().contains("..omp_par")) {
+    // Likewise a local function used by more than one function (a kernel
+    // that several entry points share, nnc-outline-kernels): it goes to one
+    // part, callable from the others. A local function with one user (an
+    // OpenMP body, a kernel of one entry point) stays with it.
+    for (llvm::Function &f : module->functions()) {
+      if (!f.hasLocalLinkage())
+        continue;
+      llvm::SmallPtrSet<const llvm::Function *, 4> users;
+      for (const llvm::User *u : f.users()) {
+        auto *inst = llvm::dyn_cast<llvm::Instruction>(u);
+        users.insert(inst ? inst->getFunction() : nullptr);
+      }
+      if (users.size() > 1 || users.contains(nullptr)) {
         f.setName(symbolPrefix + "." + f.getName());
         f.setLinkage(llvm::GlobalValue::ExternalLinkage);
         f.setVisibility(llvm::GlobalValue::HiddenVisibility);
       }
+    }
     llvm::SplitModule(*module, 2 * threads, keep, /*PreserveLocals=*/true,
                       /*RoundRobin=*/true);
   } else {

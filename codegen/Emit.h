@@ -38,12 +38,12 @@ std::unique_ptr<llvm::Module> translate(mlir::ModuleOp module,
 /// The images of the object files of `module`, optimized at
 /// `options.optLevel`: with more than one thread it is split into twice
 /// as many parts as `threads` along its functions (each with the local
-/// functions it calls; the shared kernels of nnc-outline-kernels on their
-/// own), which `threads` threads optimize and compile in turn. `threads`
-/// 0 means one per core, at most 4. Local globals (constants, OpenMP's source locations)
-/// would tie every entry point into one part: with more than one part they
-/// become hidden globals named `<symbolPrefix>.<n>.<name>`. An error
-/// message on failure.
+/// functions that only it uses), which `threads` threads optimize and
+/// compile in turn. `threads` 0 means one per core, at most 4. Local
+/// globals (constants, OpenMP's source locations) and local functions
+/// used by several functions (shared kernels) would tie those functions
+/// into one part: with more than one part they become hidden symbols
+/// named after `symbolPrefix`. An error message on failure.
 std::string emitObjects(std::unique_ptr<llvm::Module> module,
                         const CodegenOptions &options,
                         llvm::StringRef symbolPrefix,

@@ -117,7 +117,9 @@ def OutlineKernels : Pass<"nnc-outline-kernels", "mlir::ModuleOp"> {
     backward that gradients and train_step share, and layers of the same
     shape become one function each, called from each place: what reaches
     LLVM does not grow with the number of entry points. Kernels have
-    internal linkage; the object emitter keeps each in one part.
+    internal linkage (the object emitter makes those that several
+    functions call hidden symbols, so that they do not tie the callers
+    into one part).
   }];
   let dependentDialects = ["::mlir::func::FuncDialect",
                            "::mlir::LLVM::LLVMDialect"];

@@ -316,8 +316,8 @@ int run(MLIRContext &context, llvm::SourceMgr &sourceMgr,
   }
 
   // Files: the model's objects (LLVM's optimizations and code generation
-  // on one thread per core, each on a part of the entry points), then
-  // linked with the runtime.
+  // in parts, on one thread per core: nnc::emitObjects), then linked with
+  // the runtime.
   {
     TimingScope t = root.nest("translation to LLVM IR");
     llvmModule = nnc::translate(*module, llvmContext, *machine);
