@@ -50,9 +50,14 @@ def nnc_epochs(build, model, epochs, threads, workdir):
     return rates, float(acc.group(1)) if acc else float("nan")
 
 
+def torch_env():
+    """PyTorch's environment: OpenBLAS's core type for this host."""
+    return hostblas.env(bench=True)
+
+
 def torch_epochs(model, epochs, threads, workdir):
     out_json = os.path.join(workdir, "torch_%s.json" % model)
-    env = hostblas.env(bench=True)
+    env = torch_env()
     script = os.path.join(PEERS, "torch_%s.py" % model)
     if not os.path.exists(script):  # a twin of a benchmark model
         script = os.path.join(HERE, "torch_%s.py" % model)

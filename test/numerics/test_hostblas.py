@@ -4,7 +4,9 @@ tests and benchmarks that run PyTorch: SkylakeX is an illegal instruction
 on an AVX2-only CPU, so it must never be chosen there, whatever the mode;
 tests keep a value the environment sets; benchmarks use SkylakeX on
 AVX-512 hosts. Also checks that test/bench/train.py starts PyTorch with
-hostblas's environment (not a fixed SkylakeX)."""
+hostblas's environment (not a fixed SkylakeX), and, running train.py's
+own code on a pretended AVX2 host (NNC_CPUINFO), that it drops a SkylakeX
+the environment holds."""
 import os
 import re
 import sys
@@ -41,6 +43,30 @@ def train_py_uses_hostblas():
     return None
 
 
+def train_py_on_host(flags, want):
+    """train.py's PyTorch environment on a host with `flags` (a fake
+    /proc/cpuinfo through NNC_CPUINFO), starting from an environment that
+    holds SkylakeX: `want` is the core type it must end with."""
+    import importlib.util
+    path = os.path.join(os.environ.get("TMPDIR", "/tmp"),
+                        "hostblas-host-%d" % os.getpid())
+    with open(path, "w") as f:
+        f.write("processor\t: 0\nflags\t\t: %s\n" % " ".join(sorted(flags)))
+    saved = dict(os.environ)
+    try:
+        os.environ["NNC_CPUINFO"] = path
+        os.environ["OPENBLAS_CORETYPE"] = "SkylakeX"
+        spec = importlib.util.spec_from_file_location(
+            "train", os.path.join(HERE, "..", "bench", "train.py"))
+        train = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(train)
+        return expect(train.torch_env().get("OPENBLAS_CORETYPE"), want)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        os.remove(path)
+
+
 checks = [
     ("AVX2 host, test", lambda: expect(hostblas.coretype({}, AVX2), None)),
     ("AVX2 host, benchmark",
@@ -65,5 +91,9 @@ checks = [
                     "SkylakeX")),
     ("flags read from cpuinfo", cpuinfo_flags),
     ("train.py takes its environment from hostblas", train_py_uses_hostblas),
+    ("train.py on an AVX2 host: no SkylakeX",
+     lambda: train_py_on_host(AVX2, None)),
+    ("train.py on an AVX-512 host: SkylakeX",
+     lambda: train_py_on_host(AVX512, "SkylakeX")),
 ]
 sys.exit(nncpy.run_checks(checks))
