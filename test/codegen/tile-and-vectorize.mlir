@@ -357,3 +357,87 @@ func.func @small_filter_grad(%p: tensor<?x9xf32>, %d: tensor<?x32xf32>) -> tenso
   %m = linalg.matmul_transpose_a ins(%p, %d : tensor<?x9xf32>, tensor<?x32xf32>) outs(%f : tensor<9x32xf32>) -> tensor<9x32xf32>
   return %m : tensor<9x32xf32>
 }
+
+// -----
+
+// B's rows 4 KiB apart (1024 f32): every row of a K x 32 panel falls in the
+// same few cache sets, so each block copies its panel into a buffer of its
+// own (tensor.empty, row by row) and its full register tiles read that.
+// Blocks are 256 rows tall, so that one copy serves more tiles. The copy
+// and the full tiles are guarded by "the block has a full tile": the rows
+// left (all of them at batch 1-7) read B in place, as a matrix-vector
+// product reads each element once.
+
+// CHECK-LABEL: func.func @packed_panel(
+// CHECK-SAME:    %{{[a-z0-9]+}}: tensor<?x1024xf32>, %[[W:[a-z0-9]+]]: tensor<1024x1024xf32>
+// CHECK:         scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (%{{.*}}, 1024) step (256, 32)
+// CHECK:           %[[PANEL:.*]] = tensor.extract_slice %[[W]][0, %{{.*}}] [1024, 32] [1, 1]
+// CHECK:           %[[FULL:.*]] = affine.apply
+// CHECK:           %[[ANY:.*]] = arith.cmpi sgt, %[[FULL]], %c0
+// CHECK:           %[[DONE:.*]] = scf.if %[[ANY]] -> (tensor<?x32xf32>) {
+// CHECK:             %[[OWN:.*]] = tensor.empty() : tensor<1024x32xf32>
+// CHECK:             %[[PACKED:.*]] = scf.for %{{.*}} = %c0 to %c1024 step %c1 iter_args(%{{.*}} = %[[OWN]])
+// CHECK:               tensor.extract_slice %[[PANEL]]
+// CHECK:               tensor.insert_slice
+// CHECK:             scf.for %{{.*}} = %c0 to %[[FULL]] step %c8
+// CHECK:               scf.for %{{.*}} = %c0 to %c1024 step %c4 iter_args(%{{.*}}) -> (vector<8x32xf32>)
+// CHECK:                 tensor.extract_slice %[[PACKED]]
+// CHECK:                 vector.contract {{.*}} into vector<8x32xf32>
+// CHECK:           } else {
+// CHECK:           scf.for %{{.*}} = %[[FULL]] to %{{.*}} step %c8 iter_args(%{{.*}} = %[[DONE]])
+// CHECK:               scf.for %{{.*}} = %c0 to %c1024 step %c4 iter_args(%{{.*}}) -> (vector<1x32xf32>)
+// CHECK:                 tensor.extract_slice %[[PANEL]]
+// CHECK:                 vector.contract {{.*}} into vector<1x32xf32>
+func.func @packed_panel(%x: tensor<?x1024xf32>, %w: tensor<1024x1024xf32>) -> tensor<?x1024xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x1024xf32>
+  %e = tensor.empty(%n) : tensor<?x1024xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<?x1024xf32>) -> tensor<?x1024xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<?x1024xf32>, tensor<1024x1024xf32>) outs(%acc : tensor<?x1024xf32>) -> tensor<?x1024xf32>
+  return %mm : tensor<?x1024xf32>
+}
+
+// -----
+
+// The backward's transposes: x^T dy reads x in place (matmul_transpose_a:
+// no x^T is materialized) and, dy's rows being 2 KiB apart, packs each
+// block's panel of dy; 784 rows go in 7 blocks of 112 (not 3 of 256 and
+// one of 16). dy W^T transposes each block's own panel of W (8 x 8
+// transposes into a K x 16 buffer of its own) instead of reading a whole
+// W^T.
+
+// CHECK-LABEL: func.func @transposed_operands(
+// CHECK-SAME:    %[[X:[a-z0-9]+]]: tensor<?x784xf32>, %[[DY:[a-z0-9]+]]: tensor<?x512xf32>, %[[W:[a-z0-9]+]]: tensor<784x512xf32>
+// CHECK-NOT:     linalg.transpose
+// CHECK:         scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (784, 512) step (112, 32)
+// CHECK:           tensor.extract_slice %[[X]][0, %{{.*}}] [%{{.*}}, 112] [1, 1]
+// CHECK:           %[[OWN:.*]] = tensor.empty(%{{.*}}) : tensor<?x32xf32>
+// CHECK:           %[[PACKED:.*]] = scf.for %{{.*}} iter_args(%{{.*}} = %[[OWN]])
+// CHECK:           scf.for %{{.*}} = %c0 to %c112 step %c8
+// CHECK:             scf.for {{.*}} -> (vector<8x32xf32>)
+// CHECK:               vector.contract {{.*}} into vector<8x32xf32>
+// CHECK:         scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (%{{.*}}, 784) step (256, 16)
+// CHECK:           tensor.extract_slice %[[W]][%{{.*}}, 0] [16, 512] [1, 1]
+// CHECK:           %[[T:.*]] = tensor.empty() : tensor<512x16xf32>
+// CHECK:           scf.for %{{.*}} = %c0 to %c512 step %c8 iter_args(%{{.*}} = %[[T]])
+// CHECK:             vector.transfer_read {{.*}} : tensor<8x8xf32>, vector<8x8xf32>
+// CHECK:           scf.for
+// CHECK:             vector.contract {{.*}} into vector<8x16xf32>
+// CHECK-NOT:     linalg.transpose
+func.func @transposed_operands(%x: tensor<?x784xf32>, %dy: tensor<?x512xf32>, %w: tensor<784x512xf32>) -> (tensor<784x512xf32>, tensor<?x784xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x784xf32>
+  %te = tensor.empty(%n) : tensor<784x?xf32>
+  %xt = linalg.transpose ins(%x : tensor<?x784xf32>) outs(%te : tensor<784x?xf32>) permutation = [1, 0]
+  %e = tensor.empty() : tensor<784x512xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<784x512xf32>) -> tensor<784x512xf32>
+  %dw = linalg.matmul ins(%xt, %dy : tensor<784x?xf32>, tensor<?x512xf32>) outs(%f : tensor<784x512xf32>) -> tensor<784x512xf32>
+  %we = tensor.empty() : tensor<512x784xf32>
+  %wt = linalg.transpose ins(%w : tensor<784x512xf32>) outs(%we : tensor<512x784xf32>) permutation = [1, 0]
+  %de = tensor.empty(%n) : tensor<?x784xf32>
+  %df = linalg.fill ins(%zero : f32) outs(%de : tensor<?x784xf32>) -> tensor<?x784xf32>
+  %dx = linalg.matmul ins(%dy, %wt : tensor<?x512xf32>, tensor<512x784xf32>) outs(%df : tensor<?x784xf32>) -> tensor<?x784xf32>
+  return %dw, %dx : tensor<784x512xf32>, tensor<?x784xf32>
+}

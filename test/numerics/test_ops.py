@@ -333,21 +333,63 @@ def cnn_gradients(nnc, rng):
         h = pool_ref(h, 2, 1, "valid", "avg").reshape(batch, -1)
         h = torch.relu(h @ v["logits.dense1.weight"] + v["logits.dense1.bias"])
         logits = h @ v["logits.dense2.weight"] + v["logits.dense2.bias"]
-        ref = F.cross_entropy(logits, torch.from_numpy(label).long())
-        for t in v.values():
-            t.grad = None
-        ref.backward()
-        if abs(loss - ref.item()) > 1e-5 * abs(ref.item()) + 1e-6:
-            return "loss at batch %d: %r, expected %r" % (batch, loss,
-                                                         ref.item())
-        for name, g in grads.items():
-            e = v[name].grad.numpy()
-            # f32 sums over the batch and the image: relative to the
-            # gradient's scale.
-            err = np.abs(g - e).max() / (np.abs(e).max() + 1e-12)
-            if err > 2e-5:
-                return ("d loss / d %s at batch %d: max error %.3g of its "
-                        "largest element" % (name, batch, err))
+        problem = compare_gradients(batch, loss, grads, logits, label, v)
+        if problem:
+            return problem
+    return None
+
+
+def compare_gradients(batch, loss, grads, logits, label, v):
+    """nnc's loss and gradients against PyTorch's autograd of the cross
+    entropy of `logits` (computed from the tensors in v)."""
+    ref = F.cross_entropy(logits, torch.from_numpy(label).long())
+    for t in v.values():
+        t.grad = None
+    ref.backward()
+    if abs(loss - ref.item()) > 1e-5 * abs(ref.item()) + 1e-6:
+        return "loss at batch %d: %r, expected %r" % (batch, loss, ref.item())
+    for name, g in grads.items():
+        e = v[name].grad.numpy()
+        # f32 sums over the batch (and the image): relative to the
+        # gradient's scale.
+        err = np.abs(g - e).max() / (np.abs(e).max() + 1e-12)
+        if err > 2e-5:
+            return ("d loss / d %s at batch %d: max error %.3g of its "
+                    "largest element" % (name, batch, err))
+    return None
+
+
+# Layers 512 wide: B's rows are 2 KiB apart, so nnc-tile-and-vectorize
+# packs each block's panel of B (the weights forward, dy in the filter
+# gradients x^T dy) and transposes W's panel per block for dy W^T. The
+# batches run every path: no full register tile (1, 7: B read in place),
+# full tiles and remainder rows (13), two row blocks (300).
+WIDE = """model wide
+input x: f32[batch, 200]
+target label: i32[batch]
+h1 = dense(x, 512, activation=relu)
+h2 = dense(h1, 512, activation=tanh)
+logits = dense(h2, 10)
+output probs = softmax(logits)
+loss = cross_entropy(logits, label)
+"""
+
+
+def wide_gradients(nnc, rng):
+    model = nncpy.Model(nncpy.compile(WIDE, nnc, name="wide"), "wide")
+    model.init(5)
+    v = {k: torch.from_numpy(a.copy()).requires_grad_()
+         for k, a in model.variables().items()}
+    for batch in (1, 7, 13, 300):
+        x = rng.standard_normal((batch, 200)).astype(np.float32)
+        label = rng.integers(0, 10, size=batch).astype(np.int32)
+        loss, grads = model.gradients([x], [label])
+        h = torch.relu(torch.from_numpy(x) @ v["h1.weight"] + v["h1.bias"])
+        h = torch.tanh(h @ v["h2.weight"] + v["h2.bias"])
+        logits = h @ v["logits.weight"] + v["logits.bias"]
+        problem = compare_gradients(batch, loss, grads, logits, label, v)
+        if problem:
+            return problem
     return None
 
 
@@ -401,6 +443,9 @@ def main():
     if not args.only or args.only in "cnn_gradients":
         checks.append(("cnn_gradients/f32",
                        lambda: cnn_gradients(args.nnc, rng)))
+    if not args.only or args.only in "wide_gradients":
+        checks.append(("wide_gradients/f32",
+                       lambda: wide_gradients(args.nnc, rng)))
     if not args.only or args.only in "gradient_ties":
         checks.append(("gradient_ties/f32", lambda: ties(args.nnc, rng)))
     return nncpy.run_checks(checks)
