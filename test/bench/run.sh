@@ -20,6 +20,8 @@ for b in d["benchmarks"]:
 json.dump(d, sys.stdout)
 PY
 coretype=$(/usr/bin/python3 "$here/../numerics/hostblas.py" --bench)
-env ${coretype:+OPENBLAS_CORETYPE=$coretype} /usr/bin/python3 \
-  "$here/torch_kernels.py" > "$out/torch.jsonl"
+# PyTorch as train.py runs it: malloc keeps large blocks (MALLOC_KEEP).
+malloc=$(cd "$here" && /usr/bin/python3 -c 'import train; print(train.MALLOC_KEEP)')
+env ${coretype:+OPENBLAS_CORETYPE=$coretype} GLIBC_TUNABLES="$malloc" \
+  /usr/bin/python3 "$here/torch_kernels.py" > "$out/torch.jsonl"
 /usr/bin/python3 "$here/compare.py" "$out/nnc.json" "$out/torch.jsonl"

@@ -11,7 +11,8 @@ Fashion-MNIST (the executable prints time and samples/s per epoch).
 PyTorch: shared/peers/torch_{mlp,cnn}.py with its best settings on this
 machine (OPENBLAS_CORETYPE=SkylakeX on AVX-512 hosts only; elsewhere the
 environment's value or OpenBLAS's own choice: test/numerics/hostblas.py;
-intra-op threads = T, BLAS threads 1),
+intra-op threads = T, BLAS threads 1; glibc's malloc keeping large blocks,
+see MALLOC_KEEP),
 same model, optimizer, batch and data. Epochs after the first are compared
 (the first includes warm-up); the ratio is PyTorch's epoch time over nnc's
 per sample (nnc holds out validation_split, PyTorch trains on all 60k).
@@ -50,9 +51,22 @@ def nnc_epochs(build, model, epochs, threads, workdir):
     return rates, float(acc.group(1)) if acc else float("nan")
 
 
+# glibc's malloc hands large freed blocks back to the kernel (munmap,
+# trimming), and PyTorch's next step page-faults them in again: on this
+# project's VMs, where a page fault is expensive, that made the wide MLP's
+# PyTorch steps 1.5-3x slower and its figures swing from run to run
+# (1,134 vs 3,053 samples/s on the same host, 2026-12-02). Benchmarks run
+# PyTorch with the large blocks kept (nnc's runtime caches its buffers).
+MALLOC_KEEP = ("glibc.malloc.mmap_threshold=2000000000:"
+               "glibc.malloc.trim_threshold=4000000000")
+
+
 def torch_env():
-    """PyTorch's environment: OpenBLAS's core type for this host."""
-    return hostblas.env(bench=True)
+    """PyTorch's environment: OpenBLAS's core type for this host, and
+    malloc keeping large blocks."""
+    env = hostblas.env(bench=True)
+    env["GLIBC_TUNABLES"] = MALLOC_KEEP
+    return env
 
 
 def torch_epochs(model, epochs, threads, workdir):
