@@ -45,6 +45,12 @@ def TileAndVectorize : Pass<"nnc-tile-and-vectorize", "mlir::func::FuncOp"> {
       `tile-m` (peeled, so that full tiles have static shapes), and a loop
       over K in steps of up to `tile-k`: the epilogue runs on each register
       tile right after its last K step, with no extra pass over memory.
+      Where B's rows are a multiple of 2 KiB apart (they alias in the
+      caches), each block copies its K x `tile-n` panel of B into a buffer
+      of its own before its full register tiles (blocks of up to 256
+      rows). matmul(transpose(x), dy) becomes matmul_transpose_a(x, dy);
+      in matmul(dy, transpose(W)) each block transposes its own panel of
+      W.
     - Convolutions and pooling, with their epilogue, are tiled per output
       row (forall over batch and rows), then by `tile-m` output columns
       (peeled) and `tile-n` channels, the window one tap at a time so that
