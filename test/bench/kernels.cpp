@@ -170,6 +170,18 @@ void BM_Conv3x3_64x13x13x32_64(benchmark::State &state) {
                        "output y = conv2d(x, 64, kernel=3)\n";
   runCase(state, source, 64, 2.0 * 64 * 11 * 11 * 64 * 3 * 3 * 32, 0);
 }
+// The wide MLP's 2048 x 2048 layer at its training batch (128): forward
+// (B's rows 8 KiB apart: packed panels), and the backward's dy W^T (each
+// block transposes its own panel of W).
+void BM_Dense_128x2048x2048(benchmark::State &state) {
+  denseForward(state, 128, 2048, 2048);
+}
+void BM_InputGrad_128x2048x2048(benchmark::State &state) {
+  std::string source = "model ig\ninput dy: f32[batch, 2048]\n"
+                       "param w: f32[2048, 2048]\n"
+                       "output dx = dy @ transpose(w, perm=[1, 0])\n";
+  runCase(state, source, 128, 2.0 * 128 * 2048 * 2048, 0);
+}
 void BM_SoftmaxCrossEntropy_256x10(benchmark::State &state) {
   std::string source = "model ce\ninput x: f32[batch, 10]\n"
                        "input labels: i32[batch]\n"
@@ -188,6 +200,8 @@ BENCHMARK(BM_Conv3x3_64x28x28x16_32)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_Matmul_1024x1040)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_Matmul_1024x1056)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_Conv3x3_64x13x13x32_64)->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK(BM_Dense_128x2048x2048)->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK(BM_InputGrad_128x2048x2048)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_SoftmaxCrossEntropy_256x10)->Arg(1)->Arg(2)->UseRealTime();
 
 BENCHMARK_MAIN();

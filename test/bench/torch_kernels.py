@@ -65,6 +65,10 @@ def cases():
     yield "Conv3x3_64x13x13x32_64", [
         lambda: F.conv2d(xc2, wc2),
         lambda: F.conv2d(xl2, wl2)], [None]
+    x2, w2, b2, dy2 = r(128, 2048), r(2048, 2048), r(2048), r(128, 2048)
+    yield "Dense_128x2048x2048", lambda: torch.relu(
+        torch.addmm(b2, x2, w2)), [None]
+    yield "InputGrad_128x2048x2048", lambda: torch.mm(dy2, w2.t()), [None]
     logits, labels = r(256, 10), torch.randint(0, 10, (256,), generator=g)
     yield "SoftmaxCrossEntropy_256x10", lambda: (
         F.softmax(logits, -1), F.cross_entropy(logits, labels)), [None]
