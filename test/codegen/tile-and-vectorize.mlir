@@ -6,10 +6,12 @@
 // time; for each 8 x 32 register tile, a loop over K (step 4) accumulates in
 // a vector<8x32xf32> with vector.contract, and the epilogue runs on that
 // vector right after it. The remainder rows (fewer than 8: all of them at
-// batch 1-7) go to a second, peeled loop that takes them one at a time,
-// each a vector<1x32xf32> register tile (a matrix-vector product).
-// With tile-m=4 tile-n=16, the blocks are 64 x 16 and the register tile
-// vector<4x16xf32>.
+// batch 1-7) go to a second, peeled loop; W (784 x 128) is larger than L1,
+// so that each of its rows is read for as many rows at once as there are:
+// a 4-row tile if 4 are left, then a 2-row one, then the last row alone
+// (a vector<1x32xf32> register tile: a matrix-vector product); batch 7 is
+// 4 + 2 + 1. With tile-m=4 tile-n=16, the blocks are 64 x 16, the register
+// tile vector<4x16xf32>, and the rows left go 2 then 1.
 
 // CHECK-LABEL: func.func @dense_relu(
 // CHECK-SAME:    %[[X:[a-z0-9]+]]: tensor<?x784xf32>
@@ -30,10 +32,19 @@
 // CHECK:             vector.transfer_write %[[R]]
 // CHECK:           }
 // CHECK:           scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C8]] iter_args(%{{.*}} = %[[FULL]])
-// CHECK:             scf.for %{{.*}} = %c0 to %{{.*}} step %c1 iter_args(%{{.*}}) -> (tensor<?x32xf32>)
-// CHECK:               scf.for %{{.*}} = %c0 to %[[C784]] step %[[C4]] iter_args(%{{.*}}) -> (vector<1x32xf32>)
-// CHECK:                 vector.contract {{.*}} into vector<1x32xf32>
-// CHECK:               arith.maximumf %{{.*}} : vector<1x32xf32>
+// CHECK:             scf.for %{{.*}} = %c0 to %{{.*}} step %[[C4]] iter_args(%{{.*}}) -> (tensor<?x32xf32>)
+// CHECK:               scf.for %{{.*}} = %c0 to %[[C784]] step %[[C4]] iter_args(%{{.*}}) -> (vector<4x32xf32>)
+// CHECK:                 vector.contract {{.*}} into vector<4x32xf32>
+// CHECK:               arith.maximumf %{{.*}} : vector<4x32xf32>
+// CHECK:             scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C4]] iter_args
+// CHECK:               scf.for %{{.*}} = %c0 to %{{.*}} step %c2 iter_args(%{{.*}}) -> (tensor<?x32xf32>)
+// CHECK:                 scf.for %{{.*}} = %c0 to %[[C784]] step %[[C4]] iter_args(%{{.*}}) -> (vector<2x32xf32>)
+// CHECK:                   vector.contract {{.*}} into vector<2x32xf32>
+// CHECK:               scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c2 iter_args
+// CHECK:                 scf.for %{{.*}} = %c0 to %{{.*}} step %c1 iter_args(%{{.*}}) -> (tensor<?x32xf32>)
+// CHECK:                   scf.for %{{.*}} = %c0 to %[[C784]] step %[[C4]] iter_args(%{{.*}}) -> (vector<1x32xf32>)
+// CHECK:                     vector.contract {{.*}} into vector<1x32xf32>
+// CHECK:                   arith.maximumf %{{.*}} : vector<1x32xf32>
 // CHECK-NOT:         linalg.matmul
 // CHECK:           scf.forall.in_parallel
 
@@ -44,6 +55,7 @@
 // SMALL:               vector.contract {{.*}} into vector<4x16xf32>
 // SMALL:             arith.addf %{{.*}} : vector<4x16xf32>
 // SMALL:             arith.maximumf %{{.*}} : vector<4x16xf32>
+// SMALL:             vector.contract {{.*}} into vector<2x16xf32>
 // SMALL:             vector.contract {{.*}} into vector<1x16xf32>
 // SMALL-NOT:     vector<8x32xf32>
 #id = affine_map<(d0, d1) -> (d0, d1)>
@@ -440,4 +452,25 @@ func.func @transposed_operands(%x: tensor<?x784xf32>, %dy: tensor<?x512xf32>, %w
   %df = linalg.fill ins(%zero : f32) outs(%de : tensor<?x784xf32>) -> tensor<?x784xf32>
   %dx = linalg.matmul ins(%dy, %wt : tensor<?x512xf32>, tensor<512x784xf32>) outs(%df : tensor<?x784xf32>) -> tensor<?x784xf32>
   return %dw, %dx : tensor<784x512xf32>, tensor<?x784xf32>
+}
+
+// -----
+
+// A right-hand side that fits in L1 (64 x 64) is cheap to read again for
+// every row: the rows left below a full tile go one at a time, with no
+// 4- or 2-row tiles (each would be one more copy of the K loop to compile).
+
+// CHECK-LABEL: func.func @small_rhs_rows_left(
+// CHECK:         vector.contract {{.*}} into vector<8x32xf32>
+// CHECK-NOT:     vector<4x32xf32>
+// CHECK-NOT:     vector<2x32xf32>
+// CHECK:         vector.contract {{.*}} into vector<1x32xf32>
+func.func @small_rhs_rows_left(%x: tensor<?x64xf32>, %w: tensor<64x64xf32>) -> tensor<?x64xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x64xf32>
+  %e = tensor.empty(%n) : tensor<?x64xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<?x64xf32>) -> tensor<?x64xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<?x64xf32>, tensor<64x64xf32>) outs(%acc : tensor<?x64xf32>) -> tensor<?x64xf32>
+  return %mm : tensor<?x64xf32>
 }

@@ -362,7 +362,8 @@ def compare_gradients(batch, loss, grads, logits, label, v):
 # Layers 512 wide: B's rows are 2 KiB apart, so nnc-tile-and-vectorize
 # packs each block's panel of B (the weights forward, dy in the filter
 # gradients x^T dy) and transposes W's panel per block for dy W^T. The
-# batches run every path: no full register tile (1, 7: B read in place),
+# batches run every path: no full register tile (1, 7: B read in place;
+# 7 rows as tiles of 4, 2 and 1),
 # full tiles and remainder rows (13), two row blocks (300).
 WIDE = """model wide
 input x: f32[batch, 200]
