@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/Passes.h"
+#include "ir/NncOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/IRMapping.h"
@@ -100,8 +101,10 @@ struct ParallelToOpenMP
           !loop->getParentOfType<omp::ParallelOp>())
         outer.push_back(loop);
     });
-    if (outer.empty())
+    if (outer.empty()) {
+      module.walk([](nnc::ParallelWorkOp hint) { hint.erase(); });
       return;
+    }
     func::FuncOp threadNum = declareQuery(module, "omp_get_thread_num");
     func::FuncOp numThreads = declareQuery(module, "omp_get_num_threads");
     for (scf::ParallelOp loop : outer) {
@@ -115,7 +118,14 @@ struct ParallelToOpenMP
         serialize(p);
       convert(loop, threadNum, numThreads);
     }
+    // The hints have served (those of loops left serial or to
+    // convert-scf-to-openmp too).
+    module.walk([](nnc::ParallelWorkOp hint) { hint.erase(); });
   }
+
+  /// Loops with less work than this (iterations of the tiled op's loop
+  /// nest) run on the calling thread.
+  static constexpr int64_t kForkWork = 1 << 18;
 
   void convert(scf::ParallelOp loop, func::FuncOp threadNum,
                func::FuncOp numThreads) {
@@ -132,6 +142,16 @@ struct ParallelToOpenMP
     Value one = b.create<arith::ConstantIndexOp>(loc, 1);
     Value fork = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt,
                                          total, one);
+    // Too little work for a fork (nnc-tile-and-vectorize's hint): one
+    // thread (a fork and join costs ~1-2 us here, ~2^18 multiply-adds of
+    // vector work split in two).
+    for (auto hint : loop.getBody()->getOps<nnc::ParallelWorkOp>()) {
+      Value enough = b.create<arith::CmpIOp>(
+          loc, arith::CmpIPredicate::sge, hint.getWork(),
+          b.create<arith::ConstantIndexOp>(loc, kForkWork));
+      fork = b.create<arith::AndIOp>(loc, fork, enough);
+      break;
+    }
     auto region = b.create<omp::ParallelOp>(
         loc, /*if_expr=*/fork, /*num_threads_var=*/Value(),
         /*allocate_vars=*/ValueRange(), /*allocators_vars=*/ValueRange(),

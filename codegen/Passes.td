@@ -64,6 +64,11 @@ def TileAndVectorize : Pass<"nnc-tile-and-vectorize", "mlir::func::FuncOp"> {
     a few registers reaches LLVM, whatever the tensor's size (a forall over
     the outer dim as well when the op is large and not already in a
     parallel loop).
+    Each `scf.forall` made by tiling an op starts with an
+    `nnc.parallel_work` hint: the op's work (its loop ranges multiplied,
+    times 16 for elementwise and row-wise ops), which
+    nnc-parallel-to-openmp weighs against the cost of a fork. A forall
+    left with nothing but its hint (its work fused elsewhere) is erased.
     Every linalg op left with static shapes is then vectorized, and loop
     invariant vector reads and writes are hoisted out of the K loops so
     that accumulators stay in registers.
@@ -86,7 +91,8 @@ def TileAndVectorize : Pass<"nnc-tile-and-vectorize", "mlir::func::FuncOp"> {
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect",
-                           "::mlir::affine::AffineDialect"];
+                           "::mlir::affine::AffineDialect",
+                           "::nnc::NncDialect"];
 }
 
 def ParallelToOpenMP : Pass<"nnc-parallel-to-openmp", "mlir::ModuleOp"> {
@@ -103,6 +109,11 @@ def ParallelToOpenMP : Pass<"nnc-parallel-to-openmp", "mlir::ModuleOp"> {
     `memref.alloca_scope`, so stack temporaries do not pile up. Nested
     `scf.parallel` ops become `scf.for` nests (the outer loop has the
     threads). Loops with results are left to `convert-scf-to-openmp`.
+    A loop whose body starts with an `nnc.parallel_work` hint (put by
+    nnc-tile-and-vectorize) forks only if that work is at least 2^18
+    (multiply-adds; an element of elementwise work counts 16): a fork
+    and join costs ~1-2 us, and batch-1 prediction forked for every layer
+    (mlp_predict on 2 threads: 9.7 -> 5.6 us). The hints are erased.
   }];
   let dependentDialects = ["::mlir::omp::OpenMPDialect",
                            "::mlir::scf::SCFDialect",

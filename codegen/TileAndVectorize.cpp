@@ -1,5 +1,6 @@
 //===- TileAndVectorize.cpp - CPU tiling, epilogue fusion, vectors --------===//
 #include "codegen/Passes.h"
+#include "ir/NncOps.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
@@ -93,6 +94,30 @@ static FailureOr<scf::SCFTilingResult> tile(RewriterBase &rw, Operation *op,
     return failure();
   rw.replaceOp(op, result->replacements);
   return result;
+}
+
+/// The number of iterations of `op`'s loop nest (its loop ranges
+/// multiplied), computed before `op` is tiled.
+static Value loopWork(RewriterBase &rw, linalg::LinalgOp op) {
+  OpBuilder::InsertionGuard guard(rw);
+  rw.setInsertionPoint(op);
+  Location loc = op.getLoc();
+  Value work = rw.create<arith::ConstantIndexOp>(loc, 1);
+  for (Range r : op.createLoopRanges(rw, loc))
+    work = rw.create<arith::MulIOp>(
+        loc, work, getValueOrCreateConstantIndexOp(rw, loc, r.size));
+  return work;
+}
+
+/// Tells nnc-parallel-to-openmp how much work `loop` (a tiling's outer
+/// loop) holds, so that it does not fork threads for too little.
+static void hintWork(RewriterBase &rw, LoopLikeOpInterface loop, Value work) {
+  auto forall = dyn_cast_or_null<scf::ForallOp>(loop.getOperation());
+  if (!forall)
+    return;
+  OpBuilder::InsertionGuard guard(rw);
+  rw.setInsertionPointToStart(forall.getBody());
+  rw.create<nnc::ParallelWorkOp>(forall.getLoc(), work);
 }
 
 /// A tile size for a static dim of `size`: `preferred` when it divides the
@@ -407,6 +432,10 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
       tileForPeeling(rw, op, sizes);
   }
 
+  /// The work of an element of an elementwise or row-wise op, in
+  /// multiply-adds of a matmul (for nnc.parallel_work).
+  static constexpr int64_t kElementWork = 16;
+
   /// Ops at least this large (elements) are split across threads.
   static constexpr int64_t kParallelElements = 1 << 15;
 
@@ -414,7 +443,22 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
     OpPassManager pm("func.func");
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
-    return runPipeline(pm, func);
+    if (failed(runPipeline(pm, func)))
+      return failure();
+    // A loop whose work was all folded or fused away keeps only its
+    // nnc.parallel_work hint (which is not dead code): erase it.
+    SmallVector<scf::ForallOp> idle;
+    func.walk([&](scf::ForallOp loop) {
+      if (loop.getNumResults() == 0 &&
+          llvm::all_of(loop.getBody()->without_terminator(),
+                       [](Operation &op) {
+                         return isa<nnc::ParallelWorkOp>(op);
+                       }))
+        idle.push_back(loop);
+    });
+    for (scf::ForallOp loop : idle)
+      loop.erase();
+    return success();
   }
 
   /// matmul [M, N, K] (+ epilogue), or matmul_transpose_a (the lhs [K, M]):
@@ -467,11 +511,13 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
     int64_t m = out.getDimSize(0);
     if (!ShapedType::isDynamic(m) && m <= bm && tn >= n && tn == tileN)
       tn /= 2;
+    Value work = loopWork(rw, matmul);
     auto outer =
         tileAndFuse(rw, consumer, {bm, tn}, LoopType::ForallOp, fuseOuter);
 
     if (failed(outer))
       return;
+    hintWork(rw, outer->loops.front(), work);
     // The block's transposed panel of W goes to a buffer of its own (a
     // packed K x tile-n panel), not to a slice of a whole W^T.
     if (rhsTranspose)
@@ -657,10 +703,12 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
     auto fuse = [&](Operation *p) {
       return isa<linalg::FillOp>(p) || isAnchor(p);
     };
+    Value work = loopWork(rw, anchor);
     auto outer =
         tileAndFuse(rw, consumer, {1, 1, 0, 0}, LoopType::ForallOp, fuseOuter);
     if (failed(outer))
       return;
+    hintWork(rw, outer->loops.front(), work);
     int64_t tw = pickDivisor(out.getDimSize(2), tileM);
     int64_t tc = pickTile(out.getDimSize(3), tileN);
     auto inner = tileAndFuse(rw, outer->tiledAndFusedOps.front(),
@@ -737,9 +785,22 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
       return out.getNumResults() > 0 &&
              out.getResult(0) == rw.getAffineDimExpr(0);
     };
+    // Elementwise and row-wise work is memory-bound: an element costs
+    // about as much as a 16-wide vector FMA of a matmul's 16 multiply-adds.
+    Value work;
+    if (parallel) {
+      OpBuilder::InsertionGuard guard(rw);
+      Value elements = loopWork(rw, op);
+      rw.setInsertionPointAfterValue(elements);
+      work = rw.create<arith::MulIOp>(
+          op.getLoc(), elements,
+          rw.create<arith::ConstantIndexOp>(op.getLoc(), kElementWork));
+    }
     auto result = tileAndFuse(rw, op, sizes,
                               parallel ? LoopType::ForallOp : LoopType::ForOp,
                               fuse, /*fuseDestinations=*/parallel);
+    if (succeeded(result) && parallel)
+      hintWork(rw, result->loops.front(), work);
     // A fused producer that other ops still read is left to be tiled on
     // its own, not run whole and serial.
     if (succeeded(result))

@@ -82,6 +82,22 @@ def Nnc_MetricOp : Nnc_Op<"metric"> {
   let assemblyFormat = "$name $value attr-dict `:` type($value)";
 }
 
+def Nnc_ParallelWorkOp : Nnc_Op<"parallel_work", [MemoryEffects<[MemWrite]>]> {
+  let summary = "code generation hint: the work of the enclosing parallel loop";
+  let description = [{
+    Put by `nnc-tile-and-vectorize` at the start of an `scf.forall` body:
+    all iterations of the loop together run about `$work` iterations of
+    the tiled op's loop nest (multiply-adds of a matmul or convolution,
+    elements of an elementwise op). `nnc-parallel-to-openmp` keeps a loop
+    with too little work on the calling thread instead of forking, and
+    erases the hint. It has no semantics of its own; it declares a write
+    (to no memref) only so that it is not dead code and stays where it
+    was put.
+  }];
+  let arguments = (ins Index:$work);
+  let assemblyFormat = "$work attr-dict";
+}
+
 //===----------------------------------------------------------------------===//
 // Elementwise
 //===----------------------------------------------------------------------===//

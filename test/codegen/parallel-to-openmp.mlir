@@ -61,3 +61,38 @@ func.func @blocks(%n: index, %buf: memref<?x128xf32>) {
   }
   return
 }
+
+// A loop with nnc-tile-and-vectorize's work hint forks only when it has
+// more than one iteration and at least 2^18 of work (a fork costs more
+// than a batch-1 layer's split saves); the hint is gone afterwards, in
+// this loop and in a loop that no thread region takes (one with results).
+
+// CHECK-LABEL: func.func @hinted(
+// CHECK-SAME:    %[[N:[a-z0-9]+]]: index, %{{.*}}: memref<?x128xf32>, %[[W:[a-z0-9]+]]: index
+// CHECK-NOT:     nnc.parallel_work
+// CHECK:         %[[MANY:.*]] = arith.cmpi sgt, %{{.*}}, %c1
+// CHECK:         %[[ENOUGH:.*]] = arith.cmpi sge, %[[W]], %c262144
+// CHECK:         %[[FORK:.*]] = arith.andi %[[MANY]], %[[ENOUGH]]
+// CHECK:         omp.parallel if(%[[FORK]])
+// CHECK-NOT:     nnc.parallel_work
+// CHECK:         return
+func.func @hinted(%n: index, %buf: memref<?x128xf32>, %work: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c128 = arith.constant 128 : index
+  %f = arith.constant 1.0 : f32
+  scf.parallel (%i, %j) = (%c0, %c0) to (%n, %c128) step (%c1, %c1) {
+    nnc.parallel_work %work
+    memref.store %f, %buf[%i, %j] : memref<?x128xf32>
+    scf.reduce
+  }
+  %s = scf.parallel (%i) = (%c0) to (%n) step (%c1) init (%f) -> f32 {
+    nnc.parallel_work %work
+    scf.reduce(%f : f32) {
+    ^bb0(%a: f32, %b: f32):
+      %r = arith.addf %a, %b : f32
+      scf.reduce.return %r : f32
+    }
+  }
+  return
+}

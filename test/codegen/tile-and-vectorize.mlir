@@ -5,7 +5,9 @@
 // Threads take 64 x 32 output blocks (scf.forall); each walks its rows 8 at a
 // time; for each 8 x 32 register tile, a loop over K (step 4) accumulates in
 // a vector<8x32xf32> with vector.contract, and the epilogue runs on that
-// vector right after it. The remainder rows (fewer than 8: all of them at
+// vector right after it. The loop's body starts with its work (N x 128 x
+// 784 multiply-adds) for nnc-parallel-to-openmp, which does not fork
+// threads for too little. The remainder rows (fewer than 8: all of them at
 // batch 1-7) go to a second, peeled loop; W (784 x 128) is larger than L1,
 // so that each of its rows is read for as many rows at once as there are:
 // a 4-row tile if 4 are left, then a 2-row one, then the last row alone
@@ -19,8 +21,11 @@
 // CHECK-DAG:     %[[C4:.*]] = arith.constant 4 : index
 // CHECK-DAG:     %[[C8:.*]] = arith.constant 8 : index
 // CHECK-DAG:     %[[C784:.*]] = arith.constant 784 : index
+// CHECK-DAG:     %[[ROWWORK:.*]] = arith.constant 100352 : index
 // CHECK:         %[[N:.*]] = tensor.dim %[[X]], %c0
+// CHECK:         %[[WORK:.*]] = arith.muli %[[N]], %[[ROWWORK]] : index
 // CHECK:         scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (%[[N]], 128) step (64, 32)
+// CHECK-NEXT:      nnc.parallel_work %[[WORK]]
 // CHECK:           %[[FULL:.*]] = scf.for %{{.*}} = %c0 to %{{.*}} step %[[C8]] iter_args(%{{.*}}) -> (tensor<?x32xf32>)
 // CHECK:             %[[ACC:.*]] = scf.for %{{.*}} = %c0 to %[[C784]] step %[[C4]] iter_args(%[[A:.*]] = %[[ZERO]]) -> (vector<8x32xf32>)
 // CHECK:               %[[C:.*]] = vector.contract {{.*}} %[[A]] : {{.*}} into vector<8x32xf32>
