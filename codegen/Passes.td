@@ -50,7 +50,9 @@ def TileAndVectorize : Pass<"nnc-tile-and-vectorize", "mlir::func::FuncOp"> {
       of its own before its full register tiles (blocks of up to 256
       rows). matmul(transpose(x), dy) becomes matmul_transpose_a(x, dy);
       in matmul(dy, transpose(W)) each block transposes its own panel of
-      W.
+      W. The rows left below a full tile (batch % `tile-m`) go one at a
+      time, after tiles of `tile-m`/2 and `tile-m`/4 rows where B holds
+      32K elements or more (each row of B, from L2, then serves several).
     - Convolutions and pooling, with their epilogue, are tiled per output
       row (forall over batch and rows), then by `tile-m` output columns
       (peeled) and `tile-n` channels, the window one tap at a time so that
