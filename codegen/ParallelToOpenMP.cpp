@@ -101,12 +101,11 @@ struct ParallelToOpenMP
           !loop->getParentOfType<omp::ParallelOp>())
         outer.push_back(loop);
     });
-    if (outer.empty()) {
-      module.walk([](nnc::ParallelWorkOp hint) { hint.erase(); });
-      return;
+    func::FuncOp threadNum, numThreads;
+    if (!outer.empty()) {
+      threadNum = declareQuery(module, "omp_get_thread_num");
+      numThreads = declareQuery(module, "omp_get_num_threads");
     }
-    func::FuncOp threadNum = declareQuery(module, "omp_get_thread_num");
-    func::FuncOp numThreads = declareQuery(module, "omp_get_num_threads");
     for (scf::ParallelOp loop : outer) {
       // Inner parallel loops first (their bodies move with the outer one).
       SmallVector<scf::ParallelOp> inner;
@@ -145,12 +144,12 @@ struct ParallelToOpenMP
     // Too little work for a fork (nnc-tile-and-vectorize's hint): one
     // thread (a fork and join costs ~1-2 us here, ~2^18 multiply-adds of
     // vector work split in two).
-    for (auto hint : loop.getBody()->getOps<nnc::ParallelWorkOp>()) {
+    auto hints = loop.getBody()->getOps<nnc::ParallelWorkOp>();
+    if (!hints.empty()) {
       Value enough = b.create<arith::CmpIOp>(
-          loc, arith::CmpIPredicate::sge, hint.getWork(),
+          loc, arith::CmpIPredicate::sge, (*hints.begin()).getWork(),
           b.create<arith::ConstantIndexOp>(loc, kForkWork));
       fork = b.create<arith::AndIOp>(loc, fork, enough);
-      break;
     }
     auto region = b.create<omp::ParallelOp>(
         loc, /*if_expr=*/fork, /*num_threads_var=*/Value(),

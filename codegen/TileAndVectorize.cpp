@@ -97,12 +97,13 @@ static FailureOr<scf::SCFTilingResult> tile(RewriterBase &rw, Operation *op,
 }
 
 /// The number of iterations of `op`'s loop nest (its loop ranges
-/// multiplied), computed before `op` is tiled.
-static Value loopWork(RewriterBase &rw, linalg::LinalgOp op) {
+/// multiplied) times `scale`, computed before `op` is tiled.
+static Value loopWork(RewriterBase &rw, linalg::LinalgOp op,
+                      int64_t scale = 1) {
   OpBuilder::InsertionGuard guard(rw);
   rw.setInsertionPoint(op);
   Location loc = op.getLoc();
-  Value work = rw.create<arith::ConstantIndexOp>(loc, 1);
+  Value work = rw.create<arith::ConstantIndexOp>(loc, scale);
   for (Range r : op.createLoopRanges(rw, loc))
     work = rw.create<arith::MulIOp>(
         loc, work, getValueOrCreateConstantIndexOp(rw, loc, r.size));
@@ -433,7 +434,8 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
   }
 
   /// The work of an element of an elementwise or row-wise op, in
-  /// multiply-adds of a matmul (for nnc.parallel_work).
+  /// multiply-adds of a matmul (for nnc.parallel_work): such work is
+  /// memory-bound, an element costs about as much as a 16-wide vector FMA.
   static constexpr int64_t kElementWork = 16;
 
   /// Ops at least this large (elements) are split across threads.
@@ -562,12 +564,9 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
       tileK(inner->tiledAndFusedOps.front()->getParentOp());
       return;
     }
-    // Full tiles of tile-m rows; the rows left (fewer than tile-m: all of
-    // them at batch 1-7) one at a time, each a static 1 x tile-n register
-    // tile that vectorizes (a matrix-vector product at batch 1), not a
-    // scalar loop. (Tiles of 4 and 2 rows for the rest as well would read
-    // the right-hand side fewer times at batch 2-7, for a third more
-    // compile time.)
+    // Full tiles of tile-m rows, then the rows left (fewer than tile-m:
+    // all of them at batch 1-7) in static register tiles that vectorize
+    // (a matrix-vector product at batch 1), not a scalar loop.
     if (pack)
       packPanel(rw, rows);
     tileK(rows);
@@ -616,10 +615,11 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
   /// The full register tiles of a matmul block (`rows`) read a K x tile-n
   /// panel of the right-hand side once per tile. When that panel is a
   /// strided view (B wider than the block), its rows are B's row stride
-  /// apart, and strides that are multiples of 4 KiB (every layer 1024 or
-  /// 2048 wide) put them all in the same few cache sets, L1's and L2's:
-  /// the 1024³ matmul ran at half of the peak. So the panel is copied into
-  /// a contiguous buffer once per block, row by row (vectors), when the
+  /// apart, and strides that are multiples of 2 KiB (layers 512, 1024 or
+  /// 2048 wide) put them all in a few cache sets, L1's and L2's: the
+  /// 1024³ matmul ran at half of the peak. So the caller (tileMatmul,
+  /// which decides by the stride) has the panel copied into a contiguous
+  /// buffer once per block, row by row, when the
   /// block has a full tile at all; the rows left (batch % tile-m, batch
   /// 1-7) still read B in place (a matrix-vector product reads each
   /// element once: a copy would double its work). Not for other strides:
@@ -785,17 +785,7 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
       return out.getNumResults() > 0 &&
              out.getResult(0) == rw.getAffineDimExpr(0);
     };
-    // Elementwise and row-wise work is memory-bound: an element costs
-    // about as much as a 16-wide vector FMA of a matmul's 16 multiply-adds.
-    Value work;
-    if (parallel) {
-      OpBuilder::InsertionGuard guard(rw);
-      Value elements = loopWork(rw, op);
-      rw.setInsertionPointAfterValue(elements);
-      work = rw.create<arith::MulIOp>(
-          op.getLoc(), elements,
-          rw.create<arith::ConstantIndexOp>(op.getLoc(), kElementWork));
-    }
+    Value work = parallel ? loopWork(rw, op, kElementWork) : Value();
     auto result = tileAndFuse(rw, op, sizes,
                               parallel ? LoopType::ForallOp : LoopType::ForOp,
                               fuse, /*fuseDestinations=*/parallel);

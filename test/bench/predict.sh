@@ -2,7 +2,7 @@
 # Inference latency and throughput of examples/mlp.nn: mlp_predict from C
 # (the object and header of --emit=obj,header) against PyTorch's eager
 # forward of the same model (shared/peers' settings: OpenBLAS as
-# hostblas.py --bench picks), batch 1, 7 and 256 on 1 and 2 threads, one
+# hostblas.py --bench picks, malloc as train.py's MALLOC_KEEP), batch 1, 7 and 256 on 1 and 2 threads, one
 # after the other; prints a table with PyTorch's best thread count.
 #   test/bench/predict.sh [BUILD_DIR]
 set -euo pipefail
@@ -21,7 +21,10 @@ for batch in 1 7 256; do
   done
 done > "$work/nnc.txt"
 coretype=$(/usr/bin/python3 "$here/../numerics/hostblas.py" --bench)
-env ${coretype:+OPENBLAS_CORETYPE=$coretype} /usr/bin/python3 - "$work/nnc.txt" <<'PY'
+# PyTorch as train.py runs it: malloc keeps large blocks (MALLOC_KEEP).
+malloc=$(cd "$here" && /usr/bin/python3 -c 'import train; print(train.MALLOC_KEEP)')
+env ${coretype:+OPENBLAS_CORETYPE=$coretype} GLIBC_TUNABLES="$malloc" \
+  /usr/bin/python3 - "$work/nnc.txt" <<'PY'
 import sys, time
 import torch
 from torch import nn

@@ -9,8 +9,9 @@ other: never in parallel).
 nnc: `nnc examples/X.nn -o X; ./X train --threads T --epochs N` on
 Fashion-MNIST (the executable prints time and samples/s per epoch).
 PyTorch: shared/peers/torch_{mlp,cnn}.py with its best settings on this
-machine (OPENBLAS_CORETYPE=SkylakeX on AVX-512 hosts only; elsewhere the
-environment's value or OpenBLAS's own choice: test/numerics/hostblas.py;
+machine (OpenBLAS's core type as test/numerics/hostblas.py --bench picks
+it from /proc/cpuinfo: AVX-512 kernels on AVX-512 hosts only, elsewhere
+the environment's value or OpenBLAS's own choice;
 intra-op threads = T, BLAS threads 1; glibc's malloc keeping large blocks,
 see MALLOC_KEEP),
 same model, optimizer, batch and data. Epochs after the first are compared

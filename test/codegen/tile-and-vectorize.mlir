@@ -224,10 +224,16 @@ func.func @bias_add(%x: tensor<?x10xf32>, %b: tensor<10xf32>) -> tensor<?x10xf32
 
 // Softmax's row max and row sum are fused into the loop of its division:
 // one forall, each sample read once, both reductions and the division on
-// vectors.
+// vectors. Its work hint counts 16 per element (memory-bound work, against
+// a matmul's multiply-adds): N x 10 x 16; the loops that the max and the
+// sum had before they were fused, left with nothing but their hints, are
+// gone.
 
 // CHECK-LABEL: func.func @softmax(
-// CHECK:         scf.forall (%{{.*}}) in (%{{.*}})
+// CHECK:         %[[WORK:.*]] = arith.muli %{{.*}}, %c160 : index
+// CHECK-NOT:     scf.forall
+// CHECK:         scf.forall (%{{.*}}) in (%{{.*}}) shared_outs
+// CHECK-NEXT:      nnc.parallel_work %[[WORK]]
 // CHECK:           %[[X:.*]] = vector.transfer_read {{.*}} : tensor<1x10xf32>, vector<1x10xf32>
 // CHECK:           %[[MAX:.*]] = vector.multi_reduction <maximumf>, %[[X]]
 // CHECK:           %[[E:.*]] = math.exp %{{.*}} : vector<1x10xf32>
