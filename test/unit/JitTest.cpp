@@ -5,10 +5,12 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <dlfcn.h>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -212,4 +214,27 @@ TEST(Runtime, AllocatorReusesLargeBlocks) {
   EXPECT_TRUE(aligned(small, 64));
   _mlir_memref_to_llvm_free(small);
   _mlir_memref_to_llvm_free(nullptr);
+}
+
+// Small blocks are kept by the thread that frees them: a predict of the
+// same batch size allocates nothing new (the model's workspace, reused).
+TEST(Runtime, AllocatorReusesSmallBlocks) {
+  void *a = _mlir_memref_to_llvm_alloc(512);
+  void *b = _mlir_memref_to_llvm_alloc(100);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_NE(a, b);
+  std::memset(a, 1, 512);
+  std::memset(b, 2, 100);
+  _mlir_memref_to_llvm_free(a);
+  _mlir_memref_to_llvm_free(b);
+  EXPECT_EQ(_mlir_memref_to_llvm_alloc(100), b); // 100 -> 128 bytes
+  EXPECT_EQ(_mlir_memref_to_llvm_alloc(512), a);
+  void *c = _mlir_memref_to_llvm_alloc(100);
+  EXPECT_NE(c, b);
+  // Another thread frees a block (OpenMP's threads free what the caller
+  // allocated): it keeps it until it ends, then gives it back.
+  std::thread([&] { _mlir_memref_to_llvm_free(c); }).join();
+  for (void *p : {a, b})
+    _mlir_memref_to_llvm_free(p);
 }
