@@ -6,6 +6,7 @@
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
+#include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/MC/MCSubtargetInfo.h"
@@ -16,6 +17,8 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/TargetParser/Host.h"
+#include "llvm/IR/InstIterator.h"
+#include "llvm/Transforms/Utils/BasicBlockUtils.h"
 #include "llvm/Transforms/Utils/SplitModule.h"
 
 #include "codegen/LinkCommands.inc"
@@ -95,6 +98,60 @@ void nnc::optimizeModule(llvm::Module &module, llvm::TargetMachine &tm,
   mpm.run(module, mam);
 }
 
+/// `__kmpc_fork_call_if(loc, n, body, cond, args)` with `cond` false runs
+/// `body` on the calling thread in a serialized team of one, which costs
+/// libomp a team set-up and tear-down per call (~5% of a batch-1 predict
+/// of examples/mlp.nn, which makes 5 such calls). nnc-parallel-to-openmp's
+/// bodies need no team when they do not fork (they take thread 0 of 1
+/// themselves then, and make no other OpenMP calls), so the call becomes
+/// `if (cond) __kmpc_fork_call_if(...) else body(&zero, &zero, args)`.
+/// Bodies that call into the OpenMP runtime (other than the thread
+/// queries) are left as they are.
+static void callSerialBodiesDirectly(llvm::Module &module) {
+  llvm::Function *forkIf = module.getFunction("__kmpc_fork_call_if");
+  if (!forkIf)
+    return;
+  auto needsTeam = [](llvm::Function &body) {
+    if (body.arg_size() != 3)
+      return true;
+    for (llvm::Instruction &inst : llvm::instructions(body))
+      if (auto *call = llvm::dyn_cast<llvm::CallBase>(&inst)) {
+        llvm::Function *callee = call->getCalledFunction();
+        if (!callee)
+          return true;
+        llvm::StringRef name = callee->getName();
+        if ((name.starts_with("__kmpc") || name.starts_with("omp_")) &&
+            name != "omp_get_thread_num" && name != "omp_get_num_threads")
+          return true;
+      }
+    return false;
+  };
+  llvm::SmallVector<llvm::CallInst *> calls;
+  for (llvm::User *user : forkIf->users())
+    if (auto *call = llvm::dyn_cast<llvm::CallInst>(user))
+      if (call->getCalledFunction() == forkIf && call->arg_size() == 5)
+        if (auto *body = llvm::dyn_cast<llvm::Function>(call->getArgOperand(2)))
+          if (!body->isDeclaration() && !needsTeam(*body))
+            calls.push_back(call);
+  for (llvm::CallInst *call : calls) {
+    auto *body = llvm::cast<llvm::Function>(call->getArgOperand(2));
+    llvm::Value *cond = call->getArgOperand(3);
+    llvm::Instruction *thenTerm, *elseTerm;
+    llvm::IRBuilder<> b(call);
+    llvm::Value *isTrue =
+        b.CreateICmpNE(cond, llvm::ConstantInt::get(cond->getType(), 0));
+    llvm::SplitBlockAndInsertIfThenElse(isTrue, call, &thenTerm, &elseTerm);
+    call->moveBefore(thenTerm);
+    b.SetInsertPoint(elseTerm);
+    llvm::Function *caller = call->getFunction();
+    llvm::IRBuilder<> entry(&*caller->getEntryBlock().getFirstInsertionPt());
+    llvm::Value *zero = entry.CreateAlloca(entry.getInt32Ty());
+    entry.CreateStore(entry.getInt32(0), zero);
+    b.CreateCall(body->getFunctionType(), body,
+                 {zero, zero, call->getArgOperand(4)});
+  }
+}
+
 std::unique_ptr<llvm::Module> nnc::translate(ModuleOp module,
                                              llvm::LLVMContext &context,
                                              llvm::TargetMachine &tm) {
@@ -106,6 +163,7 @@ std::unique_ptr<llvm::Module> nnc::translate(ModuleOp module,
   }
   llvmModule->setDataLayout(tm.createDataLayout());
   llvmModule->setTargetTriple(tm.getTargetTriple().str());
+  callSerialBodiesDirectly(*llvmModule);
   return llvmModule;
 }
 

@@ -159,11 +159,16 @@ struct ParallelToOpenMP
         /*private_vars=*/ValueRange(), /*privatizers=*/nullptr);
     Block *body = b.createBlock(&region.getRegion());
     b.setInsertionPointToStart(body);
-    auto asIndex = [&](func::FuncOp f) -> Value {
+    // Without a fork, thread 0 of 1 whatever the OpenMP runtime says: the
+    // object code calls the body directly then (callSerialBodiesDirectly in
+    // codegen/Emit.cpp), maybe on a thread of the caller's own team.
+    auto query = [&](func::FuncOp f, int64_t serial) -> Value {
       Value v = b.create<func::CallOp>(loc, f).getResult(0);
+      v = b.create<arith::SelectOp>(
+          loc, fork, v, b.create<arith::ConstantIntOp>(loc, serial, 32));
       return b.create<arith::IndexCastOp>(loc, b.getIndexType(), v);
     };
-    Value tid = asIndex(threadNum), threads = asIndex(numThreads);
+    Value tid = query(threadNum, 0), threads = query(numThreads, 1);
     // Thread t takes [t * chunk, min((t + 1) * chunk, total)).
     Value chunk = ceilDiv(b, loc, total, threads);
     Value begin = b.create<arith::MinSIOp>(

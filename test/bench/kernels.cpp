@@ -135,6 +135,24 @@ void runCase(benchmark::State &state, const std::string &source,
   report(state, flops, bytes);
 }
 
+/// A training step of `source`, whose one target has `targetSize`
+/// elements (f32) per sample.
+void runTrainCase(benchmark::State &state, const std::string &source,
+                  int64_t batch, int64_t targetSize, double flops) {
+  nnc_set_threads((int)state.range(0));
+  static std::map<std::string, std::unique_ptr<Case>> cases;
+  static std::vector<float> target;
+  auto &c = cases[source + std::to_string(batch)];
+  if (!c)
+    c = std::make_unique<Case>(source, batch);
+  target.assign(batch * targetSize, 0.5f);
+  std::vector<const void *> targets{target.data()};
+  c->model.trainStep(batch, c->in, targets); // warm up
+  for (auto _ : state)
+    c->model.trainStep(batch, c->in, targets);
+  report(state, flops, 0);
+}
+
 void denseForward(benchmark::State &state, int64_t m, int64_t k, int64_t n) {
   std::string source = "model dense\ninput x: f32[batch, " +
                        std::to_string(k) + "]\noutput y = dense(x, " +
@@ -182,6 +200,18 @@ void BM_InputGrad_128x2048x2048(benchmark::State &state) {
                        "output dx = dy @ transpose(w, perm=[1, 0])\n";
   runCase(state, source, 128, 2.0 * 128 * 2048 * 2048, 0);
 }
+// The same layer's training step without bias or activation: forward
+// x W, mse's gradient dy, the filter gradient x^T dy (a transposed-LHS
+// matmul whose reduction runs over the batch) and the SGD update of W in
+// place. FLOPs: the two matmuls.
+void BM_DenseStep_128x2048x2048(benchmark::State &state) {
+  std::string source = "model step\ninput x: f32[batch, 2048]\n"
+                       "target t: f32[batch, 2048]\n"
+                       "param w: f32[2048, 2048]\n"
+                       "output y = x @ w\nloss = mse(y, t)\n"
+                       "train {\n  optimizer = sgd(lr=0.0001)\n}\n";
+  runTrainCase(state, source, 128, 2048, 4.0 * 128 * 2048 * 2048);
+}
 void BM_SoftmaxCrossEntropy_256x10(benchmark::State &state) {
   std::string source = "model ce\ninput x: f32[batch, 10]\n"
                        "input labels: i32[batch]\n"
@@ -202,6 +232,7 @@ BENCHMARK(BM_Matmul_1024x1056)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_Conv3x3_64x13x13x32_64)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_Dense_128x2048x2048)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_InputGrad_128x2048x2048)->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK(BM_DenseStep_128x2048x2048)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_SoftmaxCrossEntropy_256x10)->Arg(1)->Arg(2)->UseRealTime();
 
 BENCHMARK_MAIN();

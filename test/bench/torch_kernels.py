@@ -69,6 +69,15 @@ def cases():
     yield "Dense_128x2048x2048", lambda: torch.relu(
         torch.addmm(b2, x2, w2)), [None]
     yield "InputGrad_128x2048x2048", lambda: torch.mm(dy2, w2.t()), [None]
+    # A training step of x @ w with mse and SGD, the ops autograd and
+    # torch.optim.SGD run (written out: this runs in inference mode).
+    t2 = r(128, 2048)
+
+    def dense_step():
+        y = torch.mm(x2, w2)
+        dy = (y - t2) * (2.0 / y.numel())
+        w2.add_(torch.mm(x2.t(), dy), alpha=-1e-4)
+    yield "DenseStep_128x2048x2048", dense_step, [None]
     logits, labels = r(256, 10), torch.randint(0, 10, (256,), generator=g)
     yield "SoftmaxCrossEntropy_256x10", lambda: (
         F.softmax(logits, -1), F.cross_entropy(logits, labels)), [None]

@@ -5,7 +5,9 @@
 // omp.parallel region, forked only when there is more than one iteration;
 // each thread takes a contiguous chunk of the linearized iterations
 // (thread t: [t * chunk, min((t + 1) * chunk, total))) and recovers the
-// block's indices from it, the last dim fastest. No omp.wsloop (libomp's
+// block's indices from it, the last dim fastest. Not forked, the body is
+// thread 0 of 1 whatever libomp says (the object code then calls it
+// directly, maybe on a thread of the caller's own team). No omp.wsloop (libomp's
 // loop init formats a string per call). A nested scf.parallel runs as an
 // scf.for inside the thread's iteration; bodies are in alloca scopes.
 
@@ -19,10 +21,14 @@
 // CHECK:         %[[TOTAL:.*]] = arith.muli %[[ROWS]], %[[COLS]]
 // CHECK:         %[[FORK:.*]] = arith.cmpi sgt, %[[TOTAL]], %{{.*}}
 // CHECK:         omp.parallel if(%[[FORK]]) {
-// CHECK:           %[[TID:.*]] = func.call @omp_get_thread_num()
-// CHECK:           %[[NT:.*]] = func.call @omp_get_num_threads()
-// CHECK:           %[[CHUNK:.*]] = arith.divsi %{{.*}}, %{{.*}} : index
-// CHECK:           %[[START:.*]] = arith.muli %{{.*}}, %[[CHUNK]]
+// CHECK:           %[[TID0:.*]] = func.call @omp_get_thread_num()
+// CHECK:           %[[TID1:.*]] = arith.select %[[FORK]], %[[TID0]], %c0_i32
+// CHECK:           %[[TID:.*]] = arith.index_cast %[[TID1]]
+// CHECK:           %[[NT0:.*]] = func.call @omp_get_num_threads()
+// CHECK:           %[[NT1:.*]] = arith.select %[[FORK]], %[[NT0]], %c1_i32
+// CHECK:           %[[NT:.*]] = arith.index_cast %[[NT1]]
+// CHECK:           %[[CHUNK:.*]] = arith.divsi %{{.*}}, %[[NT]] : index
+// CHECK:           %[[START:.*]] = arith.muli %[[TID]], %[[CHUNK]]
 // CHECK:           %[[BEGIN:.*]] = arith.minsi %[[START]], %[[TOTAL]]
 // CHECK:           %[[END:.*]] = arith.minsi %{{.*}}, %[[TOTAL]]
 // CHECK:           scf.for %[[L:.*]] = %[[BEGIN]] to %[[END]] step
