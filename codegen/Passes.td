@@ -49,8 +49,10 @@ def TileAndVectorize : Pass<"nnc-tile-and-vectorize", "mlir::func::FuncOp"> {
       caches), each block copies its K x `tile-n` panel of B into a buffer
       of its own before its full register tiles (blocks of up to 256
       rows). matmul(transpose(x), dy) becomes matmul_transpose_a(x, dy);
-      in matmul(dy, transpose(W)) each block transposes its own panel of
-      W. The rows left below a full tile (batch % `tile-m`) go one at a
+      where x's rows alias so, its forall is over rows of blocks, each
+      copying its `tile-m`-wide strips of x once ([strips, K, tile-m])
+      and then looping over its column blocks. In matmul(dy, transpose(W))
+      each block transposes its own panel of W. The rows left below a full tile (batch % `tile-m`) go one at a
       time, after tiles of `tile-m`/2 and `tile-m`/4 rows where B holds
       32K elements or more (each row of B, from L2, then serves several).
     - Convolutions and pooling, with their epilogue, are tiled per output

@@ -493,7 +493,14 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
     bool pack = !rhsTranspose && !ShapedType::isDynamic(n) && n > tn &&
                 rowBytes % kAliasingStride == 0 &&
                 (ShapedType::isDynamic(k) || k * tn > kPackMin);
-    bool tall = pack || (rhsTranspose && n > tn);
+    // Likewise x's rows for x^T dy (see packStrips).
+    auto aType = cast<ShapedType>(matmul.getDpsInputs()[0].getType());
+    bool packLhs = transposed && n > tn &&
+                   !ShapedType::isDynamic(aType.getDimSize(1)) &&
+                   aType.getDimSize(1) * aType.getElementTypeBitWidth() / 8 %
+                           kAliasingStride ==
+                       0;
+    bool tall = pack || packLhs || (rhsTranspose && n > tn);
     int64_t bm = std::max<int64_t>((tall ? kPackedBlockM : blockM) / tileM,
                                    1) *
                  tileM;
@@ -514,12 +521,24 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
     if (!ShapedType::isDynamic(m) && m <= bm && tn >= n && tn == tileN)
       tn /= 2;
     Value work = loopWork(rw, matmul);
-    auto outer =
-        tileAndFuse(rw, consumer, {bm, tn}, LoopType::ForallOp, fuseOuter);
+    auto outer = tileAndFuse(rw, consumer, {bm, packLhs ? 0 : tn},
+                             LoopType::ForallOp, fuseOuter);
 
     if (failed(outer))
       return;
     hintWork(rw, outer->loops.front(), work);
+    Operation *tiledConsumer = outer->tiledAndFusedOps.front();
+    // Packed strips of x: a row of blocks loops over its column blocks
+    // itself, so that it packs its strips once for all of them.
+    scf::ForOp columns;
+    if (packLhs) {
+      auto tiles = tileAndFuse(rw, tiledConsumer, {0, tn}, LoopType::ForOp,
+                               fuseInner);
+      if (failed(tiles))
+        return;
+      columns = dyn_cast<scf::ForOp>(tiles->loops.front().getOperation());
+      tiledConsumer = tiles->tiledAndFusedOps.front();
+    }
     // The block's transposed panel of W goes to a buffer of its own (a
     // packed K x tile-n panel), not to a slice of a whole W^T.
     if (rhsTranspose)
@@ -534,7 +553,6 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
             rw.modifyOpInPlace(t, [&] { t.getInitMutable().assign(own); });
           }
 
-    Operation *tiledConsumer = outer->tiledAndFusedOps.front();
     auto inner = tileAndFuse(rw, tiledConsumer, {tileM, 0}, LoopType::ForOp,
                              fuseInner);
     if (failed(inner))
@@ -561,6 +579,8 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
       // Static rows, all in full tiles.
       if (rows && pack)
         packPanel(rw, rows);
+      if (rows && columns)
+        packStrips(rw, rows, columns);
       tileK(inner->tiledAndFusedOps.front()->getParentOp());
       return;
     }
@@ -676,6 +696,96 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
     // makes each row a memref.copy of a contiguous row: a small memcpy,
     // which LLVM turns into vector loads and stores.)
     (void)tile(rw, copy, {1, 0}, LoopType::ForOp);
+  }
+
+  /// matmul_transpose_a (x^T dy): each full register tile reads a K x
+  /// tile-m strip of the block's A (x's columns, K = the batch), one piece
+  /// of tile-m elements per row of x. Where x's rows are a multiple of
+  /// 2 KiB apart, those pieces share a few cache sets and every tile
+  /// reads them from L2 or beyond. So a row of blocks (its loop over
+  /// column blocks: `columns`) first copies its strips, each into
+  /// contiguous memory ([strips, K, tile-m], BLIS's packed A), and its
+  /// full tiles read them from there. Only for rows all in full tiles.
+  void packStrips(IRRewriter &rw, scf::ForOp rows, scf::ForOp columns) {
+    linalg::LinalgOp mm;
+    rows.walk([&](linalg::MatmulTransposeAOp op) { mm = op; });
+    if (!mm || !columns->isProperAncestor(rows))
+      return;
+    auto strip = mm.getDpsInputs()[0].getDefiningOp<tensor::ExtractSliceOp>();
+    if (!strip || strip->getParentOp() != rows)
+      return;
+    // The block's A, through the column loop's whole slices of it.
+    Value block = strip.getSource();
+    while (!columns.isDefinedOutsideOfLoop(block)) {
+      auto whole = block.getDefiningOp<tensor::ExtractSliceOp>();
+      if (!whole || whole.getType() != whole.getSourceType() ||
+          !llvm::all_of(whole.getMixedOffsets(), [](OpFoldResult o) {
+            return isConstantIntValue(o, 0);
+          }))
+        return;
+      block = whole.getSource();
+    }
+    auto blockType = cast<RankedTensorType>(block.getType());
+    auto stripType = strip.getType();
+    std::optional<int64_t> lb = getConstantIntValue(rows.getLowerBound());
+    std::optional<int64_t> ub = getConstantIntValue(rows.getUpperBound());
+    std::optional<int64_t> step = getConstantIntValue(rows.getStep());
+    if (blockType.getRank() != 2 || stripType.getRank() != 2 ||
+        blockType.isDynamicDim(1) || stripType.isDynamicDim(1) || !lb ||
+        *lb != 0 || !ub || *ub != blockType.getDimSize(1) || !step ||
+        *step != stripType.getDimSize(1) || *ub % *step != 0 ||
+        !strip.hasUnitStride() ||
+        !isConstantIntValue(strip.getMixedOffsets()[0], 0) ||
+        strip.getMixedOffsets()[1] != OpFoldResult(rows.getInductionVar()))
+      return;
+    int64_t tm = *step, strips = *ub / tm;
+    Location loc = rows.getLoc();
+    rw.setInsertionPoint(columns);
+    OpFoldResult k = tensor::getMixedSize(rw, loc, block, 0);
+    OpFoldResult unit = rw.getIndexAttr(1), zeroAttr = rw.getIndexAttr(0),
+                 width = rw.getIndexAttr(tm);
+    Value empty = rw.create<tensor::EmptyOp>(
+        loc, ArrayRef<OpFoldResult>{rw.getIndexAttr(strips), k, width},
+        blockType.getElementType());
+    // Row by row of x (contiguous reads), each row's pieces to their
+    // strips.
+    Value zero = rw.create<arith::ConstantIndexOp>(loc, 0);
+    Value one = rw.create<arith::ConstantIndexOp>(loc, 1);
+    auto outer = rw.create<scf::ForOp>(
+        loc, zero, getValueOrCreateConstantIndexOp(rw, loc, k), one,
+        ValueRange{empty});
+    rw.setInsertionPointToStart(outer.getBody());
+    Value row = outer.getInductionVar();
+    auto inner = rw.create<scf::ForOp>(
+        loc, zero, rw.create<arith::ConstantIndexOp>(loc, strips), one,
+        outer.getRegionIterArgs());
+    rw.setInsertionPointToStart(inner.getBody());
+    Value t = inner.getInductionVar();
+    Value column = rw.create<arith::MulIOp>(
+        loc, t, rw.create<arith::ConstantIndexOp>(loc, tm));
+    Value piece = rw.create<tensor::ExtractSliceOp>(
+        loc, block, ArrayRef<OpFoldResult>{row, column},
+        ArrayRef<OpFoldResult>{unit, width},
+        ArrayRef<OpFoldResult>{unit, unit});
+    Value put = rw.create<tensor::InsertSliceOp>(
+        loc, piece, inner.getRegionIterArgs()[0],
+        ArrayRef<OpFoldResult>{t, row, zeroAttr},
+        ArrayRef<OpFoldResult>{unit, unit, width},
+        ArrayRef<OpFoldResult>{unit, unit, unit});
+    rw.create<scf::YieldOp>(loc, put);
+    rw.setInsertionPointAfter(inner);
+    rw.create<scf::YieldOp>(loc, inner.getResults());
+    // The tiles read their strip from the packed copy.
+    rw.setInsertionPoint(strip);
+    Value index = rw.create<arith::DivUIOp>(
+        loc, rows.getInductionVar(),
+        rw.create<arith::ConstantIndexOp>(loc, tm));
+    auto packed = rw.create<tensor::ExtractSliceOp>(
+        loc, stripType, outer.getResult(0),
+        ArrayRef<OpFoldResult>{index, zeroAttr, zeroAttr},
+        ArrayRef<OpFoldResult>{unit, k, width},
+        ArrayRef<OpFoldResult>{unit, unit, unit});
+    rw.replaceOp(strip, packed);
   }
 
   /// Right-hand sides of at least this many elements (128 KiB of f32) get

@@ -435,6 +435,7 @@ func.func @packed_panel(%x: tensor<?x1024xf32>, %w: tensor<1024x1024xf32>) -> te
 // CHECK-NOT:     linalg.transpose
 // CHECK:         scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (784, 512) step (112, 32)
 // CHECK:           tensor.extract_slice %[[X]][0, %{{.*}}] [%{{.*}}, 112] [1, 1]
+// CHECK-NOT:       x8xf32>
 // CHECK:           %[[OWN:.*]] = tensor.empty(%{{.*}}) : tensor<?x32xf32>
 // CHECK:           %[[PACKED:.*]] = scf.for %{{.*}} iter_args(%{{.*}} = %[[OWN]])
 // CHECK:           scf.for %{{.*}} = %c0 to %c112 step %c8
@@ -484,4 +485,39 @@ func.func @small_rhs_rows_left(%x: tensor<?x64xf32>, %w: tensor<64x64xf32>) -> t
   %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<?x64xf32>) -> tensor<?x64xf32>
   %mm = linalg.matmul ins(%x, %w : tensor<?x64xf32>, tensor<64x64xf32>) outs(%acc : tensor<?x64xf32>) -> tensor<?x64xf32>
   return %mm : tensor<?x64xf32>
+}
+
+// -----
+
+// The filter gradient x^T dy where x's rows are 2 KiB apart (512 wide):
+// the forall runs over rows of blocks (256 rows of dW), each packs its 32
+// strips of x ([32, K, 8], contiguous) once, then loops over its column
+// blocks (B's panel packed as well) whose full 8 x 32 tiles read their
+// strip from the packed copy.
+
+// CHECK-LABEL: func.func @packed_strips(
+// CHECK-SAME:    %[[X:[a-z0-9]+]]: tensor<?x512xf32>
+// CHECK:         scf.forall (%[[M0:.*]]) = (0) to (512) step (256)
+// CHECK:           %[[BLOCK:.*]] = tensor.extract_slice %[[X]][0, %[[M0]]] [%{{.*}}, 256] [1, 1]
+// CHECK:           %[[EMPTY:.*]] = tensor.empty(%{{.*}}) : tensor<32x?x8xf32>
+// CHECK:           %[[STRIPS:.*]] = scf.for %[[K:.*]] = %c0 to %{{.*}} step %c1 iter_args(%[[S0:.*]] = %[[EMPTY]])
+// CHECK:             scf.for %[[T:.*]] = %c0 to %c32 step %c1 iter_args(%[[S1:.*]] = %[[S0]])
+// CHECK:               %[[COL:.*]] = arith.muli %[[T]], %c8
+// CHECK:               %[[PIECE:.*]] = tensor.extract_slice %[[BLOCK]][%[[K]], %[[COL]]] [1, 8] [1, 1]
+// CHECK:               tensor.insert_slice %[[PIECE]] into %[[S1]][%[[T]], %[[K]], 0] [1, 1, 8] [1, 1, 1]
+// CHECK:           scf.for %{{.*}} = %c0 to %c256 step %c32
+// CHECK:             scf.for %[[I:.*]] = %c0 to %c256 step %c8
+// CHECK:               %[[IDX:.*]] = arith.divui %[[I]], %c8
+// CHECK:               tensor.extract_slice %[[STRIPS]][%[[IDX]], 0, 0] [1, %{{.*}}, 8] [1, 1, 1] : tensor<32x?x8xf32> to tensor<?x8xf32>
+// CHECK:               vector.contract {{.*}} into vector<8x32xf32>
+func.func @packed_strips(%x: tensor<?x512xf32>, %dy: tensor<?x256xf32>) -> tensor<512x256xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x512xf32>
+  %te = tensor.empty(%n) : tensor<512x?xf32>
+  %xt = linalg.transpose ins(%x : tensor<?x512xf32>) outs(%te : tensor<512x?xf32>) permutation = [1, 0]
+  %e = tensor.empty() : tensor<512x256xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<512x256xf32>) -> tensor<512x256xf32>
+  %dw = linalg.matmul ins(%xt, %dy : tensor<512x?xf32>, tensor<?x256xf32>) outs(%f : tensor<512x256xf32>) -> tensor<512x256xf32>
+  return %dw : tensor<512x256xf32>
 }
