@@ -21,26 +21,37 @@
 
 namespace {
 
-/// FMA throughput of one core, in GFLOP/s, with 12 independent chains of
-/// the widest vectors this binary was compiled for.
-double measurePeakGflops() {
+/// The widest float vectors this binary was compiled for.
+struct Wide {
 #if defined(__AVX512F__)
   using V = __m512;
-  constexpr int lanes = 16;
-  auto fma = [](V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); };
-  auto set = [](float x) { return _mm512_set1_ps(x); };
-  auto sum = [](V v) { return _mm512_reduce_add_ps(v); };
+  static constexpr int lanes = 16;
+  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static V set(float x) { return _mm512_set1_ps(x); }
+  static V load(const float *p) { return _mm512_load_ps(p); }
+  static float sum(V v) { return _mm512_reduce_add_ps(v); }
 #else
   using V = __m256;
-  constexpr int lanes = 8;
-  auto fma = [](V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); };
-  auto set = [](float x) { return _mm256_set1_ps(x); };
-  auto sum = [](V v) {
+  static constexpr int lanes = 8;
+  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static V set(float x) { return _mm256_set1_ps(x); }
+  static V load(const float *p) { return _mm256_load_ps(p); }
+  static float sum(V v) {
     float f[8];
     _mm256_storeu_ps(f, v);
     return f[0] + f[1] + f[2] + f[3] + f[4] + f[5] + f[6] + f[7];
-  };
+  }
 #endif
+};
+
+/// FMA throughput of one core, in GFLOP/s, with 12 independent chains of
+/// the widest vectors this binary was compiled for.
+double measurePeakGflops() {
+  using V = Wide::V;
+  constexpr int lanes = Wide::lanes;
+  auto fma = Wide::fma;
+  auto set = Wide::set;
+  auto sum = Wide::sum;
   constexpr int chains = 12;
   V acc[chains];
   for (int i = 0; i < chains; ++i)
@@ -219,19 +230,11 @@ void BM_DenseStep_128x2048x2048(benchmark::State &state) {
 // into 8 independent sums (what the matrix-vector tile does), so GB/s is
 // this core's L2 read bandwidth and the time the floor of that layer.
 void BM_L2Read_392KiB(benchmark::State &state) {
-#if defined(__AVX512F__)
-  using V = __m512;
-  constexpr int lanes = 16;
-  auto load = [](const float *p) { return _mm512_load_ps(p); };
-  auto fma = [](V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); };
-  auto set = [](float x) { return _mm512_set1_ps(x); };
-#else
-  using V = __m256;
-  constexpr int lanes = 8;
-  auto load = [](const float *p) { return _mm256_load_ps(p); };
-  auto fma = [](V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); };
-  auto set = [](float x) { return _mm256_set1_ps(x); };
-#endif
+  using V = Wide::V;
+  constexpr int lanes = Wide::lanes;
+  auto load = Wide::load;
+  auto fma = Wide::fma;
+  auto set = Wide::set;
   constexpr size_t floats = 784 * 128;
   static_assert(floats % (8 * lanes) == 0, "whole rounds of 8 vectors");
   float *w = static_cast<float *>(std::aligned_alloc(64, floats * 4));
