@@ -7,11 +7,16 @@
 
 namespace nnc::rt {
 
+/// Removes the temporaries that writes of `path` left behind (a killed
+/// process cannot remove its own): ".NAME.tmp.XXXXXX" in its folder.
+void removeStaleTemporaries(const std::string &path);
+
 /// Writes a file atomically: the bytes go to a temporary file in the same
-/// folder, which commit() flushes to disk (fsync) and renames over `path`.
-/// Until then `path` is untouched; a file that is destroyed uncommitted (an
-/// error, an exception) removes its temporary. Errors throw rt::Error naming
-/// `path`.
+/// folder, which commit() flushes to disk (fsync), renames over `path` and
+/// makes durable (fsync of the folder). Until then `path` is untouched; a
+/// file that is destroyed uncommitted (an error, an exception) removes its
+/// temporary, and the next AtomicFile of the same path removes those of
+/// killed processes. Errors throw rt::Error naming `path`.
 class AtomicFile {
 public:
   explicit AtomicFile(std::string path);
@@ -28,6 +33,7 @@ private:
   [[noreturn]] void fail(const std::string &what);
   std::string path, temp;
   int fd = -1;
+  size_t written = 0;
 };
 
 } // namespace nnc::rt

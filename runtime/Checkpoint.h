@@ -29,8 +29,11 @@ void saveCheckpoint(nnc_model *m, const std::string &path,
 
 /// Reads a checkpoint of `m`'s model into `m` (every variable, the step and
 /// the seed) and returns its metadata. Everything is checked before
-/// anything is copied: on error (rt::Error, naming `path`) `m` is unchanged.
-Metadata loadCheckpoint(nnc_model *m, const std::string &path);
+/// anything is copied (the safetensors reference loader's checks, the
+/// model's names, dtypes and shapes, and finite values unless
+/// `allowNonFinite`): on error (rt::Error, naming `path`) `m` is unchanged.
+Metadata loadCheckpoint(nnc_model *m, const std::string &path,
+                        bool allowNonFinite = false);
 
 } // namespace nnc::rt
 

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <unistd.h>
 
 using namespace nnc::rt;
 using json = nlohmann::json;
@@ -225,6 +226,33 @@ static int guarded(Fn &&fn) {
   }
 }
 
+/// "48.6 GB".
+static std::string gigabytes(double bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f GB", bytes / 1e9);
+  return text;
+}
+
+/// A model whose variables alone exceed the machine's memory is refused
+/// before anything is allocated (zeroing them would have the kernel's
+/// out-of-memory killer end the process minutes later).
+static void checkFitsInMemory(const Description &d) {
+  double parameters = 0, optimizer = 0;
+  for (const VariableInfo &v : d.variables)
+    (v.kind == NNC_OPTIMIZER ? optimizer : parameters) +=
+        (double)v.sampleSize() * dtypeSize(v.dtype);
+  long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || pageSize <= 0)
+    return;
+  double memory = (double)pages * pageSize;
+  if (parameters + optimizer > memory)
+    throw Error("model '" + d.model + "' needs " +
+                gigabytes(parameters + optimizer) + " for its variables (" +
+                gigabytes(parameters) + " of parameters and state, " +
+                gigabytes(optimizer) + " of optimizer state), more than " +
+                "this machine's " + gigabytes(memory) + " of memory");
+}
+
 static void checkModel(const nnc_model *m) {
   if (!m)
     throw Error("the model is NULL");
@@ -256,6 +284,8 @@ nnc_model *nnc_create(const nnc_model_def *def) {
     m->lr = m->desc.learningRate;
     if (m->desc.cuda)
       cuda::init(); // a clear error when there is no driver or device
+    else
+      checkFitsInMemory(m->desc);
     for (const VariableInfo &v : m->desc.variables)
       m->variables.emplace_back(v.sampleSize() * dtypeSize(v.dtype),
                                 m->desc.cuda);

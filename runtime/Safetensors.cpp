@@ -18,10 +18,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <set>
 
 using namespace nnc::rt;
 using json = nlohmann::json;
@@ -89,10 +93,25 @@ struct CheckpointFile {
   }
   void read();
   void readMetadata();
+  void checkLayout() const;
   void checkModel(const nnc_model *m) const;
+  void checkFinite(const nnc_model *m) const;
   const char *tensor(const VariableInfo &v, size_t bytes) const;
   uint64_t integer(const char *key, uint64_t max) const;
 };
+
+/// safetensors' dtypes and their sizes in bytes.
+size_t dtypeBytes(const std::string &dtype) {
+  static const std::map<std::string, size_t> sizes = {
+      {"BOOL", 1}, {"U8", 1},  {"I8", 1},   {"F8_E5M2", 1}, {"F8_E4M3", 1},
+      {"I16", 2},  {"U16", 2}, {"F16", 2},  {"BF16", 2},    {"I32", 4},
+      {"U32", 4},  {"F32", 4}, {"F64", 8},  {"I64", 8},     {"U64", 8}};
+  auto it = sizes.find(dtype);
+  return it == sizes.end() ? 0 : it->second;
+}
+
+/// The safetensors reference's cap on the header's length.
+constexpr uint64_t kMaxHeader = 100'000'000;
 } // namespace
 
 void CheckpointFile::read() {
@@ -106,14 +125,89 @@ void CheckpointFile::read() {
     fail("not a safetensors file (the header length does not fit the "
          "file's " +
          std::to_string(size) + " bytes)");
+  if (length > kMaxHeader)
+    fail("its header of " + std::to_string(length) +
+         " bytes is over safetensors' limit of " + std::to_string(kMaxHeader));
   std::string text(length, '\0');
   data.resize(size - 8 - length);
   if (!in.read(text.data(), length) || !in.read(data.data(), data.size()))
     fail("read error");
-  header = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  // Duplicate names would leave one tensor unread: refused (the format
+  // forbids them; JSON parsers keep one or the other).
+  std::string duplicate;
+  std::set<std::string> names;
+  json::parser_callback_t noDuplicates = [&](int depth,
+                                             json::parse_event_t event,
+                                             json &parsed) {
+    if (depth == 1 && event == json::parse_event_t::key &&
+        !names.insert(parsed.get<std::string>()).second && duplicate.empty())
+      duplicate = parsed.get<std::string>();
+    return true;
+  };
+  header = json::parse(text, noDuplicates, /*allow_exceptions=*/false);
   if (!header.is_object())
     fail("not a safetensors file (its header is not a JSON object)");
+  if (!duplicate.empty())
+    fail("tensor '" + duplicate + "' appears twice in its header");
   readMetadata();
+}
+
+/// The reference loader's checks of the header against the data (after
+/// the model's own checks, whose messages say more about a file of
+/// another shape): each
+/// entry has a known dtype, a shape of non-negative integers and two
+/// offsets; its byte range is exactly its shape's elements times the
+/// dtype's size (no overflow); sorted by offset, the ranges start at 0,
+/// neither overlap nor leave gaps, and end where the file ends.
+void CheckpointFile::checkLayout() const {
+  struct Range {
+    uint64_t begin, end;
+    std::string name;
+  };
+  std::vector<Range> ranges;
+  for (const auto &[name, t] : header.items()) {
+    if (!t.is_object())
+      fail("tensor '" + name + "' is not described by a JSON object");
+    const json &dtype = t.value("dtype", json()), &shape = t.value("shape", json()),
+               &offsets = t.value("data_offsets", json());
+    size_t elementBytes = dtype.is_string() ? dtypeBytes(dtype) : 0;
+    if (!elementBytes)
+      fail("tensor '" + name + "' has an unknown dtype " + dtype.dump());
+    if (!shape.is_array())
+      fail("tensor '" + name + "' has a malformed shape " + shape.dump());
+    uint64_t bytes = elementBytes;
+    for (const json &d : shape)
+      if (!d.is_number_unsigned() ||
+          __builtin_mul_overflow(bytes, d.get<uint64_t>(), &bytes))
+        fail("tensor '" + name + "' has a malformed shape " + shape.dump());
+    if (!offsets.is_array() || offsets.size() != 2 ||
+        !offsets[0].is_number_unsigned() || !offsets[1].is_number_unsigned())
+      fail("tensor '" + name + "' has malformed data_offsets");
+    uint64_t begin = offsets[0], end = offsets[1];
+    if (end < begin || end - begin != bytes)
+      fail("tensor '" + name + "' has data_offsets [" + std::to_string(begin) +
+           ", " + std::to_string(end) + "] for " + std::to_string(bytes) +
+           " bytes (" + dtype.get<std::string>() + " " + shape.dump() + ")");
+    ranges.push_back({begin, end, name});
+  }
+  std::sort(ranges.begin(), ranges.end(), [](const Range &a, const Range &b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
+  });
+  uint64_t at = 0;
+  for (const Range &r : ranges) {
+    if (r.begin != at)
+      fail("tensor '" + r.name + "' starts at byte " + std::to_string(r.begin) +
+           " of the data, not at " + std::to_string(at) +
+           (r.begin < at ? " (tensors overlap)" : " (a gap)"));
+    at = r.end;
+  }
+  if (at != data.size())
+    fail(at > data.size()
+             ? "its tensors need " + std::to_string(at) +
+                   " bytes of data, the file holds " +
+                   std::to_string(data.size()) + " (truncated file?)"
+             : "it holds " + std::to_string(data.size() - at) +
+                   " bytes after its last tensor");
 }
 
 void CheckpointFile::readMetadata() {
@@ -167,8 +261,36 @@ const char *CheckpointFile::tensor(const VariableInfo &v, size_t bytes) const {
     fail("tensor '" + v.name + "' has data_offsets [" + std::to_string(begin) +
          ", " + std::to_string(end) + "] for " + std::to_string(bytes) +
          " bytes in a data section of " + std::to_string(data.size()) +
-         " (truncated file?)");
+         (end > data.size() ? " (truncated file?)" : ""));
   return data.data() + begin;
+}
+
+/// NaN or infinity in a floating-point variable: a diverged run's
+/// parameters, which would evaluate to `loss nan` without a word.
+void CheckpointFile::checkFinite(const nnc_model *m) const {
+  for (size_t i = 0; i < m->desc.variables.size(); ++i) {
+    const VariableInfo &v = m->desc.variables[i];
+    if (v.dtype == NNC_I32)
+      continue;
+    const char *p = tensor(v, m->variables[i].bytes);
+    size_t count = m->variables[i].bytes / (v.dtype == NNC_F64 ? 8 : 4);
+    for (size_t e = 0; e < count; ++e) {
+      double x;
+      if (v.dtype == NNC_F64) {
+        std::memcpy(&x, p + 8 * e, 8);
+      } else {
+        float f;
+        std::memcpy(&f, p + 4 * e, 4);
+        x = f;
+      }
+      if (!std::isfinite(x))
+        fail("tensor '" + v.name + "' holds " +
+             (std::isnan(x) ? "NaN" : x > 0 ? "inf" : "-inf") +
+             " (element " + std::to_string(e) +
+             "); a checkpoint with non-finite values is refused "
+             "(--allow-nonfinite loads it)");
+    }
+  }
 }
 
 /// A decimal unsigned integer of the metadata, at most `max`.
@@ -185,13 +307,17 @@ uint64_t CheckpointFile::integer(const char *key, uint64_t max) const {
   return v;
 }
 
-Metadata nnc::rt::loadCheckpoint(nnc_model *m, const std::string &path) {
+Metadata nnc::rt::loadCheckpoint(nnc_model *m, const std::string &path,
+                                 bool allowNonFinite) {
   CheckpointFile file{path, {}, {}, {}};
   file.read();
   file.checkModel(m);
   std::vector<const char *> sources;
   for (size_t i = 0; i < m->desc.variables.size(); ++i)
     sources.push_back(file.tensor(m->desc.variables[i], m->variables[i].bytes));
+  file.checkLayout();
+  if (!allowNonFinite)
+    file.checkFinite(m);
   int64_t step = (int64_t)file.integer("step", INT64_MAX);
   uint64_t seed = file.integer("seed", UINT64_MAX);
   for (size_t i = 0; i < sources.size(); ++i)
@@ -233,10 +359,16 @@ extern "C" int nnc_save(nnc_model *m, const char *path,
   });
 }
 
-extern "C" int nnc_load(nnc_model *m, const char *path) {
+extern "C" int nnc_load_flags(nnc_model *m, const char *path, int flags) {
   return reportErrors(m, [&] {
     if (!path)
       throw Error("the checkpoint path is NULL");
-    loadCheckpoint(m, path);
+    if (flags & ~NNC_LOAD_ALLOW_NONFINITE)
+      throw Error("unknown nnc_load_flags flags " + std::to_string(flags));
+    loadCheckpoint(m, path, flags & NNC_LOAD_ALLOW_NONFINITE);
   });
+}
+
+extern "C" int nnc_load(nnc_model *m, const char *path) {
+  return nnc_load_flags(m, path, 0);
 }

@@ -94,10 +94,15 @@ const char *nnc_train_settings(const nnc_model *model);
  * optimizer slots "optimizer.<slot>.<param>") under its name; metadata holds
  * the model name, the step, a hash of the model and `metadata_json`'s
  * string pairs (may be NULL). Written atomically (temp file, fsync, rename).
- * nnc_load refuses a file of another model or with missing/misshapen
- * tensors, leaving the model unchanged. */
+ * nnc_load refuses a file of another model, with missing/misshapen
+ * tensors, that breaks the format (overlapping or gapped tensors, bytes
+ * after the last, duplicate names) or that holds NaN or infinity, leaving
+ * the model unchanged; nnc_load_flags(m, path, NNC_LOAD_ALLOW_NONFINITE)
+ * accepts non-finite values. */
+#define NNC_LOAD_ALLOW_NONFINITE 1
 int nnc_save(nnc_model *model, const char *path, const char *metadata_json);
 int nnc_load(nnc_model *model, const char *path);
+int nnc_load_flags(nnc_model *model, const char *path, int flags);
 
 /* Threads used by compiled code (OpenMP); 0 restores the default. */
 int nnc_set_threads(int threads);

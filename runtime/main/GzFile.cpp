@@ -18,6 +18,7 @@ GzFile::GzFile(std::string path) : name(std::move(path)) {
     throw Error("cannot open " + name + ": " + std::strerror(errno));
   if (S_ISDIR(st.st_mode))
     throw Error("cannot open " + name + ": it is a folder, not a file");
+  size = (uint64_t)st.st_size;
   file = gzopen(name.c_str(), "rb");
   if (!file)
     throw Error("cannot open " + name + ": " +
@@ -26,6 +27,16 @@ GzFile::GzFile(std::string path) : name(std::move(path)) {
 }
 
 GzFile::~GzFile() { gzclose(static_cast<gzFile>(file)); }
+
+bool GzFile::compressed() { return !gzdirect(static_cast<gzFile>(file)); }
+
+uint64_t GzFile::maxBytes() {
+  if (!compressed())
+    return size;
+  // deflate expands at most ~1032:1 (zlib's FAQ; 258 bytes per 2 bits).
+  constexpr uint64_t kMaxRatio = 1032;
+  return size > UINT64_MAX / kMaxRatio ? UINT64_MAX : size * kMaxRatio;
+}
 
 /// zlib's error, if any, without the file name it puts first.
 static std::string gzProblem(gzFile file, const std::string &name) {

@@ -81,14 +81,28 @@ Field nnc::exe::readIdx(const std::string &path, const FieldSpec &spec) {
     throw Error(path + " is not an IDX file (wrong magic number)");
   const IdxType &type = idxType(path, magic[2]);
   std::vector<int64_t> dims = readDims(in, magic[3]);
+  // A header is only a claim: sizes are checked (no overflow, no more
+  // than the file can hold) before anything is allocated by them.
   int64_t count = dims[0], width = 1;
   for (size_t i = 1; i < dims.size(); ++i)
-    width *= dims[i];
+    if (__builtin_mul_overflow(width, dims[i], &width))
+      throw Error(path + ": its header's sample shape " +
+                  sampleShape(dims, 0) + " overflows");
   if (width != spec.width)
     throw Error(path + ": its samples are " + sampleShape(dims, width) + ", " +
                 spec.role + " '" + spec.name + "' " + spec.type + " takes " +
                 std::to_string(spec.width) + " values a sample");
 
+  uint64_t bytes = 0, headerBytes = 4 + 4 * dims.size(),
+           room = in.maxBytes() - std::min(in.maxBytes(), headerBytes);
+  if (__builtin_mul_overflow((uint64_t)count, (uint64_t)width * type.size,
+                             &bytes) ||
+      bytes > room)
+    throw Error(path + " is truncated: its header promises " +
+                std::to_string(count) + " samples of " +
+                std::to_string(width) + " values, more than its " +
+                std::to_string(in.fileSize()) + " bytes" +
+                (in.compressed() ? " of gzip data" : "") + " can hold");
   Field field{spec.dtype, spec.width, {}};
   field.reserve(std::min<int64_t>(count, 1 << 16)); // the header may lie
   std::vector<unsigned char> chunk(type.size * width);

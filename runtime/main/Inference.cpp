@@ -12,7 +12,7 @@ using nnc::rt::Error;
 
 void nnc::exe::runEval(nnc_model *m, const Settings &s) {
   FieldSpec x = inputSpec(m), y = targetSpec(m);
-  nnc::rt::loadCheckpoint(m, s.load);
+  nnc::rt::loadCheckpoint(m, s.load, s.allowNonFinite);
   Split data = loadEvaluationData(s.data, x, y);
   std::printf("test  %s\n", evaluate(m, data, s.batch).format().c_str());
 }
@@ -69,7 +69,7 @@ void nnc::exe::runPredict(nnc_model *m, const Settings &s) {
   std::optional<FieldSpec> y;
   if (!m->desc.targets.empty())
     y = targetSpec(m);
-  nnc::rt::loadCheckpoint(m, s.load);
+  nnc::rt::loadCheckpoint(m, s.load, s.allowNonFinite);
   Field features = loadFeatures(s.input, x, y ? &*y : nullptr);
   Batcher batcher({&features}, s.batch);
   std::vector<nnc::rt::Buffer> buffers;

@@ -39,20 +39,23 @@ static const std::vector<Command> &commands() {
         {"resume", "FILE"},
         {"log", "FILE.csv"},
         {"device", "cpu|cuda"},
+        {"allow-nonfinite", nullptr},
         {"quiet", nullptr}},
        "trains the model and prints each epoch's loss and metrics"},
       {"eval",
        {{"load", "FILE", true},
         {"data", "PATH"},
         {"batch", "N"},
-        {"threads", "N"}},
+        {"threads", "N"},
+        {"allow-nonfinite", nullptr}},
        "the loss and metrics of a checkpoint on the data's test split"},
       {"predict",
        {{"load", "FILE", true},
         {"input", "FILE", true},
         {"output", "FILE.csv"},
         {"batch", "N"},
-        {"threads", "N"}},
+        {"threads", "N"},
+        {"allow-nonfinite", nullptr}},
        "writes the outputs of each sample of FILE (IDX images or CSV) as CSV"},
       {"summary", {}, "the model's layers, output shapes and parameter counts"},
       {"help", {}, "this text"},
@@ -190,6 +193,7 @@ Settings Settings::resolve(const CommandLine &cl, const nnc_model *m) {
   s.input = cl.text("input");
   s.output = cl.text("output");
   s.quiet = cl.has("quiet");
+  s.allowNonFinite = cl.has("allow-nonfinite");
   return s;
 }
 

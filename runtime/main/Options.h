@@ -48,6 +48,7 @@ struct Settings {
   std::optional<int> threads;
   std::string save, resume, log, load, input, output;
   bool quiet = false;
+  bool allowNonFinite = false; // load checkpoints holding NaN or infinity
 
   static Settings resolve(const CommandLine &cl, const nnc_model *m);
 };

@@ -183,8 +183,11 @@ void Trainer::start() {
   if (!s.save.empty()) {
     nnc::rt::AtomicFile probe(s.save); // fails now rather than after an epoch
   }
-  if (!s.resume.empty())
-    done = savedEpoch(nnc::rt::loadCheckpoint(m, s.resume), s.resume);
+  if (!s.resume.empty()) {
+    nnc::rt::removeStaleTemporaries(s.resume); // of a killed run's save
+    done = savedEpoch(
+        nnc::rt::loadCheckpoint(m, s.resume, s.allowNonFinite), s.resume);
+  }
   else
     check(nnc_init(m, s.seed));
   if (s.lr)

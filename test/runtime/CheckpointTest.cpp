@@ -7,6 +7,7 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <cmath>
 #include <cstring>
 #include <dirent.h>
 #include <fstream>
@@ -220,6 +221,30 @@ TEST_F(Checkpoint, RefusesDamagedFiles) {
     editHeader(path, edit);
     expectRefused(other, message);
   }
+}
+
+// NaN or infinity in a variable: refused by nnc_load (a diverged run's
+// parameters), accepted by nnc_load_flags with NNC_LOAD_ALLOW_NONFINITE.
+TEST_F(Checkpoint, NonFiniteValuesNeedAFlag) {
+  Model m(fake_mnist_def, 8);
+  ASSERT_EQ(nnc_save(m, path.c_str(), nullptr), 0);
+  std::string bytes = readFile(path);
+  uint64_t n;
+  std::memcpy(&n, bytes.data(), 8);
+  json header = json::parse(bytes.substr(8, n));
+  uint64_t begin = header["dense.bias"]["data_offsets"][0];
+  float inf = INFINITY;
+  bytes.replace(8 + n + begin + 4 * 3, 4, (const char *)&inf, 4);
+  writeFile(path, bytes);
+  Model other(fake_mnist_def, 9);
+  expectRefused(other, "tensor 'dense.bias' holds inf (element 3)");
+  EXPECT_EQ(nnc_load_flags(other, path.c_str(), 2), -1);
+  EXPECT_STREQ(nnc_last_error(), "unknown nnc_load_flags flags 2");
+  ASSERT_EQ(nnc_load_flags(other, path.c_str(), NNC_LOAD_ALLOW_NONFINITE), 0)
+      << nnc_last_error();
+  int bias = nnc_find_variable(other, "dense.bias");
+  ASSERT_GE(bias, 0);
+  EXPECT_TRUE(std::isinf(((const float *)nnc_variable_data(other, bias))[3]));
 }
 
 TEST_F(Checkpoint, AFailedSaveLeavesTheOldFileAndNoTemporary) {

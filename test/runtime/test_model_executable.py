@@ -5,6 +5,7 @@ linked as `nnc model.nn -o model` links a compiled model; NNC_FAKE_BIN names
 their folder. Data sets are small generated files in a temporary folder.
 """
 import gzip
+import json
 import os
 import pathlib
 import re
@@ -14,6 +15,7 @@ import signal
 import struct
 import subprocess
 import tempfile
+import time
 import unittest
 
 import numpy as np
@@ -377,6 +379,205 @@ class Checkpoints(Case):
                    self.ck, says=[self.ck, "truncated file?"])
 
 
+    def rewrite(self, edit, text=None):
+        """Rewrites the checkpoint with `edit(header, data) -> data`
+        applied to its JSON header (a dict, metadata included) and data."""
+        raw = read(self.ck)
+        (length,) = struct.unpack("<Q", raw[:8])
+        header = json.loads(raw[8:8 + length])
+        data = edit(header, raw[8 + length:])
+        text = text or json.dumps(header).encode()
+        write(self.ck, struct.pack("<Q", len(text)) + text + data)
+
+    def refused(self, says):
+        self.fails("fake-mnist", "train", "--data", self.data, "--resume",
+                   self.ck, says=[self.ck] + list(says))
+
+    def tensors(self, header):
+        return sorted((k for k in header if k != "__metadata__"),
+                      key=lambda k: header[k]["data_offsets"][0])
+
+    def test_the_reference_loaders_checks(self):
+        # The safetensors reference refuses these; so does nnc.
+        self.save()
+        good = read(self.ck)
+
+        def overlap(header, data):
+            second = header[self.tensors(header)[1]]
+            second["data_offsets"] = [o - 4 for o in second["data_offsets"]]
+            return data
+        self.rewrite(overlap)
+        self.refused(["tensors overlap"])
+
+        def gap(header, data):
+            names = self.tensors(header)
+            for name in names[1:]:
+                header[name]["data_offsets"] = [
+                    o + 4 for o in header[name]["data_offsets"]]
+            end = header[names[0]]["data_offsets"][1]
+            return data[:end] + b"\0" * 4 + data[end:]
+        write(self.ck, good)
+        self.rewrite(gap)
+        self.refused(["a gap"])
+
+        write(self.ck, good)
+        self.rewrite(lambda header, data: data + b"\0" * 8)
+        self.refused(["8 bytes after its last tensor"])
+
+        def unknown_dtype(header, data):
+            header[self.tensors(header)[0]]["dtype"] = "F33"
+            return data
+        write(self.ck, good)
+        self.rewrite(unknown_dtype)
+        self.refused(["is F33, the model's is F32"])
+
+        def overflow(header, data):
+            header[self.tensors(header)[0]]["shape"] = [2, 2**64 - 2]
+            return data
+        write(self.ck, good)
+        self.rewrite(overflow)
+        self.refused(["has shape [2,18446744073709551614], the model's"])
+
+        # The same name twice (a JSON parser keeps one of them).
+        write(self.ck, good)
+        (length,) = struct.unpack("<Q", good[:8])
+        text = good[8:8 + length].rstrip()
+        first = self.tensors(json.loads(text))[0]
+        entry = json.dumps(json.loads(text)[first])
+        twice = b"{" + json.dumps(first).encode() + b":" + entry.encode() + \
+            b"," + text[1:]
+        write(self.ck, struct.pack("<Q", len(twice)) + twice +
+              good[8 + length:])
+        self.refused([f"tensor '{first}' appears twice in its header"])
+
+        # A header over the reference's 100 MB limit (a sparse file).
+        with open(self.ck, "wb") as f:
+            f.write(struct.pack("<Q", 100_000_001))
+            f.seek(100_000_010)
+            f.write(b" ")
+        self.refused(["header of 100000001 bytes is over safetensors' limit"])
+
+    def test_non_finite_values_are_refused_unless_allowed(self):
+        self.save()
+
+        def poison(header, data):
+            name = self.tensors(header)[0]
+            begin = header[name]["data_offsets"][0]
+            return data[:begin + 8] + struct.pack("<f", float("nan")) + \
+                data[begin + 12:]
+        self.rewrite(poison)
+        with open(self.ck, "rb") as f:
+            (length,) = struct.unpack("<Q", f.read(8))
+            name = self.tensors(json.loads(f.read(length)))[0]
+        says = [f"tensor '{name}' holds NaN (element 2)", "--allow-nonfinite"]
+        self.refused(says)
+        self.fails("fake-mnist", "eval", "--load", self.ck, "--data",
+                   make_mnist(self.path("with-test")), says=says)
+        r = self.ok("fake-mnist", "eval", "--load", self.ck, "--data",
+                    self.path("with-test"), "--allow-nonfinite")
+        self.assertIn("loss nan", r.stdout)
+
+    def test_stale_temporaries_are_removed(self):
+        # A killed save leaves its temporary (.NAME.tmp.XXXXXX); the next
+        # save or resume of the same checkpoint removes it, and only it.
+        self.save()
+        stale = [self.path(".ck.safetensors.tmp.Ab3xQz"),
+                 self.path(".ck.safetensors.tmp.000000")]
+        kept = [self.path(".other.tmp.Ab3xQz"),
+                self.path(".ck.safetensors.tmp.toolong")]
+        for f in stale + kept:
+            write(f, b"partial")
+        self.ok("fake-mnist", "train", "--data", self.data, "--resume",
+                self.ck, "--epochs", "2")
+        for f in stale:
+            self.assertFalse(os.path.exists(f), f)
+        for f in kept:
+            self.assertTrue(os.path.exists(f), f)
+        write(stale[0], b"partial")
+        self.save()
+        self.assertFalse(os.path.exists(stale[0]))
+
+
+class CrashSafety(Case):
+    """Kills during checkpoint saves: the checkpoint is the last good one
+    and a resumed run ends bit-for-bit where an uninterrupted one does."""
+
+    EPOCHS = 3
+
+    def setUp(self):
+        super().setUp()
+        self.data = make_mnist(self.path("mnist"), train=600, test=0)
+        self.ck = self.path("ck.safetensors")
+        self.reference = self.path("reference.safetensors")
+        self.train(self.reference)
+
+    def train(self, save, *args, env=None):
+        return subprocess.run(
+            [os.path.join(BIN, "fake-mnist"), "train", "--data", self.data,
+             "--epochs", str(self.EPOCHS), "--threads", "1", "--seed", "4",
+             "--save", save, *args], capture_output=True, text=True,
+            timeout=120, env=dict(os.environ, **(env or {})))
+
+    def epoch_of(self, path):
+        return int(read_safetensors(path)[1]["epoch"])
+
+    def temporaries(self):
+        return [f for f in os.listdir(self.dir) if ".tmp." in f]
+
+    def resume_to_the_end(self):
+        r = self.train(self.ck, "--resume", self.ck)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(read(self.ck), read(self.reference))
+        self.assertEqual(self.temporaries(), [])
+
+    def test_injected_crash_points(self):
+        # The second save dies at each point of AtomicFile::commit.
+        for point, left in (("mid_write", 1), ("before_rename", 1),
+                            ("after_rename", 2)):
+            with self.subTest(point=point):
+                if os.path.exists(self.ck):
+                    os.remove(self.ck)
+                r = self.train(self.ck, env={"NNC_TEST_CRASH_AT":
+                                             point + ":2"})
+                self.assertEqual(r.returncode, -signal.SIGKILL, r.stderr)
+                self.assertEqual(self.epoch_of(self.ck), left)
+                self.assertEqual(len(self.temporaries()),
+                                 1 if left == 1 else 0)
+                self.resume_to_the_end()
+
+    def test_kill_9_at_random_points(self):
+        # Blackbox: kill -9 after a random delay (many epochs, so that the
+        # kills land in saves, between them and in start-up), a bounded
+        # number of times; each trial then resumes to the end.
+        self.EPOCHS = 40
+        start = time.monotonic()
+        self.train(self.reference)
+        whole = time.monotonic() - start
+        rng = np.random.default_rng(11)
+        deadline = time.monotonic() + 60
+        trials, saved = 0, set()
+        while trials < 16 and time.monotonic() < deadline:
+            trials += 1
+            for f in os.listdir(self.dir):
+                if f.startswith("ck.") or ".tmp." in f:
+                    os.remove(self.path(f))
+            p = subprocess.Popen(
+                [os.path.join(BIN, "fake-mnist"), "train", "--data",
+                 self.data, "--epochs", str(self.EPOCHS), "--threads", "1",
+                 "--seed", "4", "--save", self.ck],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(0, whole))
+            p.kill()
+            p.wait()
+            if not os.path.exists(self.ck):
+                continue  # killed before the first save
+            epoch = self.epoch_of(self.ck)
+            self.assertIn(epoch, range(1, self.EPOCHS + 1))
+            saved.add(epoch)
+            self.resume_to_the_end()
+        self.assertGreater(len(saved), 3, f"{trials} trials")
+
+
 class DataErrors(Case):
     """Bad data: exit 1 and one line naming the file and the problem."""
 
@@ -416,12 +617,49 @@ class DataErrors(Case):
         data = read(images)
         write(images, data[:-100])
         self.train_fails(folder, f"{images} is truncated: its header "
+                                 "promises 50 samples of 784 values, more "
+                                 f"than its {len(data) - 100} bytes can hold")
+        # Cut inside the labels of a gzip file, the header's claim fits the
+        # compressed size: it fails when the data ends.
+        folder = self.folder("gz-labels", self.images, self.labels)
+        labels = f"{folder}/train-labels-idx1-ubyte.gz"
+        with gzip.open(labels, "wb") as f:
+            f.write(bytes([0, 0, 8, 1]) + struct.pack(">I", 50) +
+                    self.labels.tobytes()[:49])
+        self.train_fails(folder, f"{labels} is truncated: its header "
                                  "promises 50 samples, it holds 49")
         folder = self.folder("gz", self.images, self.labels)
         images = f"{folder}/train-images-idx3-ubyte.gz"
         data = read(images)
         write(images, data[:len(data) // 2])
         self.train_fails(folder, f"cannot read {images}")
+
+    def test_a_header_that_claims_too_much(self):
+        # 10^9 images in a file of 50: refused before anything is allocated
+        # by the claim (under a 2 GiB address-space limit, which 10^9 x 784
+        # bytes would break), plain or gzip.
+        def limited():
+            resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+        for gz in (False, True):
+            folder = self.folder(f"claim-{gz}", labels=self.labels, gz=gz)
+            images = f"{folder}/train-images-idx3-ubyte" + (".gz" if gz else "")
+            with (gzip.open if gz else open)(images, "wb") as f:
+                f.write(bytes([0, 0, 8, 3]) +
+                        struct.pack(">III", 10**9, 28, 28) +
+                        self.images.tobytes())
+            size = os.path.getsize(images)
+            self.fails("fake-mnist", "train", "--data", folder,
+                       preexec_fn=limited,
+                       says=f"{images} is truncated: its header promises "
+                            f"1000000000 samples of 784 values, more than its "
+                            f"{size} bytes" + (" of gzip data" if gz else ""))
+        # Dimensions whose product overflows 64 bits.
+        folder = self.folder("overflow", labels=self.labels, gz=False)
+        images = f"{folder}/train-images-idx3-ubyte"
+        write(images, bytes([0, 0, 8, 4]) +
+              struct.pack(">IIII", 50, 2**32 - 1, 2**32 - 1, 2**32 - 1))
+        self.train_fails(folder, f"{images}: its header's sample shape "
+                                 "4294967295x4294967295x4294967295")
 
     def test_wrong_magic(self):
         folder = self.folder("magic", self.images, self.labels, gz=False)
