@@ -4,8 +4,9 @@
 set -euo pipefail
 
 packages=(
-  # Toolchain and build.
-  cmake ninja-build clang-19 lld-19 g++
+  # Toolchain and build; compiler-rt for libFuzzer and the sanitizers
+  # (scripts/fuzz.sh).
+  cmake ninja-build clang-19 lld-19 g++ libclang-rt-19-dev
   # LLVM/MLIR 19: libraries, CMake configs, tools (FileCheck, not, lit).
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools libpolly-19-dev
   # Threading runtime for generated code.

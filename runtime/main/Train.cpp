@@ -166,6 +166,17 @@ private:
 };
 } // namespace
 
+/// The process's resident set size in MB (/proc/self/statm), 0 if unknown:
+/// the log's record that memory stays flat over a long run.
+static double residentMegabytes() {
+  FILE *f = std::fopen("/proc/self/statm", "r");
+  long size = 0, resident = 0;
+  bool ok = f && std::fscanf(f, "%ld %ld", &size, &resident) == 2;
+  if (f)
+    std::fclose(f);
+  return ok ? resident * (double)sysconf(_SC_PAGESIZE) / 1e6 : 0;
+}
+
 /// The epoch a checkpoint was saved after.
 static int64_t savedEpoch(const nnc::rt::Metadata &meta,
                           const std::string &path) {
@@ -245,8 +256,8 @@ void Trainer::report(int64_t epoch, const Averages &train,
     add(*val, "val_");
     line += "  " + val->format("val_");
   }
-  names.insert(names.end(), {"time", "samples_per_second"});
-  values.insert(values.end(), {seconds, rate});
+  names.insert(names.end(), {"time", "samples_per_second", "rss_mb"});
+  values.insert(values.end(), {seconds, rate, residentMegabytes()});
   if (!s.quiet)
     std::printf("%s  time %.1fs  %.0f samples/s\n", line.c_str(), seconds,
                 rate);

@@ -250,7 +250,7 @@ class Training(Case):
         r = self.train("--epochs", "2", "--log", self.path("log.csv"))
         rows = read(self.path("log.csv"), "r").splitlines()
         self.assertEqual(rows[0], "epoch,loss,accuracy,val_loss,val_accuracy,"
-                                  "time,samples_per_second")
+                                  "time,samples_per_second,rss_mb")
         self.assertEqual(len(rows), 3)
         for row, line in zip(rows[1:], r.stdout.splitlines()):
             v = [float(x) for x in row.split(",")]
