@@ -6,7 +6,8 @@
 #                                    crash, hang, leak or sanitizer report
 #   scripts/fuzz.sh --ci SECONDS     every target: replays its checked-in
 #                                    inputs (test/fuzz/corpus/TARGET), then
-#                                    fuzzes it for SECONDS (CTest fuzz-smoke)
+#                                    fuzzes it for SECONDS from a fixed seed
+#                                    (CTest fuzz-smoke)
 # The working corpus grows in build-fuzz/fuzz-corpus/TARGET (seeded from
 # test/fuzz/corpus/TARGET, and for the .nn targets from examples/ and the
 # frontend's tests); crashes are written to build-fuzz/fuzz-crashes/TARGET/.
@@ -19,7 +20,7 @@ targets=(nn-parser nn-frontend safetensors idx csv)
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 
 usage() {
-  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -67,7 +68,7 @@ replay() {
 }
 
 fuzz() {
-  local target=$1 seconds=$2 dir crashes
+  local target=$1 seconds=$2 seed=${3:-0} dir crashes
   dir=$(corpus "$target")
   crashes=$build/fuzz-crashes/$target
   mkdir -p "$crashes"
@@ -76,7 +77,7 @@ fuzz() {
   [ -d "$root/test/fuzz/corpus/$target" ] &&
     extra+=("$root/test/fuzz/corpus/$target")
   "$build/bin/fuzz-$target" "${fuzz_flags[@]}" -max_total_time="$seconds" \
-    -artifact_prefix="$crashes/" "$dir" "${extra[@]}"
+    -seed="$seed" -artifact_prefix="$crashes/" "$dir" "${extra[@]}"
 }
 
 case ${1:-} in
@@ -87,7 +88,7 @@ case ${1:-} in
     build_targets "${targets[@]}"
     for t in "${targets[@]}"; do
       replay "$t"
-      fuzz "$t" "$2"
+      fuzz "$t" "$2" 1 # a fixed seed: CI runs are repeatable
     done
     echo "fuzz: no crash in ${#targets[@]} targets" ;;
   -h|--help|"")
