@@ -209,6 +209,8 @@ TEST_F(Checkpoint, RefusesDamagedFiles) {
       {[](json &h) { h["dense.bias"]["dtype"] = "F64"; },
        "tensor 'dense.bias' is F64, the model's is F32"},
       {[](json &h) { h.erase("dense.bias"); }, "no tensor 'dense.bias'"},
+      {[](json &h) { h["dense.bias"] = 7; },
+       "tensor 'dense.bias' is not described by a JSON object"},
       {[](json &h) { h["extra"] = h["dense.bias"]; },
        "tensor 'extra' is not a variable of model 'fake_mnist'"},
       {[](json &h) { h["__metadata__"]["step"] = "-1"; },
