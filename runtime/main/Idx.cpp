@@ -53,7 +53,8 @@ static const IdxType &idxType(const std::string &path, int code) {
   throw Error(path + ": unknown IDX data type " + hex);
 }
 
-/// "28x28 (784 values)" for the dims after the first.
+/// "28x28 (784 values)" for the dims after the first ("28x28" for a
+/// width of 0: not known).
 static std::string sampleShape(const std::vector<int64_t> &dims,
                                int64_t width) {
   if (dims.size() < 2)
@@ -61,7 +62,7 @@ static std::string sampleShape(const std::vector<int64_t> &dims,
   std::string s;
   for (size_t i = 1; i < dims.size(); ++i)
     s += (i > 1 ? "x" : "") + std::to_string(dims[i]);
-  return s + " (" + std::to_string(width) + " values)";
+  return width > 0 ? s + " (" + std::to_string(width) + " values)" : s;
 }
 
 static std::vector<int64_t> readDims(GzFile &in, int rank) {

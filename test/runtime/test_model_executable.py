@@ -662,7 +662,8 @@ class DataErrors(Case):
         write(images, bytes([0, 0, 8, 4]) +
               struct.pack(">IIII", 50, 2**32 - 1, 2**32 - 1, 2**32 - 1))
         self.train_fails(folder, f"{images}: its header's sample shape "
-                                 "4294967295x4294967295x4294967295")
+                                 "4294967295x4294967295x4294967295 "
+                                 "overflows")
 
     def test_wrong_magic(self):
         folder = self.folder("magic", self.images, self.labels, gz=False)
