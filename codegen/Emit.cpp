@@ -563,5 +563,7 @@ std::string nnc::link(LinkKind kind, llvm::ArrayRef<std::string> objects,
        {"-lz", "-lm", "-lpthread", "-L/usr/lib/llvm-19/lib",
         "-Wl,-rpath,/usr/lib/llvm-19/lib", "-lomp"})
     args.push_back(a);
+  for (const char *const *a = kDriverLinkFlags; *a; ++a)
+    args.push_back(*a);
   return run(args);
 }

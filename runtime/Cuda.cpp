@@ -19,6 +19,14 @@
 
 using namespace nnc::rt;
 
+// The driver's opaque handle types, declared at global scope as cuda.h does:
+// the functions we call through dlsym'd pointers then have the driver's own
+// types (UBSan's -fsanitize=function checks this in the sanitizer build).
+struct CUctx_st;
+struct CUmod_st;
+struct CUfunc_st;
+struct CUstream_st;
+
 namespace {
 
 using CUresult = int;

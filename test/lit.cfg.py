@@ -22,6 +22,20 @@ config.substitutions.append(("%inputs",
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%nnc_obj_root", config.nnc_obj_root))
 
+# %cc: the C compiler that links a program against nnc's runtime by hand,
+# as examples/embed/main.c tells users to (`cc`). In the sanitizer build
+# (scripts/test-sanitize.sh) it is the clang that built the instrumented
+# runtime, with the sanitizers' flags (GCC's libubsan lacks clang's
+# handlers); tests that measure memory (ASan's shadow and quarantine) say
+# `UNSUPPORTED: asan`.
+if config.sanitize_flags:
+    config.substitutions.append(
+        ("%cc", config.c_compiler + " " + config.sanitize_flags +
+                 " -fsanitize-link-c++-runtime"))
+    config.available_features.add("asan")
+else:
+    config.substitutions.append(("%cc", "cc"))
+
 # Building a project against the install needs cmake and ninja (which
 # scripts/install-deps.sh installs).
 import shutil

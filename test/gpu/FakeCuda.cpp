@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <list>
 #include <map>
 #include <set>
 #include <string>
@@ -46,52 +47,62 @@ struct Function {
 } // namespace
 
 extern "C" {
+// The driver API's own types (cuda.h): the runtime calls these through
+// pointers of those types, which UBSan's -fsanitize=function checks.
 using CUresult = int;
+using CUdevice = int;
 using CUdeviceptr = unsigned long long;
+using CUcontext = struct CUctx_st *;
+using CUmodule = struct CUmod_st *;
+using CUfunction = struct CUfunc_st *;
+using CUstream = struct CUstream_st *;
 
 CUresult cuInit(unsigned) { return 0; }
 CUresult cuDeviceGetCount(int *n) {
   *n = mode() == "nodevice" ? 0 : 1;
   return 0;
 }
-CUresult cuDeviceGet(int *d, int) {
+CUresult cuDeviceGet(CUdevice *d, int) {
   *d = 0;
   return 0;
 }
-CUresult cuDevicePrimaryCtxRetain(void **ctx, int) {
+CUresult cuDevicePrimaryCtxRetain(CUcontext *ctx, CUdevice) {
   static int context;
-  *ctx = &context;
+  *ctx = reinterpret_cast<CUcontext>(&context);
   return 0;
 }
-CUresult cuCtxSetCurrent(void *) { return 0; }
-CUresult cuStreamCreate(void **stream, unsigned) {
+CUresult cuCtxSetCurrent(CUcontext) { return 0; }
+CUresult cuStreamCreate(CUstream *stream, unsigned) {
   static int s;
-  *stream = &s;
+  *stream = reinterpret_cast<CUstream>(&s);
   return 0;
 }
-CUresult cuStreamSynchronize(void *) {
+CUresult cuStreamSynchronize(CUstream) {
   ++stats.syncs;
   return mode() == "syncfail" && stats.launches > 0 ? 700 : 0;
 }
-CUresult cuModuleLoadDataEx(void **module, const void *image, unsigned,
+CUresult cuModuleLoadDataEx(CUmodule *module, const void *image, unsigned,
                             int *, void **) {
   ++stats.moduleLoads;
   if (!std::strstr(static_cast<const char *>(image), ".entry"))
     return 218; // CUDA_ERROR_INVALID_PTX
-  *module = const_cast<void *>(image);
+  *module = reinterpret_cast<CUmodule>(const_cast<void *>(image));
   return 0;
 }
-CUresult cuModuleGetFunction(void **function, void *module, const char *name) {
+CUresult cuModuleGetFunction(CUfunction *function, CUmodule module,
+                             const char *name) {
   std::string entry = std::string(".entry ") + name + "(";
-  if (!std::strstr(static_cast<const char *>(module), entry.c_str()))
+  if (!std::strstr(reinterpret_cast<const char *>(module), entry.c_str()))
     return 500; // CUDA_ERROR_NOT_FOUND
   stats.kernels.insert(name);
-  *function = new Function{name};
+  static std::list<Function> functions; // kept, as a driver keeps them
+  functions.push_back({name});
+  *function = reinterpret_cast<CUfunction>(&functions.back());
   return 0;
 }
-CUresult cuLaunchKernel(void *, unsigned gx, unsigned gy, unsigned gz,
+CUresult cuLaunchKernel(CUfunction, unsigned gx, unsigned gy, unsigned gz,
                         unsigned bx, unsigned by, unsigned bz, unsigned,
-                        void *, void **params, void **) {
+                        CUstream, void **params, void **) {
   ++stats.launches;
   if (!gx || !gy || !gz || !bx || !by || !bz || bx * by * bz > 1024 || !params)
     return 1; // CUDA_ERROR_INVALID_VALUE
@@ -116,12 +127,13 @@ CUresult cuMemFree_v2(CUdeviceptr p) {
   return 0;
 }
 CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void *src, size_t n,
-                              void *) {
+                              CUstream) {
   ++stats.copies;
   std::memcpy(reinterpret_cast<void *>(dst), src, n);
   return 0;
 }
-CUresult cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src, size_t n, void *) {
+CUresult cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src, size_t n,
+                              CUstream) {
   ++stats.copies;
   std::memcpy(dst, reinterpret_cast<void *>(src), n);
   return 0;

@@ -129,7 +129,9 @@ TEST(Jit, MatchesAotLibrary) {
   auto create = reinterpret_cast<CreateFn>(dlsym(handle, "nnc_create"));
   auto init = reinterpret_cast<InitFn>(dlsym(handle, "nnc_init"));
   auto predict = reinterpret_cast<PredictFn>(dlsym(handle, "nnc_predict"));
-  ASSERT_TRUE(create && init && predict);
+  auto destroy =
+      reinterpret_cast<void (*)(nnc_model *)>(dlsym(handle, "nnc_destroy"));
+  ASSERT_TRUE(create && init && predict && destroy);
 
   for (int64_t batch : {1, 7, 33}) {
     std::vector<float> x(batch * 784);
@@ -148,6 +150,7 @@ TEST(Jit, MatchesAotLibrary) {
     void *out[] = {aotOut.data()};
     ASSERT_EQ(predict(aot, batch, in, out), 0);
     EXPECT_EQ(jitOut, aotOut) << "batch " << batch;
+    destroy(aot);
   }
   dlclose(handle);
 }
