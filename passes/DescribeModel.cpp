@@ -7,6 +7,7 @@
 #include "passes/Passes.h"
 
 #include "passes/Layers.h"
+#include "passes/Summary.h"
 
 #include "llvm/Support/JSON.h"
 #include "llvm/ADT/StringExtras.h"
@@ -99,6 +100,28 @@ static json::Array normalizers(ModuleOp module, func::FuncOp graph) {
   return list;
 }
 
+/// What one call of an entry point holds in memory as a function of the
+/// batch size B, for the runtime's check that a run fits the machine
+/// before it starts: the variables' bytes, and the batch's tensors plus
+/// the most tensors live at once (measureStep), which is the largest of
+/// lines a + b*B (one per program point). Two of them are recorded, each a
+/// lower bound: the one through B = 1, 2 and the one through B = 2^16,
+/// 2^17 (the largest slope).
+static json::Object memoryOf(func::FuncOp entry) {
+  auto bytesAt = [&](int64_t batch) {
+    StepMemory m = measureStep(entry, batch);
+    return m.batch + m.peak;
+  };
+  auto line = [&](int64_t b1) {
+    int64_t y1 = bytesAt(b1), y2 = bytesAt(2 * b1);
+    int64_t slope = (y2 - y1) / b1;
+    return json::Array{y1 - slope * b1, slope};
+  };
+  return json::Object{{"variables", measureStep(entry, 1).variables},
+                      {"small", line(1)},
+                      {"large", line(1 << 16)}};
+}
+
 /// Identifies the model (its variables and graph, not the train settings
 /// or source locations), so that a checkpoint of another model is refused.
 static std::string modelHash(ModuleOp module, func::FuncOp graph) {
@@ -145,10 +168,12 @@ struct DescribeModel : nnc::impl::DescribeModelBase<DescribeModel> {
       else if (isa<LossOp>(op))
         hasLoss = true;
     });
-    json::Object entries;
+    json::Object entries, memory;
     for (auto func : module.getOps<func::FuncOp>())
-      if (auto kind = func->getAttrOfType<StringAttr>(kEntryAttr))
+      if (auto kind = func->getAttrOfType<StringAttr>(kEntryAttr)) {
         entries[kind.getValue()] = func.getSymName();
+        memory[kind.getValue()] = memoryOf(func);
+      }
 
     json::Object description{
         {"abi", kAbiVersion},
@@ -160,6 +185,7 @@ struct DescribeModel : nnc::impl::DescribeModelBase<DescribeModel> {
         {"metrics", std::move(metrics)},
         {"has_loss", hasLoss},
         {"entries", std::move(entries)},
+        {"memory", std::move(memory)},
         {"device", device.getValue()},
     };
     if (device == "cuda")

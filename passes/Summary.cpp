@@ -93,6 +93,35 @@ std::string shapeText(RankedTensorType t) {
 
 } // namespace
 
+StepMemory nnc::measureStep(func::FuncOp entry, int64_t batch) {
+  Sizer size{batch};
+  StepMemory memory;
+  for (BlockArgument arg : entry.getArguments())
+    (entry.getArgAttr(arg.getArgNumber(), kVariableAttr) ? memory.variables
+                                                         : memory.batch) +=
+        size.bytes(arg.getType());
+  Block &body = entry.getBody().front();
+  llvm::DenseMap<Operation *, size_t> index;
+  for (Operation &op : body)
+    index[&op] = index.size();
+  // +bytes where a value is made, -bytes after its last use.
+  std::vector<int64_t> delta(index.size() + 1, 0);
+  for (Operation &op : body)
+    for (Value r : op.getResults()) {
+      size_t last = index[&op];
+      for (Operation *user : r.getUsers())
+        if (Operation *inBody = body.findAncestorOpInBlock(*user))
+          last = std::max(last, index[inBody]);
+      int64_t bytes = size.bytes(r.getType());
+      delta[index[&op]] += bytes;
+      delta[last + 1] -= bytes;
+    }
+  int64_t live = 0;
+  for (int64_t d : delta)
+    memory.peak = std::max(memory.peak, live += d);
+  return memory;
+}
+
 LogicalResult nnc::printTrainingSummary(ModuleOp module, raw_ostream &os) {
   func::FuncOp graph = getGraphFunction(module, "to summarize");
   if (!graph)
@@ -128,11 +157,6 @@ LogicalResult nnc::printTrainingSummary(ModuleOp module, raw_ostream &os) {
   double otherFlops = 0;
   int64_t peak = 0, kept = 0, variables = 0, batchBytes = 0;
   if (step) {
-    for (BlockArgument arg : step.getArguments())
-      (step.getArgAttr(arg.getArgNumber(), kVariableAttr) ? variables
-                                                           : batchBytes) +=
-          size.bytes(arg.getType());
-    // Liveness in program order: a value lives from its op to its last use.
     Block &body = step.getBody().front();
     llvm::DenseMap<Operation *, size_t> index;
     for (Operation &op : body)
@@ -141,7 +165,6 @@ LogicalResult nnc::printTrainingSummary(ModuleOp module, raw_ostream &os) {
     for (Operation &op : body)
       if (isa<CrossEntropyOp, BinaryCrossEntropyOp, MseOp>(op))
         lossIndex = index[&op];
-    std::vector<int64_t> delta(index.size() + 1, 0);
     llvm::DenseMap<Location, size_t> runs;
     Location previous = step.getLoc();
     auto layerOf = [&](Operation &op) -> int {
@@ -170,19 +193,18 @@ LogicalResult nnc::printTrainingSummary(ModuleOp module, raw_ostream &os) {
         size_t last = index[&op];
         for (Operation *user : r.getUsers())
           last = std::max(last, index[user]);
-        int64_t bytes = size.bytes(r.getType());
-        delta[index[&op]] += bytes;
-        delta[last + 1] -= bytes;
         if (index[&op] < lossIndex && last > lossIndex) {
+          int64_t bytes = size.bytes(r.getType());
           kept += bytes;
           if (layer >= 0)
             costs[layer].keptBytes += bytes;
         }
       }
     }
-    int64_t live = 0;
-    for (int64_t d : delta)
-      peak = std::max(peak, live += d);
+    StepMemory memory = measureStep(step, batch);
+    variables = memory.variables;
+    batchBytes = memory.batch;
+    peak = memory.peak;
   }
 
   os << "Model \"" << model << "\": one training step at batch " << batch

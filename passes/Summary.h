@@ -2,6 +2,7 @@
 #ifndef NNC_PASSES_SUMMARY_H
 #define NNC_PASSES_SUMMARY_H
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -17,6 +18,18 @@ namespace nnc {
 /// and erased.
 mlir::LogicalResult printTrainingSummary(mlir::ModuleOp module,
                                          llvm::raw_ostream &os);
+
+/// The memory of one call of an entry point at a batch size, in bytes.
+struct StepMemory {
+  int64_t variables = 0; // arguments marked as variables
+  int64_t batch = 0;     // the other arguments: the batch's tensors
+  int64_t peak = 0;      // the most bytes of tensors live at once
+};
+
+/// Measures `entry` (a function on tensors, before bufferization) with its
+/// dynamic (batch) dims at `batch`: a value lives from its op to its last
+/// use, in program order.
+StepMemory measureStep(mlir::func::FuncOp entry, int64_t batch);
 
 } // namespace nnc
 

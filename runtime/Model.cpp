@@ -107,6 +107,15 @@ Description Description::parse(const char *text) {
       if (train.contains("optimizer"))
         d.learningRate = train.at("optimizer").value("lr", d.learningRate);
     }
+    if (j.contains("memory"))
+      for (auto &[entry, mem] : j.at("memory").items()) {
+        EntryMemory &e = d.memory[entry];
+        e.variables = mem.at("variables").get<int64_t>();
+        for (int i = 0; i < 2; ++i) {
+          e.small[i] = mem.at("small").at(i).get<double>();
+          e.large[i] = mem.at("large").at(i).get<double>();
+        }
+      }
     if (j.contains("normalize"))
       for (const json &n : j.at("normalize")) {
         Normalizer norm{n.at("input").get<std::string>(),
@@ -226,6 +235,12 @@ static int guarded(Fn &&fn) {
   }
 }
 
+/// The machine's memory in bytes, 0 if unknown.
+static double physicalMemory() {
+  long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGESIZE);
+  return pages > 0 && pageSize > 0 ? (double)pages * pageSize : 0;
+}
+
 /// "48.6 GB".
 static std::string gigabytes(double bytes) {
   char text[32];
@@ -241,16 +256,37 @@ static void checkFitsInMemory(const Description &d) {
   for (const VariableInfo &v : d.variables)
     (v.kind == NNC_OPTIMIZER ? optimizer : parameters) +=
         (double)v.sampleSize() * dtypeSize(v.dtype);
-  long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGESIZE);
-  if (pages <= 0 || pageSize <= 0)
+  double memory = physicalMemory();
+  if (memory == 0)
     return;
-  double memory = (double)pages * pageSize;
   if (parameters + optimizer > memory)
     throw Error("model '" + d.model + "' needs " +
                 gigabytes(parameters + optimizer) + " for its variables (" +
                 gigabytes(parameters) + " of parameters and state, " +
                 gigabytes(optimizer) + " of optimizer state), more than " +
                 "this machine's " + gigabytes(memory) + " of memory");
+}
+
+void nnc::rt::checkBatchFits(const nnc_model *m, const std::string &entry,
+                             int64_t batch, const char *batchFlag) {
+  auto it = m->desc.memory.find(entry);
+  double memory = physicalMemory();
+  if (m->desc.cuda || it == m->desc.memory.end() || memory == 0)
+    return;
+  const Description::EntryMemory &e = it->second;
+  double bytes = e.bytes(batch);
+  if (bytes <= memory)
+    return;
+  const char *what = entry == "train_step"  ? "a training step"
+                     : entry == "eval_step" ? "an evaluation step"
+                                            : "a prediction";
+  throw Error("model '" + m->desc.model + "' needs at least " +
+              gigabytes(bytes) + " for " + what + " at batch " +
+              std::to_string(batch) + " (" + gigabytes(e.variables) +
+              " of variables, " + gigabytes(bytes - e.variables) +
+              " of the batch and the step's tensors), more than this " +
+              "machine's " + gigabytes(memory) + " of memory; use a " +
+              "smaller " + batchFlag);
 }
 
 static void checkModel(const nnc_model *m) {

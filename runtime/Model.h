@@ -4,7 +4,9 @@
 
 #include "runtime/nnc_runtime.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -74,9 +76,30 @@ struct Description {
   /// Compiled with --target=cuda: entry points run kernels on the GPU and
   /// take device pointers; the variables live in managed memory.
   bool cuda = false;
+  /// What one call of an entry point ("train_step", "eval_step",
+  /// "predict") holds in memory, from the compiler's liveness walk
+  /// (passes/DescribeModel.cpp): the variables, and for the batch and the
+  /// tensors of the call two lines a + b * batch whose larger is a lower
+  /// bound of the peak.
+  struct EntryMemory {
+    int64_t variables = 0;
+    double small[2] = {0, 0}, large[2] = {0, 0};
+    double bytes(int64_t batch) const {
+      return variables + std::max({0.0, small[0] + small[1] * batch,
+                                   large[0] + large[1] * batch});
+    }
+  };
+  std::map<std::string, EntryMemory> memory;
 
   static Description parse(const char *json);
 };
+
+/// Refuses a call of `entry` at `batch` whose memory (Description::memory,
+/// an estimate from below) exceeds the machine's, before the run starts:
+/// an error with the figures and what to lower (`batchFlag`). A no-op for
+/// CUDA models and entries the description does not measure.
+void checkBatchFits(const nnc_model *m, const std::string &entry,
+                    int64_t batch, const char *batchFlag);
 
 } // namespace nnc::rt
 

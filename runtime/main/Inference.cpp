@@ -71,18 +71,22 @@ void nnc::exe::runPredict(nnc_model *m, const Settings &s) {
     y = targetSpec(m);
   nnc::rt::loadCheckpoint(m, s.load, s.allowNonFinite);
   Field features = loadFeatures(s.input, x, y ? &*y : nullptr);
-  Batcher batcher({&features}, s.batch);
+  // Buffers for the largest batch there is, checked against the memory.
+  const int64_t batch =
+      std::max<int64_t>(1, std::min(s.batch, features.count()));
+  nnc::rt::checkBatchFits(m, "predict", batch, "--batch");
+  Batcher batcher({&features}, batch);
   std::vector<nnc::rt::Buffer> buffers;
   std::vector<void *> outputs;
   for (const nnc::rt::TensorInfo &out : m->desc.outputs) {
-    buffers.emplace_back(s.batch * out.sampleSize() *
+    buffers.emplace_back(batch * out.sampleSize() *
                          nnc::rt::dtypeSize(out.dtype));
     outputs.push_back(buffers.back().data());
   }
   std::vector<int64_t> order = identityOrder(features.count());
   std::string csv = csvHeader(m);
-  for (int64_t b = 0; b < features.count(); b += s.batch) {
-    int64_t n = std::min(s.batch, features.count() - b);
+  for (int64_t b = 0; b < features.count(); b += batch) {
+    int64_t n = std::min(batch, features.count() - b);
     batcher.gather(order.data() + b, n);
     check(nnc_predict(m, n, batcher.at(0), outputs.data()));
     appendRows(csv, m, buffers, n);

@@ -157,6 +157,9 @@ private:
   void report(int64_t epoch, const Averages &train,
               const std::optional<Averages> &val, double seconds, double rate);
 
+  /// The largest batch a step gets: --batch, or all the samples if fewer.
+  int64_t batchSize() const { return std::min(s.batch, data.train.size()); }
+
   nnc_model *m;
   const Settings &s;
   Dataset data;
@@ -207,6 +210,7 @@ void Trainer::start() {
   if (data.train.size() == 0)
     throw Error(s.data + " has no training samples");
   validation = holdOut(data.train, s.validationSplit);
+  nnc::rt::checkBatchFits(m, "train_step", batchSize(), "--batch");
   if (s.resume.empty())
     adaptNormalizers(m, data.train.x);
 }
@@ -215,7 +219,7 @@ Averages Trainer::trainEpoch(int64_t epoch) {
   const Split &train = data.train;
   std::vector<int64_t> order =
       epochOrder(train.size(), m->seed, epoch, s.shuffle);
-  Batcher batcher({&train.x, &train.y}, s.batch);
+  Batcher batcher({&train.x, &train.y}, batchSize());
   Averages averages(m);
   std::vector<double> results = resultSlots(m);
   Progress progress(!s.quiet && isatty(STDERR_FILENO),

@@ -3,7 +3,9 @@
 // The module gets its interface as JSON in nnc.description (MLIR prints the
 // quotes as \22; the keys come out sorted): variables with shape, kind and
 // initializer, inputs and targets (the batch dim as -1), outputs, metrics,
-// whether there is a loss, the train block and the entry points. The graph
+// whether there is a loss, the train block and the entry points, and each
+// entry point's memory (variables 4x3 + 3 floats = 60 bytes; per sample x's
+// 16 bytes and the matmul's 12 live to the return: 28 bytes). The graph
 // function and the nnc.variables are erased; the entry point stays.
 
 // CHECK-LABEL: module attributes {nnc.description = "{
@@ -12,6 +14,7 @@
 // CHECK-SAME:    \22has_loss\22:true,
 // CHECK-SAME:    \22inputs\22:[{\22dtype\22:\22f32\22,\22name\22:\22x\22,\22shape\22:[-1,4]}],
 // CHECK-SAME:    \22layers\22:[{\22line\22:{{[0-9]+}},\22name\22:\22dense_1\22,\22op\22:\22dense\22,\22params\22:0,\22shape\22:[-1,3],\22state\22:0}],
+// CHECK-SAME:    \22memory\22:{\22predict\22:{\22large\22:[0,28],\22small\22:[0,28],\22variables\22:60}},
 // CHECK-SAME:    \22metrics\22:[\22accuracy\22],
 // CHECK-SAME:    \22model\22:\22m\22,
 // CHECK-SAME:    \22normalize\22:[],
