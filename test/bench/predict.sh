@@ -4,14 +4,24 @@
 # forward of the same model (shared/peers' settings: OpenBLAS as
 # hostblas.py --bench picks, malloc as train.py's MALLOC_KEEP), batch 1, 7 and 256 on 1 and 2 threads, one
 # after the other; prints a table with PyTorch's best thread count.
-#   test/bench/predict.sh [BUILD_DIR]
+#   test/bench/predict.sh [--as-avx2] [BUILD_DIR]
+# --as-avx2: both as on an AVX2-only host, on this one (a proxy; see
+# train.py --as-avx2): nnc --mcpu=haswell, PyTorch kept to AVX2 code.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+nncflags=() avx2=()
+if [ "${1:-}" = --as-avx2 ]; then
+  shift
+  nncflags=(--mcpu=haswell)
+  avx2=(OPENBLAS_CORETYPE=Haswell ATEN_CPU_CAPABILITY=avx2
+        ONEDNN_MAX_CPU_ISA=AVX2 DNNL_MAX_CPU_ISA=AVX2)
+fi
 build=${1:-$root/build}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$build/bin/nnc" "$root/examples/mlp.nn" --emit=obj,header -o "$work/mlp"
+"$build/bin/nnc" "$root/examples/mlp.nn" --emit=obj,header -o "$work/mlp" \
+  "${nncflags[@]}"
 cc -O2 -I"$work" -o "$work/predict_latency" "$here/predict_latency.c" \
   "$work/mlp.o" -lstdc++ -lm -lz -L/usr/lib/llvm-19/lib \
   -Wl,-rpath,/usr/lib/llvm-19/lib -lomp
@@ -24,7 +34,7 @@ coretype=$(/usr/bin/python3 "$here/../numerics/hostblas.py" --bench)
 # PyTorch as train.py runs it: malloc keeps large blocks (MALLOC_KEEP).
 malloc=$(cd "$here" && /usr/bin/python3 -c 'import train; print(train.MALLOC_KEEP)')
 env ${coretype:+OPENBLAS_CORETYPE=$coretype} GLIBC_TUNABLES="$malloc" \
-  /usr/bin/python3 - "$work/nnc.txt" <<'PY'
+  "${avx2[@]}" /usr/bin/python3 - "$work/nnc.txt" <<'PY'
 import sys, time
 import torch
 from torch import nn

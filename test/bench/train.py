@@ -5,6 +5,7 @@ test/bench/torch_X.py), nnc against PyTorch, in one run (one after the
 other: never in parallel).
 
   test/bench/train.py [--build BUILD] [--models mlp,cnn] [--epochs N]
+                      [--as-avx2]
 
 nnc: `nnc examples/X.nn -o X; ./X train --threads T --epochs N` on
 Fashion-MNIST (the executable prints time and samples/s per epoch).
@@ -17,6 +18,12 @@ see MALLOC_KEEP),
 same model, optimizer, batch and data. Epochs after the first are compared
 (the first includes warm-up); the ratio is PyTorch's epoch time over nnc's
 per sample (nnc holds out validation_split, PyTorch trains on all 60k).
+
+--as-avx2 measures both as they would run on an AVX2-only host, on this
+(AVX-512) one: nnc compiles with --mcpu=haswell; PyTorch runs with
+OPENBLAS_CORETYPE=Haswell, ATEN_CPU_CAPABILITY=avx2 and oneDNN limited to
+AVX2. A proxy (the caches and clocks are this host's), not a measurement
+on an AVX2 machine.
 """
 import argparse
 import json
@@ -36,13 +43,18 @@ PEERS = os.path.normpath(os.path.join(ROOT, "..", "shared", "peers"))
 DATA = "/usr/share/datasets/fashion-mnist"
 
 
-def nnc_epochs(build, model, epochs, threads, workdir):
+# PyTorch's environment that keeps it to AVX2 code (--as-avx2).
+AVX2_TORCH = {"OPENBLAS_CORETYPE": "Haswell", "ATEN_CPU_CAPABILITY": "avx2",
+              "ONEDNN_MAX_CPU_ISA": "AVX2", "DNNL_MAX_CPU_ISA": "AVX2"}
+
+
+def nnc_epochs(build, model, epochs, threads, workdir, flags=()):
     exe = os.path.join(workdir, model)
     source = os.path.join(ROOT, "examples", model + ".nn")
     if not os.path.exists(source):  # a benchmark model (test/bench/models)
         source = os.path.join(HERE, "models", model + ".nn")
-    subprocess.run([os.path.join(build, "bin", "nnc"), source, "-o", exe],
-                   check=True)
+    subprocess.run([os.path.join(build, "bin", "nnc"), source, "-o", exe,
+                    *flags], check=True)
     out = subprocess.run([exe, "train", "--data", DATA, "--epochs",
                           str(epochs), "--threads", str(threads)],
                          check=True, capture_output=True, text=True).stdout
@@ -70,9 +82,11 @@ def torch_env():
     return env
 
 
-def torch_epochs(model, epochs, threads, workdir):
+def torch_epochs(model, epochs, threads, workdir, avx2=False):
     out_json = os.path.join(workdir, "torch_%s.json" % model)
     env = torch_env()
+    if avx2:
+        env.update(AVX2_TORCH)
     script = os.path.join(PEERS, "torch_%s.py" % model)
     if not os.path.exists(script):  # a twin of a benchmark model
         script = os.path.join(HERE, "torch_%s.py" % model)
@@ -108,13 +122,17 @@ def main():
     parser.add_argument("--models", default="mlp,cnn")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--as-avx2", action="store_true",
+                        help="both as on an AVX2-only host (a proxy)")
     args = parser.parse_args()
+    flags = ["--mcpu=haswell"] if args.as_avx2 else []
     workdir = tempfile.mkdtemp(prefix="nnc-bench-train-")
     rows = []
     for model in args.models.split(","):
         rates, acc = nnc_epochs(args.build, model, args.epochs, args.threads,
-                                workdir)
-        peer = torch_epochs(model, args.epochs, args.threads, workdir)
+                                workdir, flags)
+        peer = torch_epochs(model, args.epochs, args.threads, workdir,
+                            args.as_avx2)
         peer_rates = find_values(peer["runs"], "samples_per_s")
         later = lambda r: r[1:] if len(r) > 1 else r
         ours = statistics.median(later(rates))
