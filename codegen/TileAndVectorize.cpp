@@ -878,6 +878,13 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
       auto producer = dyn_cast<linalg::LinalgOp>(p);
       if (isa<linalg::FillOp>(p))
         return true;
+      // A reduction over the batch (a bias gradient, a loss's mean) is a
+      // serial loop: producers fused into it would run on one thread (and
+      // twice, when other ops read them too: the pooling and activation
+      // gradients that a convolution's bias gradient reads). It reads
+      // them from their own parallel loops instead.
+      if (!parallel)
+        return false;
       if (!producer || isAnchor(p) || producer.getNumLoops() == 0 ||
           producer.getIteratorTypesArray()[0] !=
               utils::IteratorType::parallel)

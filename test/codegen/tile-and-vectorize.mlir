@@ -307,6 +307,48 @@ func.func @batch_sum(%x: tensor<?xf32>) -> tensor<f32> {
 
 // -----
 
+// A bias gradient: a reduction over the batch of an elementwise producer
+// (here relu's gradient). The reduction is a serial loop; the producer is
+// not fused into it (it would run on one thread) but runs in a forall of
+// its own, and the serial loop only adds up its result.
+
+// CHECK-LABEL: func.func @bias_grad(
+// CHECK:         %[[G:.*]] = scf.forall (%{{.*}}) in (%{{.*}})
+// CHECK:           arith.cmpf ogt, {{.*}} : vector<1x32xf32>
+// CHECK:           arith.select {{.*}} : vector<1x32xi1>, vector<1x32xf32>
+// CHECK:         %[[SUM:.*]] = scf.for %{{.*}} iter_args(%{{.*}}) -> (vector<32xf32>)
+// CHECK-NOT:       arith.cmpf
+// CHECK-NOT:       arith.select
+// CHECK:           tensor.extract_slice %[[G]]
+// CHECK:           arith.addf {{.*}} : vector<32xf32>
+// CHECK:           scf.yield
+// CHECK:         }
+// CHECK:         vector.transfer_write %[[SUM]]
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d1)>
+func.func @bias_grad(%y: tensor<?x32xf32>, %dy: tensor<?x32xf32>) -> tensor<32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %y, %c0 : tensor<?x32xf32>
+  %e = tensor.empty(%n) : tensor<?x32xf32>
+  %g = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%y, %dy : tensor<?x32xf32>, tensor<?x32xf32>) outs(%e : tensor<?x32xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %pos = arith.cmpf ogt, %a, %zero : f32
+    %r = arith.select %pos, %b, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<?x32xf32>
+  %eb = tensor.empty() : tensor<32xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%eb : tensor<32xf32>) -> tensor<32xf32>
+  %s = linalg.generic {indexing_maps = [#id2, #col], iterator_types = ["reduction", "parallel"]} ins(%g : tensor<?x32xf32>) outs(%f : tensor<32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %a = arith.addf %in, %out : f32
+    linalg.yield %a : f32
+  } -> tensor<32xf32>
+  return %s : tensor<32xf32>
+}
+
+// -----
+
 // A filter gradient, matmul_transpose_a (the lhs [K, M]): tiled as a
 // matmul, the reduction over the batch (K, dynamic) one step at a time into
 // a vector<8x32xf32> register tile; the 2 rows left of 18 one at a time.
