@@ -268,7 +268,7 @@ static void checkFitsInMemory(const Description &d) {
 }
 
 void nnc::rt::checkBatchFits(const nnc_model *m, const std::string &entry,
-                             int64_t batch, const char *batchFlag) {
+                             int64_t batch) {
   auto it = m->desc.memory.find(entry);
   double memory = physicalMemory();
   if (m->desc.cuda || it == m->desc.memory.end() || memory == 0)
@@ -285,8 +285,8 @@ void nnc::rt::checkBatchFits(const nnc_model *m, const std::string &entry,
               std::to_string(batch) + " (" + gigabytes(e.variables) +
               " of variables, " + gigabytes(bytes - e.variables) +
               " of the batch and the step's tensors), more than this " +
-              "machine's " + gigabytes(memory) + " of memory; use a " +
-              "smaller " + batchFlag);
+              "machine's " + gigabytes(memory) +
+              " of memory; use a smaller --batch");
 }
 
 static void checkModel(const nnc_model *m) {

@@ -96,10 +96,10 @@ struct Description {
 
 /// Refuses a call of `entry` at `batch` whose memory (Description::memory,
 /// an estimate from below) exceeds the machine's, before the run starts:
-/// an error with the figures and what to lower (`batchFlag`). A no-op for
-/// CUDA models and entries the description does not measure.
+/// an error with the figures that says to lower --batch. A no-op for CUDA
+/// models and entries the description does not measure.
 void checkBatchFits(const nnc_model *m, const std::string &entry,
-                    int64_t batch, const char *batchFlag);
+                    int64_t batch);
 
 } // namespace nnc::rt
 

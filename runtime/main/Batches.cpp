@@ -63,7 +63,7 @@ std::vector<int64_t> nnc::exe::identityOrder(int64_t n) {
 
 Averages nnc::exe::evaluate(nnc_model *m, const Split &split, int64_t batch) {
   batch = std::max<int64_t>(1, std::min(batch, split.size()));
-  nnc::rt::checkBatchFits(m, "eval_step", batch, "--batch");
+  nnc::rt::checkBatchFits(m, "eval_step", batch);
   Batcher batcher({&split.x, &split.y}, batch);
   std::vector<int64_t> order = identityOrder(split.size());
   Averages averages(m);

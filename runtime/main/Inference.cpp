@@ -74,7 +74,7 @@ void nnc::exe::runPredict(nnc_model *m, const Settings &s) {
   // Buffers for the largest batch there is, checked against the memory.
   const int64_t batch =
       std::max<int64_t>(1, std::min(s.batch, features.count()));
-  nnc::rt::checkBatchFits(m, "predict", batch, "--batch");
+  nnc::rt::checkBatchFits(m, "predict", batch);
   Batcher batcher({&features}, batch);
   std::vector<nnc::rt::Buffer> buffers;
   std::vector<void *> outputs;

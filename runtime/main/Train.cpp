@@ -210,7 +210,7 @@ void Trainer::start() {
   if (data.train.size() == 0)
     throw Error(s.data + " has no training samples");
   validation = holdOut(data.train, s.validationSplit);
-  nnc::rt::checkBatchFits(m, "train_step", batchSize(), "--batch");
+  nnc::rt::checkBatchFits(m, "train_step", batchSize());
   if (s.resume.empty())
     adaptNormalizers(m, data.train.x);
 }

@@ -14,8 +14,9 @@ nncflags=() avx2=()
 if [ "${1:-}" = --as-avx2 ]; then
   shift
   nncflags=(--mcpu=haswell)
-  avx2=(OPENBLAS_CORETYPE=Haswell ATEN_CPU_CAPABILITY=avx2
-        ONEDNN_MAX_CPU_ISA=AVX2 DNNL_MAX_CPU_ISA=AVX2)
+  # train.py's AVX2_TORCH, as NAME=VALUE words.
+  read -ra avx2 < <(cd "$here" && /usr/bin/python3 -c \
+    'import train; print(*("%s=%s" % kv for kv in train.AVX2_TORCH.items()))')
 fi
 build=${1:-$root/build}
 work=$(mktemp -d)
