@@ -37,8 +37,10 @@ LogicalResult nnc::buildFunctionsPipeline(OpPassManager &pm,
   std::string pipeline = options.requireLoss
                              ? "nnc-build-inference, nnc-autodiff{require-loss=1}"
                              : "nnc-build-inference, nnc-autodiff";
-  pipeline += options.gradientsEntry ? ", nnc-optimizer"
-                                     : ", nnc-optimizer{gradients-entry=0}";
+  pipeline += ", nnc-optimizer{gradients-entry=" +
+              std::to_string(options.gradientsEntry) +
+              " distributed=" + std::to_string(options.distributed) +
+              " bucket-bytes=" + std::to_string(options.bucketBytes) + "}";
   return addPipeline(pm, pipeline);
 }
 

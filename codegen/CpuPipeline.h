@@ -18,6 +18,11 @@ struct CodegenOptions {
   bool requireLoss = false;
   /// Compile <model>_gradients (an executable never calls it).
   bool gradientsEntry = true;
+  /// Sum the training step's gradients over the processes of a
+  /// data-parallel run (nnc --distributed=mpi), in buckets of about
+  /// bucketBytes.
+  bool distributed = false;
+  int64_t bucketBytes = 1 << 20;
   /// Width of the target's vector registers (set by resolveTarget).
   unsigned vectorBits = 256;
   /// Generate kernels for an NVIDIA GPU (--target=cuda) of this

@@ -511,7 +511,8 @@ directLink(const char *const *command, llvm::StringRef output,
 }
 
 std::string nnc::link(LinkKind kind, llvm::ArrayRef<std::string> objects,
-                      llvm::StringRef output, llvm::StringRef runtimeDir) {
+                      llvm::StringRef output, llvm::StringRef runtimeDir,
+                      llvm::ArrayRef<std::string> mpiLibraries) {
   std::string runtime = (runtimeDir + "/libnnc_runtime.a").str();
   if (!llvm::sys::fs::exists(runtime))
     return "the runtime library is missing: " + runtime;
@@ -532,8 +533,18 @@ std::string nnc::link(LinkKind kind, llvm::ArrayRef<std::string> objects,
     inputs.insert(inputs.end(), {"--whole-archive", runtime,
                                  "--no-whole-archive"});
   } else {
+    if (!mpiLibraries.empty()) {
+      // Whole: its definitions replace the one-process defaults of
+      // libnnc_main.a (runtime/main/Distributed.cpp).
+      std::string mpi = (runtimeDir + "/libnnc_mpi.a").str();
+      if (!llvm::sys::fs::exists(mpi))
+        return "the runtime's MPI layer is missing: " + mpi;
+      inputs.insert(inputs.end(), {"--whole-archive", mpi,
+                                   "--no-whole-archive"});
+    }
     inputs.push_back((runtimeDir + "/libnnc_main.a").str());
     inputs.push_back(runtime);
+    inputs.insert(inputs.end(), mpiLibraries.begin(), mpiLibraries.end());
   }
   // ... for ld.lld run directly, as clang++ would: the driver's own start
   // is most of a small model's link time.

@@ -70,10 +70,13 @@ mlir::LogicalResult emitHeader(llvm::StringRef description,
 
 enum class LinkKind { Executable, SharedLibrary, Relocatable };
 
-/// Links `objects` with the runtime (in `runtimeDir`) into `output`.
+/// Links `objects` with the runtime (in `runtimeDir`) into `output`; with
+/// `mpiLibraries` (an executable of nnc --distributed=mpi), also the
+/// runtime's MPI layer (libnnc_mpi.a) and those libraries.
 /// Returns an error message, empty on success.
 std::string link(LinkKind kind, llvm::ArrayRef<std::string> objects,
-                 llvm::StringRef output, llvm::StringRef runtimeDir);
+                 llvm::StringRef output, llvm::StringRef runtimeDir,
+                 llvm::ArrayRef<std::string> mpiLibraries = {});
 
 } // namespace nnc
 

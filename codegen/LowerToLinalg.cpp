@@ -702,6 +702,8 @@ struct LowerToLinalg : nnc::impl::LowerToLinalgBase<LowerToLinalg> {
 
     ConversionTarget target(getContext());
     target.addIllegalDialect<NncDialect>();
+    // Data-parallel gradients: lowered at bufferization (GradAllreduce.cpp).
+    target.addLegalOp<GradAllreduceStartOp, GradAllreduceWaitOp>();
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
                            arith::ArithDialect, math::MathDialect,
                            func::FuncDialect>();

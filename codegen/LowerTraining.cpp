@@ -48,6 +48,14 @@ static LogicalResult lowerDropoutTrain(DropoutTrainOp op, PatternRewriter &rw) {
                               rw.create<tensor::DimOp>(loc, op.getInput(), d))
                               .getResult()
                         : i64(rw, loc, type.getDimSize(d)));
+  // In a data-parallel step (nnc --distributed=mpi declares the runtime's
+  // nnc_rt_sample_offset) rows are numbered from this process's first
+  // sample in the global batch: the masks do not depend on how the batch
+  // is split.
+  Value offset;
+  auto module = op->getParentOfType<ModuleOp>();
+  if (auto f = module.lookupSymbol<func::FuncOp>(kSampleOffsetFunction))
+    offset = rw.create<func::CallOp>(loc, f).getResult(0);
   double rate = op.getRate().convertToDouble();
   uint64_t threshold = (uint64_t)std::llround(rate * (1 << 24));
   double scale = 1.0 / (1.0 - rate);
@@ -58,6 +66,8 @@ static LogicalResult lowerDropoutTrain(DropoutTrainOp op, PatternRewriter &rw) {
               l, b.getI64Type(), b.create<linalg::IndexOp>(l, d));
         };
         Value linear = type.getRank() ? index(0) : i64(b, l, 0);
+        if (offset && type.getRank())
+          linear = b.create<arith::AddIOp>(l, linear, offset);
         for (int64_t d = 1; d < type.getRank(); ++d)
           linear = b.create<arith::AddIOp>(
               l, b.create<arith::MulIOp>(l, linear, sizes[d - 1]), index(d));

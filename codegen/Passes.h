@@ -24,6 +24,10 @@ namespace nnc {
 #define GEN_PASS_REGISTRATION
 #include "codegen/Passes.h.inc"
 
+/// The bufferization of nnc.grad_allreduce_start/_wait: calls of the
+/// runtime's MPI layer on the gradients' buffers (GradAllreduce.cpp).
+void registerGradAllreduceBufferization(mlir::DialectRegistry &registry);
+
 } // namespace nnc
 
 #endif // NNC_CODEGEN_PASSES_H

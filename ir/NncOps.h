@@ -34,6 +34,10 @@ constexpr llvm::StringLiteral kLossAttr = "nnc.loss";
 constexpr llvm::StringLiteral kMetricAttr = "nnc.metric";
 constexpr llvm::StringLiteral kGradientAttr = "nnc.gradient";
 constexpr llvm::StringLiteral kUpdateAttr = "nnc.update";
+/// The runtime function that a data-parallel training step
+/// (nnc-optimizer{distributed=1}) calls for the position of this process's
+/// first sample in the global batch: () -> i64 (runtime/mpi/Mpi.cpp).
+constexpr llvm::StringLiteral kSampleOffsetFunction = "nnc_rt_sample_offset";
 /// Version of the description's layout and the entry points' calling
 /// convention (runtime/nnc_runtime.h's NNC_ABI_VERSION).
 constexpr int64_t kAbiVersion = 3;

@@ -445,6 +445,46 @@ def Nnc_AdamUpdateOp : Nnc_Op<"adam_update", [Pure,
 }
 
 //===----------------------------------------------------------------------===//
+// Data-parallel training (nnc --distributed=mpi)
+//===----------------------------------------------------------------------===//
+
+def Nnc_GradAllreduceStartOp : Nnc_Op<"grad_allreduce_start", [
+    SameOperandsAndResultType, MemoryEffects<[MemWrite]>]> {
+  let summary = "hands a gradient to the all-reduce of its bucket";
+  let description = [{
+    Put by `nnc-optimizer{distributed=1}` right after a parameter's
+    gradient is computed. The runtime (runtime/mpi/) copies the gradient,
+    weighted by this process's share of the global batch, into slot
+    `offset` (elements) of bucket `bucket`, which holds `bucket_size`
+    elements; when the bucket's last gradient arrives, the bucket's sum
+    over all processes starts (MPI_Iallreduce) while the backward goes on.
+    The result is the same buffer (bufferized in place); it may be read
+    only through `nnc.grad_allreduce_wait`. Lowered at bufferization to a
+    call of `nnc_rt_grad_ready`.
+  }];
+  let arguments = (ins Nnc_FloatTensor:$grad, I64Attr:$bucket,
+                       I64Attr:$offset, I64Attr:$bucket_size);
+  let results = (outs Nnc_FloatTensor:$result);
+  let assemblyFormat = "$grad attr-dict `:` type($result)";
+}
+
+def Nnc_GradAllreduceWaitOp : Nnc_Op<"grad_allreduce_wait", [
+    SameOperandsAndResultType, MemoryEffects<[MemWrite]>]> {
+  let summary = "the gradient summed over all processes";
+  let description = [{
+    Waits for the all-reduce of `bucket` (started by the
+    `nnc.grad_allreduce_start` ops of its gradients) and returns slot
+    `offset` of it: the gradient of the global batch. Placed before the
+    parameter's optimizer update. Lowered at bufferization to a call of
+    `nnc_rt_grad_wait`, in place.
+  }];
+  let arguments = (ins Nnc_FloatTensor:$grad, I64Attr:$bucket,
+                       I64Attr:$offset);
+  let results = (outs Nnc_FloatTensor:$result);
+  let assemblyFormat = "$grad attr-dict `:` type($result)";
+}
+
+//===----------------------------------------------------------------------===//
 // Ops that gradients are built from
 //===----------------------------------------------------------------------===//
 

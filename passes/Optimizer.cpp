@@ -178,6 +178,16 @@ struct Optimizer : nnc::impl::OptimizerBase<Optimizer> {
           resultAttrs.push_back(attr);
       }
     }
+    if (distributed) {
+      startAllreduces(b, params, gradOf);
+      // Dropout's masks count rows from this process's first sample
+      // (codegen/LowerTraining.cpp).
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(func);
+      b.create<func::FuncOp>(func.getLoc(), kSampleOffsetFunction,
+                             b.getFunctionType({}, {b.getI64Type()}))
+          .setPrivate();
+    }
     // ... then the updated parameters, slots and state.
     SmallVector<std::pair<Value, StringAttr>> updates;
     SmallVector<std::pair<Value, StringAttr>> slotUpdates;
@@ -189,6 +199,12 @@ struct Optimizer : nnc::impl::OptimizerBase<Optimizer> {
         return entry->getArgument(numVariables + s * params.size() + i);
       };
       Location loc = param.getLoc();
+      if (distributed) {
+        auto start = g.getDefiningOp<GradAllreduceStartOp>();
+        g = b.create<GradAllreduceWaitOp>(loc, g.getType(), g,
+                                          start.getBucketAttr(),
+                                          start.getOffsetAttr());
+      }
       SmallVector<Value> newSlots;
       Value newParam;
       if (settings.kind == "sgd" && settings.momentum == 0) {
@@ -236,6 +252,58 @@ struct Optimizer : nnc::impl::OptimizerBase<Optimizer> {
     ret->eraseOperands(drop);
     gradients.eraseResults(drop);
     eraseDeadOps(body);
+  }
+
+  /// Data-parallel training: buckets of gradients, last layer's first
+  /// (the backward computes them in about that order): a gradient of
+  /// bucket-bytes or more alone, smaller ones of one element type packed
+  /// until a bucket holds bucket-bytes; a start op right after each
+  /// gradient's computation. gradOf then maps to the start ops' results.
+  void startAllreduces(OpBuilder &b, ArrayRef<VariableOp> params,
+                       DenseMap<StringAttr, Value> &gradOf) {
+    OpBuilder::InsertionGuard guard(b);
+    struct Slot {
+      StringAttr param;
+      int64_t bucket, offset;
+    };
+    SmallVector<Slot> placed;
+    SmallVector<int64_t> bucketSizes; // elements
+    SmallVector<Type> bucketTypes;
+    int64_t open = -1; // the bucket small gradients fill
+    for (VariableOp param : llvm::reverse(params)) {
+      auto t = cast<RankedTensorType>(param.getType());
+      int64_t element = t.getElementTypeBitWidth() / 8;
+      auto add = [&](int64_t bucket) {
+        placed.push_back({param.getSymNameAttr(), bucket, bucketSizes[bucket]});
+        bucketSizes[bucket] += t.getNumElements();
+      };
+      // A gradient of a bucket's size or more is a bucket of its own
+      // (summed in place, without copies).
+      if (t.getNumElements() * element >= bucketBytes) {
+        bucketSizes.push_back(0);
+        bucketTypes.push_back(t.getElementType());
+        add(bucketSizes.size() - 1);
+        continue;
+      }
+      if (open < 0 || bucketSizes[open] * element >= bucketBytes ||
+          bucketTypes[open] != t.getElementType()) {
+        bucketSizes.push_back(0);
+        bucketTypes.push_back(t.getElementType());
+        open = bucketSizes.size() - 1;
+      }
+      add(open);
+    }
+    for (const Slot &slot : placed) {
+      Value g = gradOf.lookup(slot.param);
+      if (Operation *def = g.getDefiningOp())
+        b.setInsertionPointAfter(def);
+      else
+        b.setInsertionPointToStart(g.getParentBlock());
+      gradOf[slot.param] = b.create<GradAllreduceStartOp>(
+          g.getLoc(), g.getType(), g, b.getI64IntegerAttr(slot.bucket),
+          b.getI64IntegerAttr(slot.offset),
+          b.getI64IntegerAttr(bucketSizes[slot.bucket]));
+    }
   }
 };
 } // namespace

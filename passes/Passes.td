@@ -78,10 +78,22 @@ def Optimizer : Pass<"nnc-optimizer", "mlir::ModuleOp"> {
     With `gradients-entry=0` (an executable, which never calls it)
     `<model>_gradients` is erased once the step is built, so that the
     backward pass is compiled once, not twice.
+    With `distributed=1` (nnc --distributed=mpi) each gradient is summed
+    over the processes of a data-parallel run before its update: the
+    gradients are grouped, last layer first, into buckets (one of
+    `bucket-bytes` or more alone, smaller ones packed up to about
+    `bucket-bytes`); `nnc.grad_allreduce_start` follows each gradient's
+    computation (a bucket's all-reduce starts with its last gradient and
+    overlaps the rest of the backward) and `nnc.grad_allreduce_wait`
+    precedes each update.
   }];
   let options = [
     Option<"gradientsEntry", "gradients-entry", "bool", /*default=*/"true",
            "Keep <model>_gradients as an entry point">,
+    Option<"distributed", "distributed", "bool", /*default=*/"false",
+           "Sum the gradients over the processes of a data-parallel run">,
+    Option<"bucketBytes", "bucket-bytes", "int64_t", /*default=*/"1 << 20",
+           "The size of a bucket of gradients all-reduced together">,
   ];
   let dependentDialects = ["::nnc::NncDialect", "::mlir::func::FuncDialect"];
 }

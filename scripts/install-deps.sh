@@ -15,6 +15,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-numpy
   python3-psutil libopenblas-dev
   python3-torch
+  # Data-parallel training (nnc --distributed=mpi): Open MPI.
+  libopenmpi-dev openmpi-bin
   # Runtime: gzip data loading.
   zlib1g-dev libzstd-dev libedit-dev libxml2-dev libffi-dev nlohmann-json3-dev
   # The default real data set.

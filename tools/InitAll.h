@@ -18,6 +18,7 @@ namespace nnc {
 /// interface models (bufferization, conversion to LLVM, translation).
 inline void registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<NncDialect>();
+  registerGradAllreduceBufferization(registry);
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   mlir::registerAllToLLVMIRTranslations(registry);

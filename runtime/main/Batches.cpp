@@ -32,6 +32,17 @@ void Averages::add(const std::vector<double> &results, int64_t n) {
   samples += n;
 }
 
+void Averages::sumOver(Communicator &c) {
+  if (c.size() == 1)
+    return;
+  std::vector<double> all(sums);
+  all.push_back((double)samples);
+  c.sum(all.data(), all.size());
+  samples = (int64_t)all.back();
+  all.pop_back();
+  sums = all;
+}
+
 std::vector<std::string> Averages::names(const std::string &prefix) const {
   std::vector<std::string> out{prefix + "loss"};
   for (int i = 0; i < nnc_num_metrics(m); ++i)
@@ -62,17 +73,21 @@ std::vector<int64_t> nnc::exe::identityOrder(int64_t n) {
 }
 
 Averages nnc::exe::evaluate(nnc_model *m, const Split &split, int64_t batch) {
-  batch = std::max<int64_t>(1, std::min(batch, split.size()));
+  Communicator &c = communicator();
+  Share share = shareOf(split.size(), c.rank(), c.size());
+  batch = std::max<int64_t>(1, std::min(batch, share.count));
   nnc::rt::checkBatchFits(m, "eval_step", batch);
   Batcher batcher({&split.x, &split.y}, batch);
   std::vector<int64_t> order = identityOrder(split.size());
   Averages averages(m);
   std::vector<double> results = resultSlots(m);
-  for (int64_t b = 0; b < split.size(); b += batch) {
-    int64_t n = std::min(batch, split.size() - b);
+  int64_t end = share.first + share.count;
+  for (int64_t b = share.first; b < end; b += batch) {
+    int64_t n = std::min(batch, end - b);
     batcher.gather(order.data() + b, n);
     check(nnc_eval_step(m, n, batcher.at(0), batcher.at(1), results.data()));
     averages.add(results, n);
   }
+  averages.sumOver(c);
   return averages;
 }

@@ -4,6 +4,7 @@
 
 #include "runtime/Model.h"
 #include "runtime/main/Data.h"
+#include "runtime/main/Distributed.h"
 
 namespace nnc::exe {
 
@@ -30,6 +31,8 @@ public:
   double mean(size_t i) const { return samples ? sums[i] / samples : 0; }
   /// "loss 0.4123  accuracy 0.8512", each name after `prefix` ("val_").
   std::string format(const std::string &prefix = "") const;
+  /// The sums of all processes of a data-parallel run, in every process.
+  void sumOver(Communicator &c);
   /// The names of the values, after `prefix` ("val_loss", ...).
   std::vector<std::string> names(const std::string &prefix = "") const;
 
@@ -50,7 +53,9 @@ void check(int status);
 /// Sequential indices 0..n-1.
 std::vector<int64_t> identityOrder(int64_t n);
 
-/// The loss and metrics of `split`, in batches of `batch`.
+/// The loss and metrics of `split`, in batches of `batch`; in a
+/// data-parallel run each process evaluates its share of the samples and
+/// every process gets the means of all.
 Averages evaluate(nnc_model *m, const Split &split, int64_t batch);
 
 } // namespace nnc::exe

@@ -3,6 +3,7 @@
 #include "runtime/Checkpoint.h"
 #include "runtime/main/Batches.h"
 #include "runtime/main/Commands.h"
+#include "runtime/main/Distributed.h"
 
 #include <charconv>
 #include <cstdio>
@@ -14,7 +15,9 @@ void nnc::exe::runEval(nnc_model *m, const Settings &s) {
   FieldSpec x = inputSpec(m), y = targetSpec(m);
   nnc::rt::loadCheckpoint(m, s.load, s.allowNonFinite);
   Split data = loadEvaluationData(s.data, x, y);
-  std::printf("test  %s\n", evaluate(m, data, s.batch).format().c_str());
+  Averages test = evaluate(m, data, s.batch); // each process its share
+  if (isRoot())
+    std::printf("test  %s\n", test.format().c_str());
 }
 
 /// The CSV header: "probs_0,...,probs_9" for an output of several values a
@@ -71,9 +74,13 @@ void nnc::exe::runPredict(nnc_model *m, const Settings &s) {
     y = targetSpec(m);
   nnc::rt::loadCheckpoint(m, s.load, s.allowNonFinite);
   Field features = loadFeatures(s.input, x, y ? &*y : nullptr);
+  // In a data-parallel run each process predicts its share of the rows;
+  // rank 0 gathers them, in order, and writes the file.
+  Communicator &c = communicator();
+  Share share = shareOf(features.count(), c.rank(), c.size());
   // Buffers for the largest batch there is, checked against the memory.
   const int64_t batch =
-      std::max<int64_t>(1, std::min(s.batch, features.count()));
+      std::max<int64_t>(1, std::min(s.batch, share.count));
   nnc::rt::checkBatchFits(m, "predict", batch);
   Batcher batcher({&features}, batch);
   std::vector<nnc::rt::Buffer> buffers;
@@ -84,13 +91,18 @@ void nnc::exe::runPredict(nnc_model *m, const Settings &s) {
     outputs.push_back(buffers.back().data());
   }
   std::vector<int64_t> order = identityOrder(features.count());
-  std::string csv = csvHeader(m);
-  for (int64_t b = 0; b < features.count(); b += batch) {
-    int64_t n = std::min(batch, features.count() - b);
+  std::string rows;
+  int64_t end = share.first + share.count;
+  for (int64_t b = share.first; b < end; b += batch) {
+    int64_t n = std::min(batch, end - b);
     batcher.gather(order.data() + b, n);
     check(nnc_predict(m, n, batcher.at(0), outputs.data()));
-    appendRows(csv, m, buffers, n);
+    appendRows(rows, m, buffers, n);
   }
+  rows = c.gather(rows);
+  if (!isRoot())
+    return;
+  std::string csv = csvHeader(m) + rows;
   if (s.output.empty()) {
     std::fwrite(csv.data(), 1, csv.size(), stdout);
     return;

@@ -6,12 +6,20 @@
 // (both saved), so a run resumed from a checkpoint continues exactly as if
 // it had not stopped.
 //
+// Data-parallel (nnc --distributed=mpi under mpirun): every process loads
+// the data and draws the same order; each takes its share of every batch
+// (Distributed.h: shareOf), and the compiled step sums the gradients,
+// weighted by the shares, before the update, so that the result does not
+// depend on the number of processes. Rank 0 alone prints and writes the
+// checkpoints and the log.
+//
 //===----------------------------------------------------------------------===//
 #include "runtime/AtomicFile.h"
 #include "runtime/Checkpoint.h"
 #include "runtime/Random.h"
 #include "runtime/main/Batches.h"
 #include "runtime/main/Commands.h"
+#include "runtime/main/Distributed.h"
 #include "runtime/main/Progress.h"
 
 #include <cerrno>
@@ -165,7 +173,7 @@ private:
   Dataset data;
   std::optional<Split> validation;
   int64_t done = 0; // epochs trained before this run
-  EpochLog log{s.log, !s.resume.empty()};
+  EpochLog log{isRoot() ? s.log : std::string(), !s.resume.empty()};
 };
 } // namespace
 
@@ -194,11 +202,12 @@ static int64_t savedEpoch(const nnc::rt::Metadata &meta,
 
 void Trainer::start() {
   FieldSpec x = inputSpec(m), y = targetSpec(m);
-  if (!s.save.empty()) {
+  if (!s.save.empty() && isRoot()) {
     nnc::rt::AtomicFile probe(s.save); // fails now rather than after an epoch
   }
   if (!s.resume.empty()) {
-    nnc::rt::removeStaleTemporaries(s.resume); // of a killed run's save
+    if (isRoot())
+      nnc::rt::removeStaleTemporaries(s.resume); // of a killed run's save
     done = savedEpoch(
         nnc::rt::loadCheckpoint(m, s.resume, s.allowNonFinite), s.resume);
   }
@@ -222,22 +231,31 @@ Averages Trainer::trainEpoch(int64_t epoch) {
   Batcher batcher({&train.x, &train.y}, batchSize());
   Averages averages(m);
   std::vector<double> results = resultSlots(m);
-  Progress progress(!s.quiet && isatty(STDERR_FILENO),
+  Progress progress(!s.quiet && isRoot() && isatty(STDERR_FILENO),
                     "epoch " + std::to_string(epoch) + "/" +
                         std::to_string(s.epochs),
                     train.size());
+  Communicator &c = communicator();
   for (int64_t b = 0; b < train.size(); b += s.batch) {
     int64_t n = std::min(s.batch, train.size() - b);
-    batcher.gather(order.data() + b, n);
-    check(nnc_train_step(m, n, batcher.at(0), batcher.at(1), results.data()));
+    // This process's share of the batch; a process with none (a batch of
+    // fewer samples than processes) still takes part in the step's
+    // all-reduce, with one stand-in sample of weight 0.
+    Share share = shareOf(n, c.rank(), c.size());
+    c.setShare(share, n);
+    batcher.gather(order.data() + b + (share.count ? share.first : 0),
+                   std::max<int64_t>(share.count, 1));
+    check(nnc_train_step(m, std::max<int64_t>(share.count, 1), batcher.at(0),
+                         batcher.at(1), results.data()));
     if (!std::isfinite(results[0]))
       throw Error(std::string("the loss became ") +
                   (std::isnan(results[0]) ? "nan" : "inf") + " at epoch " +
                   std::to_string(epoch) + ", step " +
                   std::to_string(nnc_step(m)));
-    averages.add(results, n);
+    averages.add(results, share.count);
     progress.update(b + n, averages.mean(0));
   }
+  averages.sumOver(c);
   return averages;
 }
 
@@ -262,7 +280,7 @@ void Trainer::report(int64_t epoch, const Averages &train,
   }
   names.insert(names.end(), {"time", "samples_per_second", "rss_mb"});
   values.insert(values.end(), {seconds, rate, residentMegabytes()});
-  if (!s.quiet)
+  if (!s.quiet && isRoot())
     std::printf("%s  time %.1fs  %.0f samples/s\n", line.c_str(), seconds,
                 rate);
   std::fflush(stdout);
@@ -271,7 +289,7 @@ void Trainer::report(int64_t epoch, const Averages &train,
 
 void Trainer::run() {
   start();
-  if (done >= s.epochs && !s.quiet)
+  if (done >= s.epochs && !s.quiet && isRoot())
     std::fprintf(stderr,
                  "note: %s is at epoch %lld already; nothing left of "
                  "%lld epochs\n",
@@ -284,12 +302,14 @@ void Trainer::run() {
     if (validation)
       val = evaluate(m, *validation, s.batch);
     report(epoch, train, val, secondsSince(begin), rate);
-    if (!s.save.empty())
+    if (!s.save.empty() && isRoot())
       nnc::rt::saveCheckpoint(m, s.save, {{"epoch", std::to_string(epoch)}});
   }
-  if (data.test)
-    std::printf("test  %s\n",
-                evaluate(m, *data.test, s.batch).format().c_str());
+  if (data.test) {
+    Averages test = evaluate(m, *data.test, s.batch);
+    if (isRoot())
+      std::printf("test  %s\n", test.format().c_str());
+  }
 }
 
 void nnc::exe::runTrain(nnc_model *m, const Settings &s) {

@@ -98,3 +98,24 @@ func.func @dropout(%x: tensor<?x5xf32>, %key: tensor<i32>) -> tensor<?x5xf32> {
   %0 = nnc.dropout_train %x, %key {rate = 0.25 : f64, stream = 3 : i64} : tensor<?x5xf32>, tensor<i32>
   return %0 : tensor<?x5xf32>
 }
+
+// -----
+
+// In a data-parallel step (nnc-optimizer{distributed=1} declares
+// nnc_rt_sample_offset) dropout's rows are numbered from this process's
+// first sample in the global batch: the row index plus the runtime's
+// offset, so that the masks do not depend on how the batch is split.
+
+// CHECK-LABEL: func.func @dropout_offset(
+// CHECK:         %[[OFF:.*]] = call @nnc_rt_sample_offset() : () -> i64
+// CHECK:         linalg.generic
+// CHECK:           %[[ROW:.*]] = arith.index_cast %{{.*}} : index to i64
+// CHECK:           %[[GLOBAL:.*]] = arith.addi %[[ROW]], %[[OFF]] : i64
+// CHECK:           arith.muli %[[GLOBAL]], %{{.*}} : i64
+module {
+  func.func private @nnc_rt_sample_offset() -> i64
+  func.func @dropout_offset(%x: tensor<?x5xf32>, %key: tensor<i32>) -> tensor<?x5xf32> {
+    %0 = nnc.dropout_train %x, %key {rate = 5.000000e-01 : f64, stream = 1 : i64} : tensor<?x5xf32>, tensor<i32>
+    return %0 : tensor<?x5xf32>
+  }
+}

@@ -93,8 +93,35 @@ cl::opt<bool> printIrAfterAll("print-ir-after-all",
 cl::list<std::string> printIrAfter(
     "print-ir-after", cl::desc("Print the IR after the named pass"),
     cl::value_desc("pass"), cl::cat(nncCategory));
+cl::opt<std::string> distributed(
+    "distributed",
+    cl::desc("mpi: an executable that trains data-parallel under mpirun "
+             "(or srun): each process takes its share of every batch and "
+             "the gradients are summed over MPI; without a launcher it "
+             "runs as one process"),
+    cl::value_desc("mpi"), cl::cat(nncCategory));
+cl::opt<int64_t> bucketKb(
+    "bucket-kb",
+    cl::desc("With --distributed: gradients all-reduced together, in KiB "
+             "(default 1024)"),
+    cl::init(1024), cl::Hidden, cl::cat(nncCategory));
 cl::opt<bool> timing("timing", cl::desc("Print how long each phase took"),
                      cl::cat(nncCategory));
+
+/// What --distributed=mpi links besides the runtime: the MPI libraries
+/// CMake found when nnc was built.
+std::vector<std::string> mpiLibraries() {
+  std::vector<std::string> libraries;
+  if (distributed.empty())
+    return libraries;
+#ifdef NNC_MPI_LIBRARIES
+  llvm::SmallVector<StringRef> parts;
+  StringRef(NNC_MPI_LIBRARIES).split(parts, '|', -1, false);
+  for (StringRef part : parts)
+    libraries.push_back(part.str());
+#endif
+  return libraries;
+}
 
 const char *emitName(Emit kind) {
   static const char *names[] = {"exe", "obj", "header", "lib", "nn",   "grad", "summary",
@@ -227,6 +254,8 @@ int run(MLIRContext &context, llvm::SourceMgr &sourceMgr,
   // The executable trains with train_step: gradients would be dead code.
   codegen.gradientsEntry = !has(Emit::Exe);
   codegen.requireLoss = has(Emit::Grad);
+  codegen.distributed = !distributed.empty();
+  codegen.bucketBytes = bucketKb * 1024;
   codegen.cuda = target == "cuda";
   codegen.gpuArch = gpuArch;
   codegen.gpuEmulate = gpuEmulate;
@@ -365,7 +394,8 @@ int run(MLIRContext &context, llvm::SourceMgr &sourceMgr,
                              : kind == Emit::Lib ? nnc::LinkKind::SharedLibrary
                                                  : nnc::LinkKind::Executable;
     bool ok = writeAtomically(outputPath(kind, model), [&](StringRef temp) {
-      std::string linkError = nnc::link(linkKind, objects, temp, runtimeDir);
+      std::string linkError = nnc::link(linkKind, objects, temp, runtimeDir,
+                                        mpiLibraries());
       if (!linkError.empty())
         llvm::errs() << "nnc: error: " << linkError << "\n";
       return linkError.empty();
@@ -422,6 +452,35 @@ int main(int argc, char **argv) {
     if (emitKinds.size() > 1 && !file) {
       llvm::errs() << "nnc: error: --emit=" << emitName(kind)
                    << " cannot be combined with other kinds\n";
+      return 2;
+    }
+  }
+  if (!distributed.empty()) {
+    if (distributed != "mpi") {
+      llvm::errs() << "nnc: error: --distributed takes mpi, got '"
+                   << distributed << "'\n";
+      return 2;
+    }
+#ifndef NNC_MPI_LIBRARIES
+    llvm::errs() << "nnc: error: --distributed=mpi: this nnc was built "
+                    "without MPI (install libopenmpi-dev, e.g. with "
+                    "scripts/install-deps.sh, and build it again)\n";
+    return 2;
+#endif
+    if (target != "cpu") {
+      llvm::errs() << "nnc: error: --distributed=mpi trains on the CPU "
+                      "only (not with --target=" << target << ")\n";
+      return 2;
+    }
+    for (Emit kind : emitKinds)
+      if (kind == Emit::Obj || kind == Emit::Header || kind == Emit::Lib) {
+        llvm::errs() << "nnc: error: --distributed=mpi builds executables "
+                        "(--emit=exe), not --emit="
+                     << emitName(kind) << "\n";
+        return 2;
+      }
+    if (bucketKb < 1) {
+      llvm::errs() << "nnc: error: --bucket-kb must be positive\n";
       return 2;
     }
   }
