@@ -225,6 +225,100 @@ class DataParallel(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
 
 
+class TwoHosts(unittest.TestCase):
+    """Two "hosts": network namespaces on a bridge, each with its own
+    address; mpirun launches a daemon in each through `ip netns exec` (its
+    rsh agent) and the processes talk TCP over the veth pairs, as on two
+    machines. Skipped, with the reason, where namespaces cannot be made
+    (not root, no CAP_NET_ADMIN, no iproute2)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.made = []
+        tag = os.getpid() % 10000
+        cls.net = f"10.231.{os.getpid() % 250}"
+        cls.bridge = f"nncb{tag}"
+        cls.hosts = {f"{cls.net}.{i + 2}": f"nnc{tag}h{i}" for i in range(2)}
+        ip = shutil.which("ip")
+        if not ip:
+            raise unittest.SkipTest("no `ip` command (iproute2)")
+        steps = [["link", "add", cls.bridge, "type", "bridge"],
+                 ["addr", "add", f"{cls.net}.1/24", "dev", cls.bridge],
+                 ["link", "set", cls.bridge, "up"]]
+        for i, (addr, ns) in enumerate(cls.hosts.items()):
+            steps += [["netns", "add", ns],
+                      ["link", "add", f"nncv{tag}{i}", "type", "veth", "peer",
+                       "name", "eth0", "netns", ns],
+                      ["link", "set", f"nncv{tag}{i}", "master", cls.bridge,
+                       "up"],
+                      ["-n", ns, "addr", "add", f"{addr}/24", "dev", "eth0"],
+                      ["-n", ns, "link", "set", "eth0", "up"],
+                      ["-n", ns, "link", "set", "lo", "up"]]
+        for step in steps:
+            r = subprocess.run([ip, *step], capture_output=True, text=True)
+            if r.returncode != 0:
+                cls.tearDownClass()
+                raise unittest.SkipTest(
+                    f"cannot make network namespaces (ip {' '.join(step)}: "
+                    f"{r.stderr.strip()})")
+            if step[0] == "netns" or step[:2] == ["link", "add"]:
+                cls.made.append(step)
+        d = pathlib.Path(tempfile.mkdtemp(prefix="nnc-hosts-"))
+        cls.dir = str(d)
+        # The rsh agent: `agent HOST COMMAND...` runs COMMAND in HOST's
+        # namespace, with a session folder of its own (both "hosts" have
+        # the same hostname and /tmp).
+        cases = "".join(f"  {a}) ns={n};;\n" for a, n in cls.hosts.items())
+        cls.agent = d / "agent.sh"
+        cls.agent.write_text(
+            "#!/bin/sh\nhost=$1; shift\ncase $host in\n" + cases +
+            "  *) echo \"unknown host $host\" >&2; exit 1;;\nesac\n"
+            f"mkdir -p {d}/$ns\n"
+            f"exec ip netns exec $ns env OMPI_MCA_orte_tmpdir_base={d}/$ns "
+            "PMIX_MCA_gds=hash sh -c \"$*\"\n")
+        cls.agent.chmod(0o755)
+        make_csv(d / "data.csv", 226)
+        (d / "dp.nn").write_text(MODEL.format(t="f64"))
+        r = subprocess.run([NNC, str(d / "dp.nn"), "--distributed=mpi", "-o",
+                            str(d / "dp")], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        ip = shutil.which("ip") or "ip"
+        for step in reversed(getattr(cls, "made", [])):
+            what = ["netns", "del", step[2]] if step[0] == "netns" else \
+                ["link", "del", step[2]]
+            subprocess.run([ip, *what], capture_output=True)
+        if getattr(cls, "dir", None):
+            shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def test_same_parameters_over_tcp_between_two_hosts(self):
+        d = pathlib.Path(self.dir)
+        train = ["train", "--data", str(d / "data.csv"), "--seed", "5"]
+        r = subprocess.run([str(d / "dp"), *train, "--save",
+                            str(d / "one.safetensors")],
+                           capture_output=True, text=True, env=env())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        e = env()
+        e.pop("OMPI_MCA_btl")
+        e["OMPI_MCA_mpi_yield_when_idle"] = "1"
+        r = subprocess.run(
+            [MPIRUN, "--host", ",".join(f"{a}:1" for a in self.hosts),
+             "-np", "2", "--mca", "plm_rsh_agent", str(self.agent),
+             "--mca", "oob_tcp_if_include", f"{self.net}.0/24",
+             "--mca", "btl", "self,tcp",
+             "--mca", "btl_tcp_if_include", f"{self.net}.0/24",
+             str(d / "dp"), *train, "--save", str(d / "two.safetensors")],
+            capture_output=True, text=True, env=e, timeout=300)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        one = read_safetensors(str(d / "one.safetensors"))[0]
+        two = read_safetensors(str(d / "two.safetensors"))[0]
+        for name in one:
+            np.testing.assert_allclose(two[name], one[name], rtol=1e-10,
+                                       atol=1e-13, err_msg=name)
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--nnc", required=True)
