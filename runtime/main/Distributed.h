@@ -52,6 +52,9 @@ public:
   virtual void abort(int status) { (void)status; }
 };
 
+/// Whether the runtime's MPI layer is linked (nnc --distributed=mpi).
+bool distributedBuild();
+
 /// Starts the run's communicator (MPI_Init under a launcher); at most once.
 void startCommunicator(int *argc, char ***argv);
 /// The run's communicator (one process until startCommunicator).

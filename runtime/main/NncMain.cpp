@@ -70,6 +70,7 @@ static int fail(const std::string &message) {
   std::fflush(stderr);
   if (c.size() > 1)
     c.abort(1);
+  stopCommunicator(); // a job of one process ends as cleanly as a run
   return 1;
 }
 

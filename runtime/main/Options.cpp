@@ -1,5 +1,6 @@
 //===- Options.cpp - the model executable's command line ------------------===//
 #include "runtime/main/Options.h"
+#include "runtime/main/Distributed.h"
 #include "runtime/Model.h"
 
 #include <nlohmann/json.hpp>
@@ -251,5 +252,9 @@ std::string nnc::exe::usage(const std::string &program, const nnc_model *m) {
      << ", epochs " << s.epochs << ", batch " << s.batch << ", lr "
      << nnc_learning_rate(m) << ", seed " << s.seed << "\n"
      << "exit status: 0 on success, 1 on any error (bad data, files or flags)\n";
+  if (distributedBuild())
+    os << "data-parallel (compiled with --distributed=mpi): mpirun -np N "
+       << program << " train ... trains on N processes, --batch being the "
+       << "global batch; rank 0 prints and writes the files\n";
   return os.str();
 }

@@ -179,6 +179,18 @@ class DataParallel(unittest.TestCase):
         self.assertEqual(outs[0], outs[1])
         self.assertEqual(len(outs[0].splitlines()), 227)
 
+    def test_plain_executable_under_mpirun_says_it_trains_alone(self):
+        plain = os.path.join(self.dir, "plain")
+        r = subprocess.run([NNC, os.path.join(self.dir, "dp_f32.nn"), "-o",
+                            plain], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = subprocess.run([MPIRUN, "-np", "2", plain, "summary"],
+                           capture_output=True, text=True, env=env(),
+                           timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr.count("compiled without --distributed=mpi"),
+                         1, r.stderr)
+
     def test_bad_input_ends_the_job(self):
         r = self.run_model(2, "f64", "train", "--data",
                            os.path.join(self.dir, "missing.csv"), timeout=60)
