@@ -64,7 +64,7 @@ LogicalResult nnc::buildCpuLoweringPipeline(OpPassManager &pm,
                                             const CodegenOptions &options) {
   std::string pipeline =
       // Tensors to buffers; results become caller-provided out-params.
-      "one-shot-bufferize{bufferize-function-boundaries "
+      "one-shot-bufferize{bufferize-function-boundaries allow-return-allocs-from-loops "
       "function-boundary-type-conversion=identity-layout-map},"
       // Updated variables stay in their buffers (train_step updates the
       // parameters in place); other results become out-params, written

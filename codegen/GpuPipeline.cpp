@@ -15,7 +15,7 @@ static std::string mappingPipeline() {
   return
       // Tensors to buffers, as on the CPU: variables updated in place,
       // results as out-params, temporaries freed.
-      "one-shot-bufferize{bufferize-function-boundaries "
+      "one-shot-bufferize{bufferize-function-boundaries allow-return-allocs-from-loops "
       "function-boundary-type-conversion=identity-layout-map},"
       "nnc-in-place-updates,"
       "buffer-results-to-out-params{hoist-static-allocs},"

@@ -106,6 +106,11 @@ void populateLowerLossesPatterns(mlir::RewritePatternSet &patterns);
 void populateLowerGradientsPatterns(mlir::RewritePatternSet &patterns,
                                     mlir::ConversionTarget &target);
 
+/// Patterns of LowerRecurrent.cpp: recurrent, recurrent_train and
+/// recurrent_grad as loops over time. Marks scf legal in `target`.
+void populateLowerRecurrentPatterns(mlir::RewritePatternSet &patterns,
+                                    mlir::ConversionTarget &target);
+
 /// Patterns of LowerTraining.cpp: dropout_train and the optimizer updates.
 void populateLowerTrainingPatterns(mlir::RewritePatternSet &patterns);
 

@@ -708,6 +708,7 @@ struct LowerToLinalg : nnc::impl::LowerToLinalgBase<LowerToLinalg> {
                            arith::ArithDialect, math::MathDialect,
                            func::FuncDialect>();
     populateLowerGradientsPatterns(patterns, target);
+    populateLowerRecurrentPatterns(patterns, target);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

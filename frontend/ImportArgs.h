@@ -313,6 +313,7 @@ SValue importConv2D(OpBuilderCtx &c);
 SValue importNormalization(OpBuilderCtx &c, llvm::StringRef op);
 SValue importNormalize(OpBuilderCtx &c);
 SValue importEmbedding(OpBuilderCtx &c);
+SValue importRecurrent(OpBuilderCtx &c, llvm::StringRef op);
 
 } // namespace nnc
 

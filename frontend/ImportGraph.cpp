@@ -506,7 +506,7 @@ bool Importer::parseInit(const ast::Expr *expr, InitKind &init,
                                     "zeros",          "ones",
                                     "normal",         "uniform"};
   std::optional<InitKind> kind = symbolizeInitKind(name);
-  if (name.empty() || !kind) {
+  if (name.empty() || !kind || !llvm::is_contained(names, name)) {
     diag.error(expr->loc, "expected an initializer (glorot_uniform, "
                           "glorot_normal, he_uniform, he_normal, zeros, ones, "
                           "normal(std=...), uniform(limit=...))" +

@@ -82,15 +82,17 @@ SValue nnc::importDense(OpBuilderCtx &c) {
   if (a.failed)
     return SValue::error();
   RankedTensorType xt = x.type();
-  if (xt.getRank() != 2) {
+  // [N, k], or a sequence [N, T, k] step by step (Keras's rule).
+  if (xt.getRank() != 2 && xt.getRank() != 3) {
     auto d = a.error(a.locOf(0), "dense expects a 2-D input [batch, "
+                                 "features] or a sequence [batch, steps, "
                                  "features], got " +
                                      formatType(xt));
-    if (xt.getRank() > 2)
+    if (xt.getRank() > 3)
       d.attachNote() << "insert flatten() before dense";
     return SValue::error();
   }
-  int64_t k = xt.getDimSize(1);
+  int64_t k = xt.getShape().back();
   if (ShapedType::isDynamic(k)) {
     a.error(a.locOf(0), "dense needs a fixed number of features, got " +
                             formatType(xt));
@@ -109,8 +111,9 @@ SValue nnc::importDense(OpBuilderCtx &c) {
                                     c.tensorType({units}, el),
                                     InitKind::zeros, 0, name)))
     return SValue::error();
-  Value y = c.b.create<MatmulOp>(
-      c.at, c.tensorType({xt.getDimSize(0), units}, el), x.tensor, w);
+  SmallVector<int64_t> shape(xt.getShape());
+  shape.back() = units;
+  Value y = c.b.create<MatmulOp>(c.at, c.tensorType(shape, el), x.tensor, w);
   if (bias)
     y = c.addBias(y, bias);
   return c.result(c.activation(act, y));
@@ -267,3 +270,64 @@ SValue nnc::importEmbedding(OpBuilderCtx &c) {
   return c.result(c.b.create<EmbeddingOp>(c.at, *type, table, ids.tensor));
 }
 
+
+SValue nnc::importRecurrent(OpBuilderCtx &c, StringRef op) {
+  Args &a = c.args;
+  bool isRnn = op == "rnn";
+  SValue x = a.tensor(0);
+  int64_t units = a.integer(1, 1, 1);
+  StringRef act = isRnn ? a.activation(2) : "tanh";
+  if (isRnn && !a.given(2))
+    act = "tanh";
+  bool sequences = a.boolean(isRnn ? 3 : 2, false);
+  StringRef name = a.string(isRnn ? 4 : 3);
+  if (a.failed)
+    return SValue::error();
+  if (isRnn && !llvm::is_contained({"tanh", "sigmoid", "relu", "none"}, act)) {
+    a.error(a.locOf(2), "rnn supports activation tanh, sigmoid, relu or none, "
+                        "got " + act);
+    return SValue::error();
+  }
+  RankedTensorType xt = x.type();
+  if (xt.getRank() != 3 || xt.isDynamicDim(1) || xt.isDynamicDim(2)) {
+    auto d = a.error(a.locOf(0), op + " expects a 3-D input [batch, steps, "
+                                      "features], got " + formatType(xt));
+    if (xt.getRank() == 2 && !xt.isDynamicDim(1))
+      d.attachNote() << "a sequence of " << xt.getDimSize(1)
+                     << " steps of one feature is reshape(x, ["
+                     << xt.getDimSize(1) << ", 1])";
+    return SValue::error();
+  }
+  int64_t gates = shapes::recurrentGates(op);
+  int64_t features = xt.getDimSize(2);
+  Type el = xt.getElementType();
+  c.imp.beginCreatingCall(op);
+  Value kernel = c.imp.createVariable(
+      a.call, "kernel", VariableKind::param,
+      c.tensorType({features, gates * units}, el), InitKind::glorot_uniform,
+      0, name);
+  if (!kernel)
+    return SValue::error();
+  Value recurrent = c.imp.createVariable(
+      a.call, "recurrent_kernel", VariableKind::param,
+      c.tensorType({units, gates * units}, el), InitKind::orthogonal, 0, name);
+  if (!recurrent)
+    return SValue::error();
+  Value bias = c.imp.createVariable(
+      a.call, "bias", VariableKind::param,
+      op == "gru" ? c.tensorType({2, gates * units}, el)
+                  : c.tensorType({gates * units}, el),
+      op == "lstm" ? InitKind::unit_forget_bias : InitKind::zeros, 0, name);
+  if (!bias)
+    return SValue::error();
+  auto type = shapes::recurrent(c.at, op, xt,
+                                cast<RankedTensorType>(kernel.getType()),
+                                cast<RankedTensorType>(recurrent.getType()),
+                                cast<RankedTensorType>(bias.getType()),
+                                sequences);
+  if (failed(type))
+    return SValue::error();
+  return c.result(c.b.create<RecurrentOp>(
+      c.at, *type, x.tensor, kernel, recurrent, bias, c.b.getStringAttr(op),
+      c.b.getStringAttr(act), c.b.getBoolAttr(sequences)));
+}

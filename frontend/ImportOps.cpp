@@ -339,6 +339,8 @@ SValue nnc::importBuiltin(Importer &imp, const ast::CallExpr *call,
     return importNormalize(c);
   if (op == "embedding")
     return importEmbedding(c);
+  if (op == "rnn" || op == "lstm" || op == "gru")
+    return importRecurrent(c, op);
   if (op == "maxpool2d" || op == "avgpool2d")
     return importPool(c, op);
   if (op == "global_avgpool2d")

@@ -423,3 +423,21 @@ LogicalResult LayerNormOp::buildGradients(OpBuilder &b, ValueRange dy,
   dx.push_back(g.unbroadcast(grad, G::type(getBeta())));
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Recurrent layers
+//===----------------------------------------------------------------------===//
+
+LogicalResult RecurrentTrainOp::buildGradients(OpBuilder &b, ValueRange dy,
+                                               SmallVectorImpl<Value> &dx) {
+  // dy[1], the residuals' gradient, is null: nothing reads them but the
+  // backward built here.
+  auto grad = b.create<RecurrentGradOp>(
+      getLoc(), TypeRange{getInput().getType(), getKernel().getType(),
+                          getRecurrentKernel().getType(), getBias().getType()},
+      dy[0], getInput(), getKernel(), getRecurrentKernel(), getBias(),
+      getResiduals(), getCellAttr(), getActivationAttr(),
+      getReturnSequencesAttr());
+  llvm::append_range(dx, grad.getResults());
+  return success();
+}

@@ -45,7 +45,11 @@ def Nnc_InitKind : I32EnumAttr<"InitKind", "parameter initializer", [
     I32EnumAttrCase<"zeros", 4>,
     I32EnumAttrCase<"ones", 5>,
     I32EnumAttrCase<"normal", 6>,
-    I32EnumAttrCase<"uniform", 7>]> {
+    I32EnumAttrCase<"uniform", 7>,
+    // Not spelled in the language: recurrent kernels (Keras's orthogonal)
+    // and an LSTM's bias (zeros, the forget gate's quarter ones).
+    I32EnumAttrCase<"orthogonal", 8>,
+    I32EnumAttrCase<"unit_forget_bias", 9>]> {
   let cppNamespace = "::nnc";
 }
 

@@ -340,3 +340,82 @@ LogicalResult EmbeddingGradOp::verify() {
 
 #define GET_OP_CLASSES
 #include "ir/NncOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Recurrent layers
+//===----------------------------------------------------------------------===//
+
+/// The recurrent ops' attributes and the activations an rnn cell can
+/// differentiate from its result alone.
+static LogicalResult verifyRecurrentAttrs(Operation *op, StringRef cell,
+                                          StringRef activation) {
+  if (!shapes::recurrentGates(cell))
+    return op->emitOpError("unknown cell '") << cell << "'";
+  if (cell == "rnn"
+          ? !llvm::is_contained({"tanh", "sigmoid", "relu", "none"},
+                                activation)
+          : activation != "tanh")
+    return op->emitOpError("activation '")
+           << activation << "' is not supported by a " << cell << " cell";
+  return success();
+}
+
+/// The residuals of a training recurrent layer: [N, T, slots * H].
+static RankedTensorType residualsType(StringRef cell, RankedTensorType input,
+                                      int64_t units) {
+  return RankedTensorType::get({input.getDimSize(0), input.getDimSize(1),
+                                shapes::recurrentSlots(cell) * units},
+                               input.getElementType());
+}
+
+#define NNC_RECURRENT_COMMON(OP)                                               \
+  int64_t OP::getGates() { return shapes::recurrentGates(getCell()); }        \
+  int64_t OP::getUnits() {                                                     \
+    return tensorOf(getRecurrentKernel()).getDimSize(0);                       \
+  }                                                                            \
+  int64_t OP::getSlots() { return shapes::recurrentSlots(getCell()); }        \
+  LogicalResult OP::verify() {                                                 \
+    if (failed(verifyRecurrentAttrs(*this, getCell(), getActivation())) ||    \
+        failed(checkResult(                                                    \
+            *this, shapes::recurrent(                                          \
+                       getLoc(), getCell(), tensorOf(getInput()),              \
+                       tensorOf(getKernel()), tensorOf(getRecurrentKernel()),  \
+                       tensorOf(getBias()), getReturnSequences()))))           \
+      return failure();                                                        \
+    Operation *op = getOperation();                                            \
+    auto residuals =                                                           \
+        residualsType(getCell(), tensorOf(getInput()), getUnits());           \
+    if (op->getNumResults() == 2 && op->getResult(1).getType() != residuals)   \
+      return emitOpError("residuals type should be ") << residuals;            \
+    return success();                                                          \
+  }
+NNC_RECURRENT_COMMON(RecurrentOp)
+NNC_RECURRENT_COMMON(RecurrentTrainOp)
+#undef NNC_RECURRENT_COMMON
+
+LogicalResult RecurrentGradOp::verify() {
+  if (failed(verifyRecurrentAttrs(*this, getCell(), getActivation())))
+    return failure();
+  RankedTensorType input = tensorOf(getInput());
+  auto result = shapes::recurrent(
+      getLoc(), getCell(), input, tensorOf(getKernel()),
+      tensorOf(getRecurrentKernel()), tensorOf(getBias()),
+      getReturnSequences());
+  if (failed(result))
+    return failure();
+  if (getGrad().getType() != *result)
+    return emitOpError("grad type ")
+           << getGrad().getType() << " should be " << *result;
+  int64_t units = tensorOf(getRecurrentKernel()).getDimSize(0);
+  if (getResiduals().getType() != residualsType(getCell(), input, units))
+    return emitOpError("residuals type ")
+           << getResiduals().getType() << " should be "
+           << residualsType(getCell(), input, units);
+  for (auto [grad, of] :
+       llvm::zip(getResults(), ValueRange{getInput(), getKernel(),
+                                          getRecurrentKernel(), getBias()}))
+    if (grad.getType() != of.getType())
+      return emitOpError("gradient type ")
+             << grad.getType() << " should be " << of.getType();
+  return success();
+}

@@ -89,6 +89,20 @@ FailureOr<RankedTensorType> scalarLoss(std::optional<Location> loc,
                                        llvm::StringRef kind,
                                        RankedTensorType lhs,
                                        RankedTensorType rhs);
+/// Gates per unit of a recurrent `cell` (rnn 1, lstm 4, gru 3); 0 for an
+/// unknown cell.
+int64_t recurrentGates(llvm::StringRef cell);
+/// [H]-wide residual slots per step of a training recurrent `cell`.
+int64_t recurrentSlots(llvm::StringRef cell);
+/// A recurrent layer's result: [N, H], or [N, T, H] with `sequences`; checks
+/// the parameters' shapes (kernel [F, G*H], recurrent kernel [H, G*H], bias
+/// [G*H], a gru's [2, 3*H]).
+FailureOr<RankedTensorType> recurrent(std::optional<Location> loc,
+                                      llvm::StringRef cell,
+                                      RankedTensorType input,
+                                      RankedTensorType kernel,
+                                      RankedTensorType recurrentKernel,
+                                      RankedTensorType bias, bool sequences);
 /// Output size of a window of `size` moved by `stride` over `in` elements
 /// with `padBefore + padAfter` zeros; <= 0 when the window does not fit.
 int64_t windowOutputSize(int64_t in, int64_t size, int64_t stride,

@@ -344,6 +344,92 @@ def Nnc_EmbeddingOp : Nnc_Op<"embedding", [Pure,
 }
 
 //===----------------------------------------------------------------------===//
+// Recurrent layers: whole sequences, not unrolled
+//===----------------------------------------------------------------------===//
+
+class Nnc_RecurrentBase<string mnemonic, list<Trait> traits = []>
+    : Nnc_Op<mnemonic, !listconcat(traits, [Pure])> {
+  let arguments = (ins Nnc_FloatTensor:$input, Nnc_FloatTensor:$kernel,
+                       Nnc_FloatTensor:$recurrent_kernel,
+                       Nnc_FloatTensor:$bias, StrAttr:$cell,
+                       StrAttr:$activation, BoolAttr:$return_sequences);
+  let hasVerifier = 1;
+  code commonDecls = [{
+    /// Gates per unit: 1 (rnn), 4 (lstm, i f c o), 3 (gru, z r h).
+    int64_t getGates();
+    /// Units: the recurrent kernel's rows.
+    int64_t getUnits();
+    /// [H]-wide slots of the residuals a training forward keeps per step:
+    /// rnn h; lstm i f c~ o c h; gru z r h~ (U_h h_{t-1} + b_rh) h.
+    int64_t getSlots();
+  }];
+}
+
+def Nnc_RecurrentOp : Nnc_RecurrentBase<"recurrent"> {
+  let summary = "an rnn, lstm or gru layer over a whole [N, T, F] sequence";
+  let description = [{
+    `cell` is `rnn` (h_t = act(x_t K + h_{t-1} U + b)), `lstm` (Keras's
+    LSTM: gates i, f, c, o packed in that order in K [F, 4H], U [H, 4H] and
+    b [4H]) or `gru` (Keras's GRU with reset_after: gates z, r, h in
+    K [F, 3H], U [H, 3H]; b [2, 3H] holds the input and the recurrent bias).
+    States start at zero. The result is the last state [N, H], or every
+    step's [N, T, H] with `return_sequences`. The IR does not depend on T:
+    the lowering is a loop over time.
+  }];
+  let results = (outs Nnc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $kernel `,` $recurrent_kernel `,` $bias attr-dict `:`
+    type($input) `,` type($kernel) `,` type($recurrent_kernel) `,`
+    type($bias) `->` type($result)
+  }];
+  let extraClassDeclaration = commonDecls;
+}
+
+def Nnc_RecurrentTrainOp : Nnc_RecurrentBase<"recurrent_train",
+    [DeclareOpInterfaceMethods<Nnc_DifferentiableOpInterface>]> {
+  let summary = "a recurrent layer in training: keeps what its backward needs";
+  let description = [{
+    `recurrent` that also returns its residuals [N, T, slots * H] (see
+    getSlots): the activated gates and states of every step, for
+    `recurrent_grad`.
+  }];
+  let results = (outs Nnc_FloatTensor:$result, Nnc_FloatTensor:$residuals);
+  let assemblyFormat = [{
+    $input `,` $kernel `,` $recurrent_kernel `,` $bias attr-dict `:`
+    type($input) `,` type($kernel) `,` type($recurrent_kernel) `,`
+    type($bias) `->` type($result) `,` type($residuals)
+  }];
+  let extraClassDeclaration = commonDecls;
+}
+
+def Nnc_RecurrentGradOp : Nnc_Op<"recurrent_grad", [Pure]> {
+  let summary = "backpropagation through time of a recurrent layer";
+  let description = [{
+    Given the gradient of a `recurrent_train`'s result and its residuals,
+    the gradients of its input, kernel, recurrent kernel and bias: a reverse
+    loop over time with one matmul per step, then one matmul each over all
+    N * T rows for the kernels and the input.
+  }];
+  let arguments = (ins Nnc_FloatTensor:$grad, Nnc_FloatTensor:$input,
+                       Nnc_FloatTensor:$kernel,
+                       Nnc_FloatTensor:$recurrent_kernel,
+                       Nnc_FloatTensor:$bias, Nnc_FloatTensor:$residuals,
+                       StrAttr:$cell, StrAttr:$activation,
+                       BoolAttr:$return_sequences);
+  let results = (outs Nnc_FloatTensor:$input_grad,
+                      Nnc_FloatTensor:$kernel_grad,
+                      Nnc_FloatTensor:$recurrent_kernel_grad,
+                      Nnc_FloatTensor:$bias_grad);
+  let assemblyFormat = [{
+    $grad `,` $input `,` $kernel `,` $recurrent_kernel `,` $bias `,`
+    $residuals attr-dict `:` type($grad) `,` type($input) `,` type($kernel)
+    `,` type($recurrent_kernel) `,` type($bias) `,` type($residuals) `->`
+    type(results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Losses and metrics: scalar results, means over the batch
 //===----------------------------------------------------------------------===//
 

@@ -108,6 +108,70 @@ FailureOr<RankedTensorType> matmul(std::optional<Location> loc,
   return RankedTensorType::get(shape, lhs.getElementType());
 }
 
+/// Per cell: gates per unit and residual slots per step.
+static std::pair<int64_t, int64_t> recurrentCell(llvm::StringRef cell) {
+  if (cell == "rnn")
+    return {1, 1};
+  if (cell == "lstm")
+    return {4, 6};
+  if (cell == "gru")
+    return {3, 5};
+  return {0, 0};
+}
+
+int64_t recurrentGates(llvm::StringRef cell) {
+  return recurrentCell(cell).first;
+}
+
+int64_t recurrentSlots(llvm::StringRef cell) {
+  return recurrentCell(cell).second;
+}
+
+FailureOr<RankedTensorType> recurrent(std::optional<Location> loc,
+                                      llvm::StringRef cell,
+                                      RankedTensorType input,
+                                      RankedTensorType kernel,
+                                      RankedTensorType recurrentKernel,
+                                      RankedTensorType bias, bool sequences) {
+  int64_t gates = recurrentGates(cell);
+  if (!gates)
+    return fail(loc, "unknown recurrent cell '" + cell +
+                         "' (rnn, lstm or gru)");
+  if (input.getRank() != 3 || input.isDynamicDim(1) || input.isDynamicDim(2))
+    return fail(loc, cell + " expects a 3-D input [batch, steps, features], "
+                            "got " + formatType(input));
+  Type el = input.getElementType();
+  if (kernel.getElementType() != el ||
+      recurrentKernel.getElementType() != el || bias.getElementType() != el)
+    return fail(loc, cell + ": the input and parameters have different "
+                            "element types");
+  int64_t units = recurrentKernel.getRank() == 2
+                      ? recurrentKernel.getDimSize(0)
+                      : ShapedType::kDynamic;
+  if (ShapedType::isDynamic(units) ||
+      recurrentKernel.getDimSize(1) != gates * units)
+    return fail(loc, cell + ": the recurrent kernel should be [units, " +
+                         Twine(gates) + " * units], got " +
+                         formatType(recurrentKernel));
+  int64_t features = input.getDimSize(2);
+  if (kernel.getRank() != 2 || kernel.getDimSize(0) != features ||
+      kernel.getDimSize(1) != gates * units)
+    return fail(loc, cell + ": the kernel should be [" + Twine(features) +
+                         ", " + Twine(gates * units) + "], got " +
+                         formatType(kernel));
+  bool gru = cell == "gru";
+  if (gru ? (bias.getRank() != 2 || bias.getDimSize(0) != 2 ||
+             bias.getDimSize(1) != gates * units)
+          : (bias.getRank() != 1 || bias.getDimSize(0) != gates * units))
+    return fail(loc, cell + ": the bias should be " +
+                         (gru ? "[2, " : "[") + Twine(gates * units) +
+                         "], got " + formatType(bias));
+  if (sequences)
+    return RankedTensorType::get(
+        {input.getDimSize(0), input.getDimSize(1), units}, el);
+  return RankedTensorType::get({input.getDimSize(0), units}, el);
+}
+
 int64_t windowOutputSize(int64_t in, int64_t size, int64_t stride,
                          int64_t padBefore, int64_t padAfter) {
   int64_t span = in + padBefore + padAfter - size;

@@ -146,6 +146,21 @@ struct Autodiff : nnc::impl::AutodiffBase<Autodiff> {
                 b.create<DropoutTrainOp>(
                     dropout.getLoc(), map.lookup(dropout.getInput()), key,
                     dropout.getRateAttr(), dropout.getStreamAttr()));
+      } else if (auto rnn = dyn_cast<RecurrentOp>(op)) {
+        // In training a recurrent layer keeps its gates and states.
+        auto train = b.create<RecurrentTrainOp>(
+            rnn.getLoc(),
+            TypeRange{rnn.getType(),
+                      RankedTensorType::get(
+                          {rnn.getInput().getType().getDimSize(0),
+                           rnn.getInput().getType().getDimSize(1),
+                           rnn.getSlots() * rnn.getUnits()},
+                          rnn.getType().getElementType())},
+            map.lookup(rnn.getInput()), map.lookup(rnn.getKernel()),
+            map.lookup(rnn.getRecurrentKernel()), map.lookup(rnn.getBias()),
+            rnn.getCellAttr(), rnn.getActivationAttr(),
+            rnn.getReturnSequencesAttr());
+        map.map(rnn.getResult(), train.getResult());
       } else if (auto bn = dyn_cast<BatchNormOp>(op)) {
         Value y = buildBatchNormTraining(b, bn, map, stateUpdates, variableOf);
         map.map(bn.getResult(), y);

@@ -24,13 +24,16 @@ static std::string kindOf(Operation *op) {
     return "dense";
   if (isa<ReshapeOp>(op))
     return "flatten";
+  if (auto rnn = dyn_cast<RecurrentOp>(op))
+    return rnn.getCell().str();
   return op->getName().stripDialect().str();
 }
 
 /// How much an op says about its layer: the main op names the layer.
 static int rank(Operation *op) {
   if (isa<MatmulOp, Conv2DOp, MaxPool2DOp, AvgPool2DOp, BatchNormOp,
-          LayerNormOp, NormalizeOp, DropoutOp, EmbeddingOp, ConcatOp>(op))
+          LayerNormOp, NormalizeOp, DropoutOp, EmbeddingOp, ConcatOp,
+          RecurrentOp>(op))
     return 3;
   if (isa<SoftmaxOp, LogSoftmaxOp, ReshapeOp, TransposeOp>(op))
     return 2;

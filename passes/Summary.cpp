@@ -42,6 +42,20 @@ struct Sizer {
       return 2.0 * elements(conv.getType()) * f.getDimSize(0) *
              f.getDimSize(1) * f.getDimSize(2);
     }
+    if (isa<RecurrentOp, RecurrentTrainOp, RecurrentGradOp>(op)) {
+      // Per step: x K and h U (the backward: dA K^T, dA U^T and the two
+      // weight gradients), plus ~10 operations per gate element.
+      auto x = cast<RankedTensorType>(op->getOperand(isa<RecurrentGradOp>(op)
+                                                         ? 1
+                                                         : 0)
+                                          .getType());
+      auto u = cast<RankedTensorType>(
+          op->getOperand(isa<RecurrentGradOp>(op) ? 3 : 2).getType());
+      double rows = (double)elements(x) / x.getDimSize(2);
+      double gates = u.getDimSize(1);
+      double macs = rows * gates * (x.getDimSize(2) + u.getDimSize(0));
+      return (isa<RecurrentGradOp>(op) ? 4.0 : 2.0) * macs + 10 * rows * gates;
+    }
     if (isa<ReshapeOp, ConstantOp>(op))
       return 0;
     double n = 0;

@@ -168,6 +168,20 @@ k = layernorm(z * p, eps=0.01)
 output o = dense(h, 3)
 loss = mse(o, t) + mean(k * k * z)
 """,
+    # Backpropagation through time: every cell, the last state or every
+    # step's, a dense per step, stacked layers (the second's input
+    # gradient flows into the first).
+    "recurrent": """
+input x: f64[batch, 4, 3]
+target t: f64[batch, 2]
+a = lstm(x, 5, return_sequences=true)
+b = gru(a, 4, return_sequences=true)
+c = rnn(b, 3)
+d = rnn(x, 2, activation=relu, return_sequences=true)
+e = dense(d, 2, activation=tanh)
+output o = dense(c, 2)
+loss = mse(o, t) + mean(e * e) + mean(gru(x, 3) * 0.5)
+""",
 }
 
 EXAMPLES = ["mlp.nn", "regression.nn", "residual.nn", "tabular.nn", "cnn.nn"]
