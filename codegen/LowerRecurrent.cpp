@@ -145,11 +145,35 @@ struct Recurrent {
     return b.create<linalg::MatmulOp>(loc, ValueRange{l, r}, ValueRange{init})
         .getResult(0);
   }
-  /// l r^T.
+  /// l r^T, as nnc-tile-and-vectorize expects it: a matmul whose rhs is a
+  /// linalg.transpose (folded into its tiles).
   Value matmulRT(Value l, Value r, Value init) {
+    RankedTensorType t = typeOf(r);
+    Value rt = b.create<linalg::TransposeOp>(
+                    loc, r,
+                    empty(RankedTensorType::get(
+                              {t.getDimSize(1), t.getDimSize(0)}, el),
+                          {}),
+                    ArrayRef<int64_t>{1, 0})
+                   .getResult()[0];
+    return matmul(l, rt, init);
+  }
+  /// r^T copied once (a generic, which no pass folds into a matmul): the
+  /// backward loop's rhs, read every step.
+  Value transposed(Value r) {
+    RankedTensorType t = typeOf(r);
+    auto out = RankedTensorType::get({t.getDimSize(1), t.getDimSize(0)}, el);
+    MLIRContext *ctx = b.getContext();
+    AffineMap swap = AffineMap::get(
+        2, 0, {b.getAffineDimExpr(1), b.getAffineDimExpr(0)}, ctx);
     return b
-        .create<linalg::MatmulTransposeBOp>(loc, ValueRange{l, r},
-                                            ValueRange{init})
+        .create<linalg::GenericOp>(
+            loc, TypeRange{out}, ValueRange{r}, ValueRange{empty(out, {})},
+            ArrayRef<AffineMap>{swap, b.getMultiDimIdentityMap(2)},
+            SmallVector<IteratorType>(2, IteratorType::parallel),
+            [](OpBuilder &nb, Location nl, ValueRange a) {
+              nb.create<linalg::YieldOp>(nl, a[0]);
+            })
         .getResult(0);
   }
   /// l^T r.
@@ -362,6 +386,7 @@ SmallVector<Value> Recurrent::backward(Value grad, Value x, Value kernel,
         .getResult();
   };
   Value hPrevSeq = previous(S - 1);
+  Value recurrentT = transposed(recurrentKernel);
   Value cPrevSeq = lstm ? previous(4) : Value();
 
   SmallVector<Value> inits{sequences ? zeroMatrix(H) : grad};
@@ -426,8 +451,7 @@ SmallVector<Value> Recurrent::backward(Value grad, Value x, Value kernel,
         Value dAr = dA;
         if (gru)
           dAr = putColumns(out[3], dA, 2 * H);
-        Value dhNext =
-            matmulRT(dAr, recurrentKernel, gru ? out[4] : zeroMatrix(H));
+        Value dhNext = matmul(dAr, recurrentT, gru ? out[4] : zeroMatrix(H));
         SmallVector<Value> next{dhNext};
         if (lstm)
           next.push_back(out[4]);
