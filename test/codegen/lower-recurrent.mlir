@@ -49,19 +49,21 @@ func.func @rnn_train(%x: tensor<?x5x3xf32>, %k: tensor<3x4xf32>, %u: tensor<4x4x
 
 // gru, backward: h_{t-1} of every step is the residuals' h slot shifted one
 // step (zero at t = 0); a reverse loop (t = 4 - k) computes the gate
-// gradients in one generic and dh_{t-1} = dA_r U^T + dh z in one matmul;
+// gradients in one generic and dh_{t-1} = dA_r U^T + dh z in one matmul
+// (U^T copied once before the loop, so the step's matmul is a plain one);
 // after it, dK = X^T dA and dU = H_{t-1}^T dA_r over all N*T rows, the two
-// bias rows as column sums, dX = dA K^T.
+// bias rows as column sums, dX = dA K^T (K transposed once).
 
 // CHECK-LABEL: func.func @gru_grad(
 // CHECK-SAME:    %[[DY:[a-z0-9]+]]: tensor<?x5x4xf32>, %[[X:[a-z0-9]+]]: tensor<?x5x3xf32>, %[[K:[a-z0-9]+]]: tensor<3x12xf32>, %[[U:[a-z0-9]+]]: tensor<4x12xf32>, %[[B:[a-z0-9]+]]: tensor<2x12xf32>, %[[RES:[a-z0-9]+]]: tensor<?x5x20xf32>
 // CHECK:         %[[HS:.*]] = tensor.extract_slice %[[RES]][0, 0, 16] [%{{.*}}, 4, 4] [1, 1, 1]
 // CHECK:         %[[HPREV:.*]] = tensor.insert_slice %[[HS]] into %{{.*}}[0, 1, 0] [%{{.*}}, 4, 4] [1, 1, 1]
+// CHECK:         %[[UT:.*]] = linalg.generic {{.*}} ins(%[[U]] : tensor<4x12xf32>) outs(%{{.*}} : tensor<12x4xf32>)
 // CHECK:         %[[L:.*]]:3 = scf.for %[[I:.*]] = %c0 to %c5 step %c1
 // CHECK:           %[[T:.*]] = arith.subi %c4, %[[I]]
 // CHECK:           tensor.extract_slice %[[DY]][0, %[[T]], 0]
 // CHECK:           %[[G:.*]]:5 = linalg.generic
-// CHECK:           %[[DH:.*]] = linalg.matmul_transpose_b ins(%{{.*}}, %[[U]] : tensor<?x12xf32>, tensor<4x12xf32>) outs(%[[G]]#4 : tensor<?x4xf32>)
+// CHECK:           %[[DH:.*]] = linalg.matmul ins(%{{.*}}, %[[UT]] : tensor<?x12xf32>, tensor<12x4xf32>) outs(%[[G]]#4 : tensor<?x4xf32>)
 // CHECK:           scf.yield %[[DH]]
 // CHECK:         %[[DXW:.*]] = tensor.collapse_shape %[[L]]#1
 // CHECK:         %[[DHR:.*]] = tensor.collapse_shape %[[L]]#2
@@ -71,7 +73,8 @@ func.func @rnn_train(%x: tensor<?x5x3xf32>, %k: tensor<3x4xf32>, %u: tensor<4x4x
 // CHECK:         linalg.matmul_transpose_a ins(%[[HF]], %[[DHR]] : tensor<?x4xf32>, tensor<?x12xf32>) outs(%{{.*}} : tensor<4x12xf32>)
 // CHECK:         linalg.generic {{.*}} iterator_types = ["reduction", "parallel"]} ins(%[[DXW]]
 // CHECK:         linalg.generic {{.*}} iterator_types = ["reduction", "parallel"]} ins(%[[DHR]]
-// CHECK:         linalg.matmul_transpose_b ins(%[[DXW]], %[[K]] : tensor<?x12xf32>, tensor<3x12xf32>)
+// CHECK:         %[[KT:.*]] = linalg.transpose ins(%[[K]] : tensor<3x12xf32>) outs(%{{.*}} : tensor<12x3xf32>) permutation = [1, 0]
+// CHECK:         linalg.matmul ins(%[[DXW]], %[[KT]] : tensor<?x12xf32>, tensor<12x3xf32>)
 func.func @gru_grad(%dy: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %k: tensor<3x12xf32>, %u: tensor<4x12xf32>, %b: tensor<2x12xf32>, %r: tensor<?x5x20xf32>) -> (tensor<?x5x3xf32>, tensor<3x12xf32>, tensor<4x12xf32>, tensor<2x12xf32>) {
   %0:4 = nnc.recurrent_grad %dy, %x, %k, %u, %b, %r {cell = "gru", activation = "tanh", return_sequences = true} : tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<3x12xf32>, tensor<4x12xf32>, tensor<2x12xf32>, tensor<?x5x20xf32> -> tensor<?x5x3xf32>, tensor<3x12xf32>, tensor<4x12xf32>, tensor<2x12xf32>
   return %0#0, %0#1, %0#2, %0#3 : tensor<?x5x3xf32>, tensor<3x12xf32>, tensor<4x12xf32>, tensor<2x12xf32>
@@ -86,7 +89,8 @@ func.func @gru_grad(%dy: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %k: tensor<3x
 // CHECK:         scf.for
 // CHECK:         }
 // CHECK-COUNT-2: linalg.matmul_transpose_a
-// CHECK-NOT:     linalg.matmul_transpose_b
+// CHECK-NOT:     linalg.transpose
+// CHECK-NOT:     linalg.matmul
 // CHECK:         return
 func.func @lstm_grad_no_input(%dy: tensor<?x4xf32>, %x: tensor<?x5x3xf32>, %k: tensor<3x16xf32>, %u: tensor<4x16xf32>, %b: tensor<16xf32>, %r: tensor<?x5x24xf32>) -> (tensor<3x16xf32>, tensor<4x16xf32>, tensor<16xf32>) {
   %0:4 = nnc.recurrent_grad %dy, %x, %k, %u, %b, %r {cell = "lstm", activation = "tanh", return_sequences = false} : tensor<?x4xf32>, tensor<?x5x3xf32>, tensor<3x16xf32>, tensor<4x16xf32>, tensor<16xf32>, tensor<?x5x24xf32> -> tensor<?x5x3xf32>, tensor<3x16xf32>, tensor<4x16xf32>, tensor<16xf32>
