@@ -649,6 +649,94 @@ static LogicalResult lowerLayerNorm(LayerNormOp op, PatternRewriter &rw) {
   return success();
 }
 
+/// layernorm_grad: the row statistics again (sum, then the centered sum
+/// of squares, as the forward), one pass for the row sums of g = dy gamma
+/// and of g (x - mean), one elementwise pass for the input's gradient, and
+/// the column sums of dy xhat and dy for gamma and beta.
+static LogicalResult lowerLayerNormGrad(LayerNormGradOp op,
+                                        PatternRewriter &rw) {
+  Location loc = op.getLoc();
+  Value x = op.getInput(), gamma = op.getGamma(), dy = op.getGrad();
+  RankedTensorType t = typeOf(x);
+  Type el = t.getElementType();
+  int64_t rank = t.getRank(), last = rank - 1;
+  LinalgBuilder lb(rw, loc, {x});
+  AffineMap id = rw.getMultiDimIdentityMap(rank);
+  AffineMap rows = lb.dropMap(rank, {last});
+  AffineMap feature = AffineMap::get(rank, 0, {rw.getAffineDimExpr(last)},
+                                     rw.getContext());
+  Value n = lb.scalar(el, (double)t.getDimSize(last));
+  double eps = op.getEps().convertToDouble();
+  using A = arith::AddFOp;
+  using S = arith::SubFOp;
+  using M = arith::MulFOp;
+  using D = arith::DivFOp;
+  Value sum = lb.reduce(t, {x}, {id}, {last}, 0.0,
+                        [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                          return b.create<A>(l, a[0], a[1]);
+                        });
+  Value mean = lb.elementwise(typeOf(sum), {sum},
+                              [&](OpBuilder &b, Location l, ValueRange a) {
+                                return b.create<D>(l, a[0], n);
+                              });
+  Value sq = lb.reduce(t, {x, mean}, {id, rows}, {last}, 0.0,
+                       [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                         Value d = b.create<S>(l, a[0], a[1]);
+                         return b.create<A>(l, b.create<M>(l, d, d), a[2]);
+                       });
+  // 1 / sqrt(sq / D + eps), inside the bodies below.
+  auto rstdOf = [&](OpBuilder &b, Location l, Value sqv) -> Value {
+    Value var = b.create<D>(l, sqv, n);
+    return b.create<D>(l, cst(b, l, el, 1.0),
+                       b.create<math::SqrtOp>(
+                           l, b.create<A>(l, var, cst(b, l, el, eps))));
+  };
+  RankedTensorType rowType = typeOf(sum);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  iterators[last] = utils::IteratorType::reduction;
+  auto sums = rw.create<linalg::GenericOp>(
+      loc, TypeRange{rowType, rowType}, ValueRange{dy, gamma, x, mean},
+      ValueRange{lb.filled(rowType, 0), lb.filled(rowType, 0)},
+      ArrayRef<AffineMap>{id, feature, id, rows, rows, rows}, iterators,
+      [&](OpBuilder &b, Location l, ValueRange a) {
+        Value g = b.create<M>(l, a[0], a[1]);
+        Value c = b.create<S>(l, a[2], a[3]);
+        b.create<linalg::YieldOp>(
+            l, ValueRange{b.create<A>(l, a[4], g),
+                          b.create<A>(l, a[5], b.create<M>(l, g, c))});
+      });
+  Value sg = sums.getResult(0), sgc = sums.getResult(1);
+  // dx = (g - sum(g) / D - (x - mean) rstd^2 sum(g (x - mean)) / D) rstd.
+  Value dx = lb.mapped(
+      t, {x, mean, sq, dy, gamma, sg, sgc},
+      {id, rows, rows, id, feature, rows, rows},
+      [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+        Value rstd = rstdOf(b, l, a[2]);
+        Value c = b.create<S>(l, a[0], a[1]);
+        Value g = b.create<M>(l, a[3], a[4]);
+        Value proj = b.create<M>(l, b.create<M>(l, c, b.create<M>(l, rstd, rstd)),
+                                 b.create<D>(l, a[6], n));
+        Value inner = b.create<S>(l, b.create<S>(l, g, b.create<D>(l, a[5], n)),
+                                  proj);
+        return b.create<M>(l, inner, rstd);
+      });
+  SmallVector<int64_t> lead = llvm::to_vector(llvm::seq<int64_t>(0, last));
+  Value dgamma = lb.reduce(
+      t, {dy, x, mean, sq}, {id, id, rows, rows}, lead, 0.0,
+      [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+        Value xhat = b.create<M>(l, b.create<S>(l, a[1], a[2]),
+                                 rstdOf(b, l, a[3]));
+        return b.create<A>(l, a[4], b.create<M>(l, a[0], xhat));
+      });
+  Value dbeta = lb.reduce(t, {dy}, {id}, lead, 0.0,
+                          [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                            return b.create<A>(l, a[0], a[1]);
+                          });
+  rw.replaceOp(op, ValueRange{dx, dgamma, dbeta});
+  return success();
+}
+
 static LogicalResult lowerNormalize(NormalizeOp op, PatternRewriter &rw) {
   double eps = op.getEps().convertToDouble();
   LinalgBuilder lb(rw, op.getLoc(), {op.getInput()});
@@ -670,6 +758,50 @@ static LogicalResult lowerConstant(ConstantOp op, PatternRewriter &rw) {
   return success();
 }
 
+/// The weight gradient of a matmul with a batched lhs and a shared 2-D rhs
+/// (`[..., m, k] @ [k, n]`: a dense on a sequence): autodiff builds the sum
+/// over the leading dims of `swapLast(lhs) @ dy`, one [k, n] product per
+/// index. It is one matmul_transpose_a over the merged rows instead,
+/// `lhs[M, k]^T dy[M, n]`, with no [..., k, n] intermediate. Rewritten
+/// before the conversion, which would lower the product first.
+static void foldSharedWeightGradients(Operation *root) {
+  SmallVector<ReduceSumOp> sums;
+  root->walk([&](ReduceSumOp sum) { sums.push_back(sum); });
+  for (ReduceSumOp sum : sums) {
+    auto mm = sum.getInput().getDefiningOp<MatmulOp>();
+    if (!mm || !mm->hasOneUse() || sum.getKeepdims())
+      continue;
+    auto tr = mm.getLhs().getDefiningOp<TransposeOp>();
+    int64_t rank = typeOf(mm.getLhs()).getRank();
+    if (!tr || rank < 3 || typeOf(mm.getRhs()).getRank() != rank)
+      continue;
+    SmallVector<int64_t> swap = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+    std::swap(swap[rank - 1], swap[rank - 2]);
+    if (tr.getPerm() != ArrayRef<int64_t>(swap) ||
+        sum.getAxes() !=
+            ArrayRef<int64_t>(llvm::to_vector(llvm::seq<int64_t>(0, rank - 2))))
+      continue;
+    OpBuilder b(sum);
+    Location loc = sum.getLoc();
+    auto groups = mergeLeading(rank, 2);
+    Value x = tr.getInput(), dy = mm.getRhs();
+    Value x2 = b.create<tensor::CollapseShapeOp>(
+        loc, collapsedType(typeOf(x), 2), x, groups);
+    Value dy2 = b.create<tensor::CollapseShapeOp>(
+        loc, collapsedType(typeOf(dy), 2), dy, groups);
+    LinalgBuilder lb(b, loc, {x});
+    Value dw = b.create<linalg::MatmulTransposeAOp>(
+                    loc, ValueRange{x2, dy2},
+                    ValueRange{lb.filled(sum.getType(), 0)})
+                   .getResult(0);
+    sum.replaceAllUsesWith(dw);
+    sum.erase();
+    mm.erase();
+    if (tr->use_empty())
+      tr.erase();
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // The pass
 //===----------------------------------------------------------------------===//
@@ -677,6 +809,7 @@ static LogicalResult lowerConstant(ConstantOp op, PatternRewriter &rw) {
 namespace {
 struct LowerToLinalg : nnc::impl::LowerToLinalgBase<LowerToLinalg> {
   void runOnOperation() override {
+    foldSharedWeightGradients(getOperation());
     RewritePatternSet patterns(&getContext());
     populateElementwise(patterns);
     patterns.add(lowerBinary<AddOp, arith::AddFOp>);
@@ -695,6 +828,7 @@ struct LowerToLinalg : nnc::impl::LowerToLinalgBase<LowerToLinalg> {
     patterns.add(lowerReduce<ReduceMaxOp>);
     patterns.add(lowerBatchNorm);
     patterns.add(lowerLayerNorm);
+    patterns.add(lowerLayerNormGrad);
     patterns.add(lowerNormalize);
     patterns.add(lowerConstant);
     populateLowerLossesPatterns(patterns);

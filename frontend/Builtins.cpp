@@ -81,6 +81,12 @@ static const std::vector<OpSpec> &opTable() {
                     name},
                    false,
                    true});
+    t.push_back({"attention",
+                 {{"q", K::Tensor, true},
+                  {"k", K::Tensor, true},
+                  {"v", K::Tensor, true},
+                  {"heads", K::Int},
+                  {"causal", K::Bool}}});
     t.push_back({"cross_entropy",
                  {{"logits", K::Tensor, true}, {"labels", K::Tensor, true}}});
     t.push_back({"binary_cross_entropy",
@@ -99,10 +105,6 @@ const OpSpec *nnc::lookupOp(StringRef name) {
     if (spec.name == name)
       return &spec;
   return nullptr;
-}
-
-bool nnc::isPlannedOp(StringRef name) {
-  return name == "attention";
 }
 
 bool nnc::isKnownWord(StringRef name) {

@@ -46,8 +46,6 @@ struct OpSpec {
 
 /// The operation called `name`, or null.
 const OpSpec *lookupOp(llvm::StringRef name);
-/// True for names of operations planned for a later version (lstm, ...).
-bool isPlannedOp(llvm::StringRef name);
 /// Names that stand for an enumerated choice when not bound to a value:
 /// activations, paddings, initializers, true/false/none.
 bool isKnownWord(llvm::StringRef name);

@@ -314,6 +314,7 @@ SValue importNormalization(OpBuilderCtx &c, llvm::StringRef op);
 SValue importNormalize(OpBuilderCtx &c);
 SValue importEmbedding(OpBuilderCtx &c);
 SValue importRecurrent(OpBuilderCtx &c, llvm::StringRef op);
+SValue importAttention(OpBuilderCtx &c);
 
 } // namespace nnc
 

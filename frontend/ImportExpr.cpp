@@ -251,10 +251,7 @@ SValue Importer::evaluateCall(const ast::CallExpr *call, SValue *piped) {
   if (const OpSpec *spec = lookupOp(call->callee))
     return importBuiltin(*this, call, *spec, piped);
   StringRef name = call->callee;
-  if (isPlannedOp(name)) {
-    diag.error(call->loc, "'" + name + "' is not supported yet (planned for "
-                                       "v2 of the language)");
-  } else if (llvm::is_contained({"normal", "uniform"}, name)) {
+  if (llvm::is_contained({"normal", "uniform"}, name)) {
     diag.error(call->loc, "'" + name + "' is an initializer: use it as "
                                        "init=" +
                               name + "(...) of a layer or param");
@@ -430,7 +427,7 @@ void Importer::checkUncalledBlocks() {
     for (const ast::Expr *e : bodyExprs(block)) {
       forEachCall(e, [&](const ast::CallExpr *call) {
         StringRef name = call->callee;
-        if (blocks.count(name) || lookupOp(name) || isPlannedOp(name) ||
+        if (blocks.count(name) || lookupOp(name) ||
             llvm::is_contained({"normal", "uniform"}, name))
           return;
         std::vector<StringRef> names = allOpNames();

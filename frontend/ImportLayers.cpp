@@ -1,6 +1,7 @@
 //===- ImportLayers.cpp - layers that create parameters -------------------===//
 //
-// dense, conv2d, batchnorm, layernorm, normalize and embedding: each checks
+// dense, conv2d, batchnorm, layernorm, normalize, embedding, the recurrent
+// layers and attention (which creates none): each checks
 // its input in the language's terms, creates its parameters (named by the
 // rule of language.md) and decomposes into nnc ops.
 //
@@ -330,4 +331,111 @@ SValue nnc::importRecurrent(OpBuilderCtx &c, StringRef op) {
   return c.result(c.b.create<RecurrentOp>(
       c.at, *type, x.tensor, kernel, recurrent, bias, c.b.getStringAttr(op),
       c.b.getStringAttr(act), c.b.getBoolAttr(sequences)));
+}
+
+/// attention(q, k, v, heads, causal): scaled dot-product attention decomposed
+/// into differentiable ops, per head h of width e = d / heads:
+///   [N,T,d] -reshape-> [N,T,heads,e] -transpose-> [N,heads,T,e],
+///   s = (q kᵀ) / sqrt(e) (+ a -1e9 mask above the diagonal if causal),
+///   y = softmax(s) v, and back to [N,Tq,d].
+/// With one head the reshapes and transposes but kᵀ are left out.
+SValue nnc::importAttention(OpBuilderCtx &c) {
+  Args &a = c.args;
+  SValue q = a.tensor(0), k = a.tensor(1), v = a.tensor(2);
+  int64_t heads = a.integer(3, 1, 1);
+  bool causal = a.boolean(4, false);
+  if (a.failed)
+    return SValue::error();
+  const char *roles[] = {"q", "k", "v"};
+  SValue *inputs[] = {&q, &k, &v};
+  for (int i = 0; i < 3; ++i) {
+    RankedTensorType t = inputs[i]->type();
+    if (t.getRank() != 3 || t.isDynamicDim(1) || t.isDynamicDim(2)) {
+      a.error(a.locOf(i), std::string("attention expects ") + roles[i] +
+                              " as a sequence [batch, steps, features], got " +
+                              formatType(t));
+      return SValue::error();
+    }
+  }
+  RankedTensorType qt = q.type(), kt = k.type(), vt = v.type();
+  int64_t d = qt.getDimSize(2), tq = qt.getDimSize(1), tk = kt.getDimSize(1);
+  auto mismatch = [&](size_t i, const std::string &what) {
+    a.error(a.locOf(i), "attention needs " + what + ": q is " +
+                            formatType(qt) + ", k is " + formatType(kt) +
+                            ", v is " + formatType(vt));
+    return SValue::error();
+  };
+  if (kt.getElementType() != qt.getElementType() ||
+      vt.getElementType() != qt.getElementType())
+    return mismatch(kt.getElementType() != qt.getElementType() ? 1 : 2,
+                    "q, k and v of one element type");
+  if (kt.getDimSize(0) != qt.getDimSize(0) ||
+      vt.getDimSize(0) != qt.getDimSize(0))
+    return mismatch(kt.getDimSize(0) != qt.getDimSize(0) ? 1 : 2,
+                    "q, k and v with the same batch");
+  if (kt.getDimSize(2) != d || vt.getDimSize(2) != d)
+    return mismatch(kt.getDimSize(2) != d ? 1 : 2,
+                    "q, k and v with the same number of features");
+  if (vt.getDimSize(1) != tk)
+    return mismatch(2, "k and v with the same number of steps");
+  if (d % heads != 0) {
+    a.error(a.locOf(3), "attention's heads must divide the features: " +
+                            std::to_string(heads) + " heads for " +
+                            std::to_string(d) + " features");
+    return SValue::error();
+  }
+  if (causal && tq != tk) {
+    a.error(a.locOf(4), "causal attention needs as many query steps as key "
+                        "steps, got " + std::to_string(tq) + " and " +
+                        std::to_string(tk));
+    return SValue::error();
+  }
+  Type el = qt.getElementType();
+  int64_t n = qt.getDimSize(0), e = d / heads;
+  OpBuilder &b = c.b;
+  Location at = c.at;
+  auto reshape = [&](Value x, ArrayRef<int64_t> shape) -> Value {
+    return b.create<ReshapeOp>(at, c.tensorType(shape, el), x);
+  };
+  auto transpose = [&](Value x, ArrayRef<int64_t> perm) -> Value {
+    auto type = shapes::transpose(at, cast<RankedTensorType>(x.getType()), perm);
+    return b.create<TransposeOp>(at, *type, x, perm);
+  };
+  auto matmul = [&](Value l, Value r) -> Value {
+    auto type = shapes::matmul(at, cast<RankedTensorType>(l.getType()),
+                               cast<RankedTensorType>(r.getType()));
+    return b.create<MatmulOp>(at, *type, l, r);
+  };
+  // Per-head views: q, v [N, heads, T, e]; k already transposed, [N, heads, e, Tk].
+  Value qh = q.tensor, kh, vh = v.tensor;
+  if (heads == 1) {
+    kh = transpose(k.tensor, {0, 2, 1});
+  } else {
+    qh = transpose(reshape(q.tensor, {n, tq, heads, e}), {0, 2, 1, 3});
+    kh = transpose(reshape(k.tensor, {n, tk, heads, e}), {0, 2, 3, 1});
+    vh = transpose(reshape(v.tensor, {n, tk, heads, e}), {0, 2, 1, 3});
+  }
+  Value scores = matmul(qh, kh);
+  auto st = cast<RankedTensorType>(scores.getType());
+  scores = b.create<MulOp>(at, st, scores,
+                           c.imp.constant(1.0 / std::sqrt((double)e), el,
+                                          a.locOf(0)));
+  if (causal) {
+    // Key steps after the query step get -1e9: exp() of it is exactly zero,
+    // and unlike -inf it cannot make a NaN in any fused expression.
+    auto maskType = c.tensorType({tq, tk}, el);
+    SmallVector<Attribute> mask;
+    mask.reserve(tq * tk);
+    for (int64_t i = 0; i < tq; ++i)
+      for (int64_t j = 0; j < tk; ++j)
+        mask.push_back(b.getFloatAttr(el, j > i ? -1e9 : 0.0));
+    Value m = b.create<ConstantOp>(
+        at, cast<ElementsAttr>(DenseElementsAttr::get(maskType, mask)));
+    scores = b.create<AddOp>(at, st, scores, m);
+  }
+  Value p = b.create<SoftmaxOp>(at, scores, st.getRank() - 1);
+  Value y = matmul(p, vh);
+  if (heads != 1)
+    y = reshape(transpose(y, {0, 2, 1, 3}), {n, tq, d});
+  return c.result(y);
 }

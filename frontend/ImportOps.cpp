@@ -341,6 +341,8 @@ SValue nnc::importBuiltin(Importer &imp, const ast::CallExpr *call,
     return importEmbedding(c);
   if (op == "rnn" || op == "lstm" || op == "gru")
     return importRecurrent(c, op);
+  if (op == "attention")
+    return importAttention(c);
   if (op == "maxpool2d" || op == "avgpool2d")
     return importPool(c, op);
   if (op == "global_avgpool2d")

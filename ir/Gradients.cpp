@@ -396,31 +396,14 @@ LogicalResult EmbeddingOp::buildGradients(OpBuilder &b, ValueRange dy,
 
 LogicalResult LayerNormOp::buildGradients(OpBuilder &b, ValueRange dy,
                                           SmallVectorImpl<Value> &dx) {
-  // With xhat = (x - mean) / sqrt(var + eps) over the last dim of D
-  // elements and g = dy * gamma:
-  //   dx = (g - mean(g) - xhat * mean(g * xhat)) / sqrt(var + eps),
-  //   dgamma = sum(dy * xhat), dbeta = sum(dy) over the other dims.
-  G g = builder(*this, b);
-  Value x = getInput(), grad = dy[0];
-  RankedTensorType t = G::type(x);
-  Type el = t.getElementType();
-  int64_t last = t.getRank() - 1;
-  double inv = 1.0 / (double)t.getDimSize(last);
-  auto mean = [&](Value v) { return g.mul(g.sum(v, {last}, true), inv); };
-  Value centered = g.sub(x, mean(x));
-  Value var = mean(g.mul(centered, centered));
-  Value rstd = g.div(g.scalar(1, el),
-                     b.create<SqrtOp>(getLoc(),
-                                      g.add(var, g.scalar(getEps()
-                                                              .convertToDouble(),
-                                                          el))));
-  Value xhat = g.mul(centered, rstd);
-  Value scaled = g.mul(grad, getGamma());
-  Value inner = g.sub(g.sub(scaled, mean(scaled)),
-                      g.mul(xhat, mean(g.mul(scaled, xhat))));
-  dx.push_back(g.mul(inner, rstd));
-  dx.push_back(g.unbroadcast(g.mul(grad, xhat), G::type(getGamma())));
-  dx.push_back(g.unbroadcast(grad, G::type(getBeta())));
+  // One op for the three (docs/autodiff.md has the formulas): its
+  // lowering recomputes the row statistics in two passes and does the
+  // rest in one, where a decomposition took a dozen ops and temporaries.
+  auto grad = b.create<LayerNormGradOp>(
+      getLoc(), TypeRange{getInput().getType(), getGamma().getType(),
+                          getBeta().getType()},
+      getInput(), getGamma(), dy[0], getEpsAttr());
+  dx.append(grad->result_begin(), grad->result_end());
   return success();
 }
 

@@ -220,6 +220,10 @@ LogicalResult LayerNormOp::verify() {
   return verifyFeatureParams(*this, getInput(), {getGamma(), getBeta()});
 }
 
+LogicalResult LayerNormGradOp::verify() {
+  return verifyFeatureParams(*this, getInput(), {getGamma()});
+}
+
 LogicalResult NormalizeOp::verify() {
   auto in = tensorOf(getInput());
   ArrayRef<int64_t> sample = in.getShape();

@@ -632,6 +632,29 @@ def Nnc_GeluGradOp : Nnc_Op<"gelu_grad", [Pure,
   let assemblyFormat = "$input `,` $grad attr-dict `:` type($result)";
 }
 
+def Nnc_LayerNormGradOp : Nnc_Op<"layernorm_grad", [Pure,
+    AllTypesMatch<["input", "grad", "input_grad"]>,
+    AllTypesMatch<["gamma", "gamma_grad", "beta_grad"]>]> {
+  let summary = "the gradients of layernorm: input, gamma and beta";
+  let description = [{
+    With xhat = (x - mean) / sqrt(var + eps) over the last dim (D elements)
+    and g = grad * gamma: `input_grad = (g - mean(g) - xhat mean(g xhat)) /
+    sqrt(var + eps)`, `gamma_grad = sum(grad xhat)` and `beta_grad =
+    sum(grad)` over all dims but the last. The statistics are recomputed
+    from the input (the forward stores nothing); lowered as row
+    reductions and one elementwise pass, not a dozen separate ops.
+  }];
+  let arguments = (ins Nnc_FloatTensor:$input, Nnc_FloatTensor:$gamma,
+                       Nnc_FloatTensor:$grad, F64Attr:$eps);
+  let results = (outs Nnc_FloatTensor:$input_grad,
+                      Nnc_FloatTensor:$gamma_grad,
+                      Nnc_FloatTensor:$beta_grad);
+  let assemblyFormat = [{
+    $input `,` $gamma `,` $grad attr-dict `:` type($input) `,` type($gamma)
+  }];
+  let hasVerifier = 1;
+}
+
 def Nnc_Conv2DInputGradOp : Nnc_Op<"conv2d_input_grad", [Pure]> {
   let summary = "d conv2d / d input: the transposed convolution of grad";
   let description = [{

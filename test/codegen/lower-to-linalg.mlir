@@ -570,3 +570,26 @@ func.func @slice_and_gelu_grad(%x: tensor<?x3xf32>) -> (tensor<?x2xf32>, tensor<
   %1 = nnc.gelu_grad %x, %x : tensor<?x3xf32>
   return %0, %1 : tensor<?x2xf32>, tensor<?x3xf32>
 }
+
+// -----
+
+// layernorm_grad: the row sum and the centered sum of squares again (as the
+// forward), one pass with two row sums (dy gamma and dy gamma (x - mean)),
+// one elementwise pass for the input's gradient, and the column sums over
+// the leading dims for gamma's and beta's.
+
+// CHECK-LABEL: func.func @layernorm_grad(
+// CHECK-SAME:    %[[X:[a-z0-9]+]]: tensor<?x5x3xf32>, %[[G:[a-z0-9]+]]: tensor<3xf32>, %[[DY:[a-z0-9]+]]: tensor<?x5x3xf32>
+// CHECK:         %[[SUM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[X]] : tensor<?x5x3xf32>) outs(%{{.*}} : tensor<?x5xf32>)
+// CHECK:         %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<?x5xf32>)
+// CHECK:         %[[SQ:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[X]], %[[MEAN]] : tensor<?x5x3xf32>, tensor<?x5xf32>)
+// CHECK:         %[[SUMS:.*]]:2 = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[DY]], %[[G]], %[[X]], %[[MEAN]] : tensor<?x5x3xf32>, tensor<3xf32>, tensor<?x5x3xf32>, tensor<?x5xf32>) outs(%{{.*}}, %{{.*}} : tensor<?x5xf32>, tensor<?x5xf32>)
+// CHECK:         %[[DX:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[X]], %[[MEAN]], %[[SQ]], %[[DY]], %[[G]], %[[SUMS]]#0, %[[SUMS]]#1 : {{.*}}) outs(%{{.*}} : tensor<?x5x3xf32>)
+// CHECK:           math.sqrt
+// CHECK:         %[[DG:.*]] = linalg.generic {{.*}} iterator_types = ["reduction", "reduction", "parallel"]} ins(%[[DY]], %[[X]], %[[MEAN]], %[[SQ]] : {{.*}}) outs(%{{.*}} : tensor<3xf32>)
+// CHECK:         %[[DB:.*]] = linalg.generic {{.*}} iterator_types = ["reduction", "reduction", "parallel"]} ins(%[[DY]] : tensor<?x5x3xf32>) outs(%{{.*}} : tensor<3xf32>)
+// CHECK:         return %[[DX]], %[[DG]], %[[DB]]
+func.func @layernorm_grad(%x: tensor<?x5x3xf32>, %g: tensor<3xf32>, %dy: tensor<?x5x3xf32>) -> (tensor<?x5x3xf32>, tensor<3xf32>, tensor<3xf32>) {
+  %0:3 = nnc.layernorm_grad %x, %g, %dy {eps = 1.0e-5 : f64} : tensor<?x5x3xf32>, tensor<3xf32>
+  return %0#0, %0#1, %0#2 : tensor<?x5x3xf32>, tensor<3xf32>, tensor<3xf32>
+}

@@ -87,3 +87,11 @@ func.func @embedding_grad_table(%dy: tensor<?x4x3xf32>, %ids: tensor<?x4xi32>) {
   %0 = nnc.embedding_grad %dy, %ids : tensor<?x4x3xf32>, tensor<?x4xi32> -> tensor<7x3x1xf32>
   return
 }
+
+// -----
+
+func.func @layernorm_grad_gamma(%x: tensor<?x5x8xf32>, %g: tensor<5xf32>, %dy: tensor<?x5x8xf32>) {
+  // expected-error @+1 {{'nnc.layernorm_grad' op parameters must be 'tensor<8xf32>'}}
+  %0:3 = nnc.layernorm_grad %x, %g, %dy {eps = 1.0e-5 : f64} : tensor<?x5x8xf32>, tensor<5xf32>
+  return
+}

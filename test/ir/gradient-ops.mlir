@@ -1,7 +1,8 @@
 // RUN: nnc-opt %s | nnc-opt | FileCheck %s
 // RUN: nnc-opt %s --mlir-print-op-generic | nnc-opt | FileCheck %s
 
-// The gradient ops of convolution, pooling, max and embedding round-trip.
+// The gradient ops of convolution, pooling, max, embedding and layernorm
+// round-trip.
 
 // CHECK-LABEL: func.func @conv_grads(
 func.func @conv_grads(%x: tensor<?x9x8x2xf32>, %k: tensor<3x3x2x4xf32>, %dy: tensor<?x5x4x4xf32>) {
@@ -29,5 +30,12 @@ func.func @max_embedding_grads(%x: tensor<?x5xf32>, %m: tensor<?xf32>, %k: tenso
   %1 = nnc.reduce_max_grad %k, %x, %k {axes = array<i64: 1>} : tensor<?x1xf32>, tensor<?x5xf32>
   // CHECK: nnc.embedding_grad %{{.*}}, %{{.*}} : tensor<?x4x3xf32>, tensor<?x4xi32> -> tensor<7x3xf32>
   %2 = nnc.embedding_grad %dy, %ids : tensor<?x4x3xf32>, tensor<?x4xi32> -> tensor<7x3xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @layernorm_grad(
+func.func @layernorm_grad(%x: tensor<?x5x8xf64>, %g: tensor<8xf64>, %dy: tensor<?x5x8xf64>) {
+  // CHECK: nnc.layernorm_grad %{{.*}}, %{{.*}}, %{{.*}} {eps = 1.000000e-05 : f64} : tensor<?x5x8xf64>, tensor<8xf64>
+  %0:3 = nnc.layernorm_grad %x, %g, %dy {eps = 1.0e-5 : f64} : tensor<?x5x8xf64>, tensor<8xf64>
   return
 }

@@ -182,9 +182,25 @@ e = dense(d, 2, activation=tanh)
 output o = dense(c, 2)
 loss = mse(o, t) + mean(e * e) + mean(gru(x, 3) * 0.5)
 """,
+    # Attention: self-attention with heads and the causal mask over dense
+    # projections, cross-attention with one head, a transformer-style
+    # residual and layernorm, a mean over time.
+    "attention": """
+input x: f64[batch, 4, 6]
+input s: f64[batch, 3, 6]
+target t: f64[batch, 2]
+q = dense(x, 6)
+k = dense(x, 6)
+v = dense(x, 6)
+a = layernorm(x + attention(q, k, v, heads=2, causal=true))
+c = attention(a, s * 0.5, dense(s, 6, name="sv"))
+output o = dense(mean(c, axis=1), 2)
+loss = mse(o, t)
+""",
 }
 
-EXAMPLES = ["mlp.nn", "regression.nn", "residual.nn", "tabular.nn", "cnn.nn"]
+EXAMPLES = ["mlp.nn", "regression.nn", "residual.nn", "tabular.nn", "cnn.nn",
+            "lstm.nn"]
 # cnn's first layers see images / 255 (tiny values) through relu and
 # maxpool: with h = 1e-4 some of their thousands of kinks fall inside
 # [p - h, p + h] and bend the differences; h = 1e-6 (rounding error still
