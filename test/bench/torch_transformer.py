@@ -2,7 +2,8 @@
 """PyTorch twin of examples/transformer.nn: Linear(28, 64) per row, an
 encoder block (q, k, v and output projections, 4-head scaled dot-product
 attention written out as in test/numerics/test_recurrent.py, residual and
-LayerNorm, a 64 -> 128 -> 64 relu feed-forward, residual and LayerNorm),
+LayerNorm (no bias on k, as in transformer.nn), a 64 -> 128 -> 64 relu
+feed-forward, residual and LayerNorm),
 the mean over the 28 steps into Linear(64, 10); Adam 1e-3, batch 64, on
 Fashion-MNIST (test/bench/torch_twin.py: shared/peers' loader, thread setup
 and training loop)."""
@@ -16,7 +17,8 @@ def make_model(torch, nn):
         def __init__(self):
             super().__init__()
             self.inp = nn.Linear(28, d)
-            self.q, self.k, self.v = (nn.Linear(d, d) for _ in range(3))
+            self.q, self.v = nn.Linear(d, d), nn.Linear(d, d)
+            self.k = nn.Linear(d, d, bias=False)  # as transformer.nn
             self.o = nn.Linear(d, d)
             self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
             self.f1, self.f2 = nn.Linear(d, 2 * d), nn.Linear(2 * d, d)

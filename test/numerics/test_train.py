@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""One training step of every example model against PyTorch's, in f32.
+"""Training steps of every example model against PyTorch's, f32 and f64.
 
 Each example is compiled with `nnc --emit=lib`; its parameters after
 nnc_init are copied into the same model written with torch.nn.functional,
@@ -12,6 +12,8 @@ and within 1e-3 after three steps (in f32, rounding differences grow with
 SGD's momentum through batchnorm and relu kinks). The same run in f64 (the
 examples' types made f64, PyTorch in double) must agree within 1e-9 after
 the first step and 1e-8 after the third: the same math, step for step.
+The recurrent examples' layers are written out step by step with Keras's
+gate equations, the transformer's attention head by head.
 Dropout uses nnc's mask (nncpy.dropout_mask), batchnorm Keras's biased
 running variance; the losses and metrics returned by train_step must match
 too, and eval_step must give the loss of the updated model in inference
@@ -19,6 +21,7 @@ mode.
 """
 import argparse
 import os
+import re
 import sys
 
 import hostblas  # before torch loads OpenBLAS
@@ -113,6 +116,68 @@ def regression(P, S, batch, training, step):
     return F.mse_loss(pred, y), [(pred - y).abs().mean()]
 
 
+def recurrent(P, name, x, cell):
+    """Keras's LSTM (gates i f c o) or GRU (z r h, reset_after) written out
+    step by step; the last state."""
+    k, u, b = (P[name + "." + p] for p in ("kernel", "recurrent_kernel",
+                                            "bias"))
+    units = u.shape[0]
+    h = torch.zeros(x.shape[0], units, dtype=x.dtype)
+    c = torch.zeros_like(h)
+    for t in range(x.shape[1]):
+        if cell == "lstm":
+            i, f, g, o = (x[:, t] @ k + h @ u + b).split(units, 1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            h = torch.sigmoid(o) * torch.tanh(c)
+        else:
+            xz, xr, xh = (x[:, t] @ k + b[0]).split(units, 1)
+            hz, hr, hh = (h @ u + b[1]).split(units, 1)
+            z, r = torch.sigmoid(xz + hz), torch.sigmoid(xr + hr)
+            h = z * h + (1 - z) * torch.tanh(xh + r * hh)
+    return h
+
+
+def lstm(P, S, batch, training, step):
+    x, y = batch
+    h = recurrent(P, "h", x / 255.0, "lstm")
+    return cross_entropy_metrics(dense(P, "logits", h), y)
+
+
+def gru_series(P, S, batch, training, step):
+    x, y = batch
+    pred = dense(P, "pred", recurrent(P, "h", x, "gru"))
+    return F.mse_loss(pred, y), [(pred - y).abs().mean()]
+
+
+def text(P, S, batch, training, step):
+    ids, y = batch
+    e = P["e.weight"][ids.long()]
+    return cross_entropy_metrics(dense(P, "logits", recurrent(P, "h", e,
+                                                              "lstm")), y)
+
+
+def layernorm(P, name, x, eps=1e-5):
+    return F.layer_norm(x, x.shape[-1:], P[name + ".gamma"],
+                        P[name + ".beta"], eps)
+
+
+def transformer(P, S, batch, training, step):
+    """examples/transformer.nn: attention written out as in
+    test_recurrent.py (4 heads of 16)."""
+    image, y = batch
+    n = len(image)
+    x = dense(P, "x", image / 255.0)
+    split = lambda t: t.reshape(n, 28, 4, 16).transpose(1, 2)
+    q, v = split(dense(P, "h.q", x)), split(dense(P, "h.v", x))
+    k = split(x @ P["h.k.weight"])
+    p = torch.softmax(q @ k.transpose(-1, -2) * 0.25, -1)
+    att = (p @ v).transpose(1, 2).reshape(n, 28, 64)
+    a = layernorm(P, "h.a.layernorm1", x + dense(P, "h.a.dense1", att))
+    f = dense(P, "h.f.dense2", torch.relu(dense(P, "h.f.dense1", a)))
+    h = layernorm(P, "h.out", a + f)
+    return cross_entropy_metrics(dense(P, "logits", h.mean(1)), y)
+
+
 FLOAT = np.float32  # the run's float type (main() runs f32, then f64)
 
 
@@ -131,6 +196,14 @@ EXAMPLES = {
     "regression.nn": (regression, lambda rng: (
         [rng.normal(size=(BATCH, 4)).astype(FLOAT)],
         [rng.normal(size=(BATCH, 1)).astype(FLOAT)])),
+    "lstm.nn": (lstm, lambda rng: image_batch(rng, (28, 28))),
+    "transformer.nn": (transformer, lambda rng: image_batch(rng, (28, 28))),
+    "gru_series.nn": (gru_series, lambda rng: (
+        [rng.normal(size=(BATCH, 24, 1)).astype(FLOAT)],
+        [rng.normal(size=(BATCH, 1)).astype(FLOAT)])),
+    "text.nn": (text, lambda rng: (
+        [rng.integers(0, 64, size=(BATCH, 20)).astype(np.int32)],
+        [rng.integers(0, 2, size=BATCH).astype(np.int32)])),
 }
 
 
@@ -184,6 +257,9 @@ def check(example, forward, make_batch, nnc, workdir, rng, rtol, rtol_later):
     FLOAT = np.float64 if wide else np.float32
     if wide:
         source = source.replace("f32", "f64")
+        # An embedding's table is f32 unless its dtype says otherwise.
+        source = re.sub(r"embedding\(([^)]*)\)", r"embedding(\1, dtype=f64)",
+                        source)
     lib = nncpy.compile(source, nnc, workdir,
                         name=example.replace(".nn", "") + ("64" if wide else ""))
     model = nncpy.Model(lib, open(path).read().split("model ")[1].split()[0])
