@@ -22,7 +22,8 @@ def keras_linear_init(nn, model):
     for mod in model.modules():
         if isinstance(mod, nn.Linear):
             nn.init.xavier_uniform_(mod.weight)
-            nn.init.zeros_(mod.bias)
+            if mod.bias is not None:
+                nn.init.zeros_(mod.bias)
     return model
 
 
