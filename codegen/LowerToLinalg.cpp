@@ -606,20 +606,19 @@ static LogicalResult lowerBatchNorm(BatchNormOp op, PatternRewriter &rw) {
   return success();
 }
 
-static LogicalResult lowerLayerNorm(LayerNormOp op, PatternRewriter &rw) {
-  Location loc = op.getLoc();
-  Value x = op.getInput();
+/// The mean of each row of `x` (over its last dim, `n` elements) and the
+/// centered sum of squares, in two passes (layernorm and its gradient).
+static std::pair<Value, Value> rowStatistics(LinalgBuilder &lb, Value x,
+                                             Value n) {
   RankedTensorType t = typeOf(x);
-  Type el = t.getElementType();
   int64_t last = t.getRank() - 1;
-  LinalgBuilder lb(rw, loc, {x});
-  AffineMap id = rw.getMultiDimIdentityMap(t.getRank());
+  AffineMap id = AffineMap::getMultiDimIdentityMap(t.getRank(),
+                                                   t.getContext());
   AffineMap rows = lb.dropMap(t.getRank(), {last});
-  Value n = lb.scalar(el, (double)t.getDimSize(last));
-  auto add = [](OpBuilder &b, Location l, ValueRange a) -> Value {
-    return b.create<arith::AddFOp>(l, a[0], a[1]);
-  };
-  Value sum = lb.reduce(t, {x}, {id}, {last}, 0.0, add);
+  Value sum = lb.reduce(t, {x}, {id}, {last}, 0.0,
+                        [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                          return b.create<arith::AddFOp>(l, a[0], a[1]);
+                        });
   Value mean = lb.elementwise(typeOf(sum), {sum},
                               [&](OpBuilder &b, Location l, ValueRange a) {
                                 return b.create<arith::DivFOp>(l, a[0], n);
@@ -630,6 +629,20 @@ static LogicalResult lowerLayerNorm(LayerNormOp op, PatternRewriter &rw) {
                          return b.create<arith::AddFOp>(
                              l, b.create<arith::MulFOp>(l, d, d), a[2]);
                        });
+  return {mean, sq};
+}
+
+static LogicalResult lowerLayerNorm(LayerNormOp op, PatternRewriter &rw) {
+  Location loc = op.getLoc();
+  Value x = op.getInput();
+  RankedTensorType t = typeOf(x);
+  Type el = t.getElementType();
+  int64_t last = t.getRank() - 1;
+  LinalgBuilder lb(rw, loc, {x});
+  AffineMap id = rw.getMultiDimIdentityMap(t.getRank());
+  AffineMap rows = lb.dropMap(t.getRank(), {last});
+  Value n = lb.scalar(el, (double)t.getDimSize(last));
+  auto [mean, sq] = rowStatistics(lb, x, n);
   double eps = op.getEps().convertToDouble();
   AffineMap feature = AffineMap::get(t.getRank(), 0,
                                      {rw.getAffineDimExpr(last)},
@@ -671,19 +684,7 @@ static LogicalResult lowerLayerNormGrad(LayerNormGradOp op,
   using S = arith::SubFOp;
   using M = arith::MulFOp;
   using D = arith::DivFOp;
-  Value sum = lb.reduce(t, {x}, {id}, {last}, 0.0,
-                        [](OpBuilder &b, Location l, ValueRange a) -> Value {
-                          return b.create<A>(l, a[0], a[1]);
-                        });
-  Value mean = lb.elementwise(typeOf(sum), {sum},
-                              [&](OpBuilder &b, Location l, ValueRange a) {
-                                return b.create<D>(l, a[0], n);
-                              });
-  Value sq = lb.reduce(t, {x, mean}, {id, rows}, {last}, 0.0,
-                       [](OpBuilder &b, Location l, ValueRange a) -> Value {
-                         Value d = b.create<S>(l, a[0], a[1]);
-                         return b.create<A>(l, b.create<M>(l, d, d), a[2]);
-                       });
+  auto [mean, sq] = rowStatistics(lb, x, n);
   // 1 / sqrt(sq / D + eps), inside the bodies below.
   auto rstdOf = [&](OpBuilder &b, Location l, Value sqv) -> Value {
     Value var = b.create<D>(l, sqv, n);
@@ -691,7 +692,7 @@ static LogicalResult lowerLayerNormGrad(LayerNormGradOp op,
                        b.create<math::SqrtOp>(
                            l, b.create<A>(l, var, cst(b, l, el, eps))));
   };
-  RankedTensorType rowType = typeOf(sum);
+  RankedTensorType rowType = typeOf(mean);
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::parallel);
   iterators[last] = utils::IteratorType::reduction;
