@@ -87,10 +87,11 @@ struct OutlineKernels : nnc::impl::OutlineKernelsBase<OutlineKernels> {
     b.create<func::ReturnOp>(loc, body->getResults());
     kernel.setPrivate();
 
-    // The kernel's text with local value names is its identity.
+    // The kernel's text with local value names is its identity (without
+    // locations, even when --mlir-print-debuginfo asks to print them).
     std::string text;
     llvm::raw_string_ostream os(text);
-    kernel.print(os, OpPrintingFlags().useLocalScope());
+    kernel.print(os, OpPrintingFlags().useLocalScope().enableDebugInfo(false));
     auto [it, fresh] = kernels.try_emplace(text, kernel);
     if (fresh) {
       kernel.setName(b.getStringAttr("nnc_kernel_" + std::to_string(count++)));

@@ -1,4 +1,5 @@
 // RUN: nnc-opt %s -nnc-outline-kernels | FileCheck %s
+// RUN: nnc-opt %s -nnc-outline-kernels --mlir-print-debuginfo | FileCheck %s --check-prefix=DEBUGINFO
 
 // Loop nests at the top level of functions become calls to kernels; two
 // nests that are the same ops on the same types (here the scale-by-2 loop
@@ -8,6 +9,12 @@
 // its arguments in the order of their first use. A nest that differs (a
 // scale by 3) gets its own kernel; a loop with results returns them;
 // ops that are not loop nests (memref.copy) stay where they are.
+// Locations are not part of a kernel's identity: with
+// --mlir-print-debuginfo (nnc passes MLIR's flags through) the two
+// scale-by-2 nests, on different lines, still share one kernel.
+
+// DEBUGINFO: func.func private @nnc_kernel_2(
+// DEBUGINFO-NOT: @nnc_kernel_3
 
 // CHECK-LABEL: func.func @predict(
 // CHECK-SAME:    %[[X:[a-z0-9]+]]: memref<?x16xf32>, %[[Y:[a-z0-9]+]]: memref<?x16xf32>
