@@ -10,7 +10,8 @@
 // The 28 columns are not one tile: a <28 x float> accumulator carried
 // through the K loop is taken apart into scalars by LLVM. Tiles are one
 // register wide or whole registers: 16 + 12 columns with 512-bit
-// vectors, 24 + 4 with 256-bit ones; the rows left get the same columns
+// vectors, 24 + 4 with 256-bit ones and this tile-n of 32 (nnc's AVX2
+// pipeline, tile-n 16, makes 8 + 8 + 8 + 4); the rows left get the same columns
 // (inner loops are peeled before outer ones).
 
 // CHECK-LABEL: func.func @attention_scores(
