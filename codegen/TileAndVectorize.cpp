@@ -222,6 +222,7 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
     peel(rw);
     if (failed(cleanup(func)))
       return signalPassFailure();
+    samplesAsMatmuls(rw, func);
     vectorizeStatic(rw, func);
     if (failed(cleanup(func)))
       return signalPassFailure();
@@ -283,12 +284,21 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
   /// Elements of `op`'s widest element type that `vectorUnroll` registers
   /// of `vectorBits` hold.
   int64_t vectorBound(linalg::LinalgOp op) {
+    return std::max<int64_t>(1, vectorBits * vectorUnroll / widestBits(op));
+  }
+
+  /// Elements of `op`'s widest element type in one register.
+  int64_t vectorLanes(linalg::LinalgOp op) {
+    return std::max<int64_t>(1, vectorBits / widestBits(op));
+  }
+
+  static unsigned widestBits(linalg::LinalgOp op) {
     unsigned bits = 8;
     for (Value v : op->getOperands())
       if (auto t = dyn_cast<ShapedType>(v.getType());
           t && t.getElementType().isIntOrFloat())
         bits = std::max(bits, t.getElementTypeBitWidth());
-    return std::max<int64_t>(1, vectorBits * vectorUnroll / bits);
+    return bits;
   }
 
   /// Whether `v` is an anchor's result, directly or through the loops
@@ -958,8 +968,8 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
                               fuse, /*fuseDestinations=*/parallel);
     if (succeeded(result) && parallel)
       hintWork(rw, result->loops.front(), work);
-    // A fused producer that other ops still read is left to be tiled on
-    // its own, not run whole and serial.
+    // Fused producers are done; a fill that other ops still use as their
+    // destination is left to be tiled with them, not run whole and serial.
     if (succeeded(result))
       for (Operation *p : result->fusedProducers)
         if (p->use_empty())
@@ -988,12 +998,7 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
           tk = t;
           break;
         }
-      int64_t lanes = std::max<int64_t>(
-          1, vectorBits / op.getDpsInits()[0]
-                              .getType()
-                              .cast<ShapedType>()
-                              .getElementTypeBitWidth());
-      int64_t tn = columnTile(r[2], tileN, lanes);
+      int64_t tn = columnTile(r[2], tileN, vectorLanes(op));
       SmallVector<int64_t> sizes = {r[0] == 1 ? 0 : 1,
                                     r[1] > tileM ? (int64_t)tileM : 0,
                                     tn < r[2] ? tn : 0,
@@ -1023,18 +1028,11 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
       (void)tile(rw, op, {1, 0, 0}, LoopType::ForOp);
   }
 
-  /// Vectorizes every linalg op with static shapes of bounded size.
-  void vectorizeStatic(IRRewriter &rw, func::FuncOp func) {
-    // Decompose 2-D windows of one tap into 1-D convolutions and pooling.
-    {
-      RewritePatternSet patterns(&getContext());
-      linalg::populateDecomposeConvolutionPatterns(patterns);
-      (void)applyPatternsAndFoldGreedily(func, std::move(patterns));
-    }
-    // A batched matmul's tile of one sample becomes a plain matmul on the
-    // sample's matrices (rank-reducing slices, views after bufferization):
-    // the contraction lowering makes FMAs of an M x N x K tile, but of a
-    // 1 x M x N x K one only scalar shuffles.
+  /// A batched matmul's tile of one sample (static after peeling) becomes
+  /// a plain matmul on the sample's matrices (rank-reducing slices, views
+  /// after bufferization): the contraction lowering makes FMAs of an
+  /// M x N x K tile, but of a 1 x M x N x K one only scalar shuffles.
+  void samplesAsMatmuls(IRRewriter &rw, func::FuncOp func) {
     SmallVector<linalg::BatchMatmulOp> samples;
     func.walk([&](linalg::BatchMatmulOp op) {
       if (op.hasPureTensorSemantics() && !op.hasDynamicShape() &&
@@ -1057,6 +1055,16 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
           ValueRange{matrix(init)});
       rw.replaceOp(op, tensor::createCanonicalRankReducingInsertSliceOp(
                            rw, loc, mm.getResult(0), init));
+    }
+  }
+
+  /// Vectorizes every linalg op with static shapes of bounded size.
+  void vectorizeStatic(IRRewriter &rw, func::FuncOp func) {
+    // Decompose 2-D windows of one tap into 1-D convolutions and pooling.
+    {
+      RewritePatternSet patterns(&getContext());
+      linalg::populateDecomposeConvolutionPatterns(patterns);
+      (void)applyPatternsAndFoldGreedily(func, std::move(patterns));
     }
     SmallVector<linalg::LinalgOp> candidates;
     func.walk([&](linalg::LinalgOp op) {
