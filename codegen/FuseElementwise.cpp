@@ -1,12 +1,13 @@
 //===- FuseElementwise.cpp - elementwise fusion that keeps named ops ------===//
 //
-// linalg-fuse-elementwise-ops with one difference: a reshape next to a named
+// linalg-fuse-elementwise-ops with two differences: a reshape next to a named
 // linalg op (matmul, convolution, pooling) is not folded into it. Upstream
 // folds `expand_shape(matmul)` by expanding the matmul's iteration space,
 // which turns it into a linalg.generic that nnc-tile-and-vectorize no
 // longer recognizes as a matmul: it would run as scalar loops. (The
 // backward pass makes such reshapes: the gradient of a flatten after a
-// dense layer, the filter gradient of a convolution.)
+// dense layer, the filter gradient of a convolution.) And nothing is fused
+// into an op that reads through windows (see readsWindows).
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/Passes.h"
@@ -25,16 +26,31 @@ static bool isNamedLinalgOp(Operation *op) {
   return isa_and_nonnull<linalg::LinalgOp>(op) && !isa<linalg::GenericOp>(op);
 }
 
+/// Whether `op` reads an operand through windows (a map with sums of dims,
+/// such as a convolution's filter gradient): a producer fused into it
+/// would be computed again for every window that holds an element, and
+/// nnc-tile-and-vectorize recognizes the filter gradient by its operands.
+static bool readsWindows(Operation *op) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  return linalgOp &&
+         llvm::any_of(linalgOp.getIndexingMapsArray(), [](AffineMap m) {
+           return !m.isProjectedPermutation(/*allowZeroInResults=*/true);
+         });
+}
+
 namespace {
 struct FuseElementwise : nnc::impl::FuseElementwiseBase<FuseElementwise> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     RewritePatternSet patterns(ctx);
-    // Upstream's rule (a producer with one use), named ops kept named.
+    // Upstream's rule (a producer with one use), named ops kept named,
+    // and nothing fused into an op that reads through windows.
     linalg::ControlFusionFn control = [](OpOperand *fused) {
       Operation *producer = fused->get().getDefiningOp();
       return producer && producer->hasOneUse() &&
-             !isNamedLinalgOp(producer) && !isNamedLinalgOp(fused->getOwner());
+             !isNamedLinalgOp(producer) &&
+             !isNamedLinalgOp(fused->getOwner()) &&
+             !readsWindows(fused->getOwner());
     };
     linalg::populateElementwiseOpsFusionPatterns(patterns, control);
     linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, control);

@@ -7,9 +7,13 @@
 //   linalg.conv_2d_nhwc_hwcf of the gradient (padded, and dilated by the
 //   strides) with the filter flipped in H and W and its channels swapped:
 //   tiled and vectorized as the forward convolution.
-// - conv2d_filter_grad: the input's windows (im2col, [N*OH*OW, KH*KW*C])
-//   contracted with the gradient ([N*OH*OW, F]) by linalg.matmul_transpose_a:
-//   a register-tiled matmul whose reduction runs over the batch.
+// - conv2d_filter_grad: a linalg.generic over (kh, kw, c, f | n, oh, ow)
+//   that reads the input through its windows (nnc-tile-and-vectorize gives
+//   it thread-private partial gradients and register tiles); with fewer
+//   than 8 input channels, the input's windows (im2col,
+//   [N*OH*OW, KH*KW*C]) contracted with the gradient ([N*OH*OW, F]) by
+//   linalg.matmul_transpose_a, a matmul whose reduction runs over the
+//   batch.
 // - maxpool2d_grad, avgpool2d_grad: for each input element, a sum over the
 //   windows that hold it (at most ceil(window / stride) per dim), so that
 //   each element is written once, one sample per thread.
@@ -130,6 +134,10 @@ static LogicalResult lowerConvInputGrad(Conv2DInputGradOp op,
   return success();
 }
 
+/// Input channels from which a filter gradient is one contraction over
+/// the windows in place (a register tile's rows are channels).
+static constexpr int64_t kFilterGradientMinChannels = 8;
+
 static LogicalResult lowerConvFilterGrad(Conv2DFilterGradOp op,
                                          PatternRewriter &rw) {
   // dw[(kh, kw, c), f] = sum over (n, oh, ow) of
@@ -140,12 +148,39 @@ static LogicalResult lowerConvFilterGrad(Conv2DFilterGradOp op,
   ArrayRef<int64_t> strides = op.getStrides();
   LinalgBuilder lb(rw, loc, {op.getInput()});
   Value x = padNHWC(rw, loc, op.getInput(), op.getPadding(), 0.0);
+  auto d = [&](unsigned i) { return rw.getAffineDimExpr(i); };
+  if (out.getDimSize(2) >= kFilterGradientMinChannels) {
+    // Over (kh, kw, c, f | n, oh, ow), reading x through its windows:
+    // nnc-tile-and-vectorize splits the images among threads, each
+    // accumulating [c, f] register tiles of its own partial gradient.
+    MLIRContext *ctx = rw.getContext();
+    AffineMap windows = AffineMap::get(
+        7, 0,
+        {d(4), d(5) * strides[0] + d(0), d(6) * strides[1] + d(1), d(2)},
+        ctx);
+    AffineMap pixels = AffineMap::get(7, 0, {d(4), d(5), d(6), d(3)}, ctx);
+    AffineMap filter = AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, ctx);
+    SmallVector<utils::IteratorType> iterators(4,
+                                               utils::IteratorType::parallel);
+    iterators.append(3, utils::IteratorType::reduction);
+    auto generic = rw.create<linalg::GenericOp>(
+        loc, TypeRange{out}, ValueRange{x, dy}, ValueRange{lb.filled(out, 0)},
+        ArrayRef<AffineMap>{windows, pixels, filter}, iterators,
+        [](OpBuilder &b, Location l, ValueRange a) {
+          Value product = b.create<arith::MulFOp>(l, a[0], a[1]);
+          b.create<linalg::YieldOp>(
+              l, ValueRange{b.create<arith::AddFOp>(l, a[2], product)});
+        });
+    rw.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+  // Fewer channels (a first layer's 1 or 3): a matmul over the windows
+  // materialized, whose rows are KH x KW x C.
   // The windows, [N, OH, OW, KH, KW, C].
   auto patchesType = RankedTensorType::get(
       {gt.getDimSize(0), gt.getDimSize(1), gt.getDimSize(2),
        out.getDimSize(0), out.getDimSize(1), out.getDimSize(2)},
       out.getElementType());
-  auto d = [&](unsigned i) { return rw.getAffineDimExpr(i); };
   AffineMap window = AffineMap::get(
       6, 0, {d(0), d(1) * strides[0] + d(3), d(2) * strides[1] + d(4), d(5)},
       rw.getContext());
@@ -269,9 +304,80 @@ static Value gatherWindows(
                                           lb.mixedSizes(input), ones);
 }
 
+/// A window tap as a float, through i32 (vectors of i64 have no
+/// conversion to float with AVX2).
 static Value indexToFloat(OpBuilder &b, Location l, Value i, Type el) {
   return b.create<arith::SIToFPOp>(
-      l, el, b.create<arith::IndexCastOp>(l, b.getI64Type(), i));
+      l, el, b.create<arith::IndexCastOp>(l, b.getI32Type(), i));
+}
+
+/// The window tap kh * KW + kw in a linalg body whose dims `kh` and `kw`
+/// run over the window.
+static Value windowTap(OpBuilder &b, Location l, ArrayRef<int64_t> win,
+                       unsigned kh, unsigned kw) {
+  return b.create<arith::AddIOp>(
+      l,
+      b.create<arith::MulIOp>(l, b.create<linalg::IndexOp>(l, kh),
+                              index(b, l, win[1])),
+      b.create<linalg::IndexOp>(l, kw));
+}
+
+/// maxpool2d_grad where the windows tile the input (stride = window, no
+/// padding: 2 x 2 pooling): each input element is in one window, so the
+/// input seen as [N, OH, KH, OW, KW, C] (rows and columns that no window
+/// covers cut off) lines up with the pooled [N, OH, OW, C] by projections,
+/// and both steps are elementwise ops and reductions that vectorize: each
+/// window's first maximum, then the gradient where an element is it.
+/// gatherWindows' general form reads through window maps, which stay
+/// scalar code with index arithmetic (10% of the CNN's step).
+static Value maxPoolGradTiled(LinalgBuilder &lb, MaxPool2DGradOp op) {
+  OpBuilder &b = lb.b;
+  Location loc = lb.loc;
+  RankedTensorType in = op.getType(), yt = typeOf(op.getOutput());
+  Type el = in.getElementType();
+  ArrayRef<int64_t> win = op.getWindow();
+  auto covered = RankedTensorType::get(
+      {in.getDimSize(0), yt.getDimSize(1) * win[0],
+       yt.getDimSize(2) * win[1], in.getDimSize(3)},
+      el);
+  SmallVector<OpFoldResult> zeros(4, b.getIndexAttr(0)),
+      ones(4, b.getIndexAttr(1));
+  Value x = op.getInput();
+  if (covered != in)
+    x = b.create<tensor::ExtractSliceOp>(loc, covered, x, zeros,
+                                         lb.mixedSizes(covered), ones);
+  auto space = RankedTensorType::get({in.getDimSize(0), yt.getDimSize(1),
+                                      win[0], yt.getDimSize(2), win[1],
+                                      in.getDimSize(3)},
+                                     el);
+  SmallVector<ReassociationIndices> groups = {{0}, {1, 2}, {3, 4}, {5}};
+  Value windows = b.create<tensor::ExpandShapeOp>(loc, space, x, groups);
+  AffineMap all = b.getMultiDimIdentityMap(6);
+  AffineMap pooled = lb.dropMap(6, {2, 4});
+  double none = (double)(win[0] * win[1]);
+  Value first = lb.reduce(
+      space, {windows, op.getOutput()}, {all, pooled}, {2, 4}, none,
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value hit = nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OEQ,
+                                             a[0], a[1]);
+        Value candidate = nb.create<arith::SelectOp>(
+            l, hit, indexToFloat(nb, l, windowTap(nb, l, win, 2, 4), el),
+            cst(nb, l, el, none));
+        return nb.create<arith::MinimumFOp>(l, candidate, a[2]);
+      });
+  Value routed = lb.mapped(
+      space, {first, op.getGrad()}, {pooled, pooled},
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value mine = nb.create<arith::CmpFOp>(
+            l, arith::CmpFPredicate::OEQ, a[0],
+            indexToFloat(nb, l, windowTap(nb, l, win, 2, 4), el));
+        return nb.create<arith::SelectOp>(l, mine, a[1], cst(nb, l, el, 0));
+      });
+  Value dx = b.create<tensor::CollapseShapeOp>(loc, covered, routed, groups);
+  return padNHWC(b, loc, dx,
+                 {0, in.getDimSize(1) - covered.getDimSize(1), 0,
+                  in.getDimSize(2) - covered.getDimSize(2)},
+                 0.0);
 }
 
 static LogicalResult lowerMaxPoolGrad(MaxPool2DGradOp op,
@@ -282,6 +388,10 @@ static LogicalResult lowerMaxPoolGrad(MaxPool2DGradOp op,
   ArrayRef<int64_t> win = op.getWindow(), strides = op.getStrides(),
                     pad = op.getPadding();
   LinalgBuilder lb(rw, loc, {op.getInput()});
+  if (win == strides && llvm::all_of(pad, [](int64_t p) { return p == 0; })) {
+    rw.replaceOp(op, maxPoolGradTiled(lb, op));
+    return success();
+  }
   // 1. Each window's first tap (in window order) equal to its maximum, as
   //    a float; padded positions (-inf) never are.
   Value x = padNHWC(rw, loc, op.getInput(), pad,
@@ -302,15 +412,11 @@ static LogicalResult lowerMaxPoolGrad(MaxPool2DGradOp op,
       space, {x, op.getOutput(), shape}, {window, pooled, shapeMap}, {3, 4},
       none,
       [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-        Value tap = b.create<arith::AddIOp>(
-            l,
-            b.create<arith::MulIOp>(l, b.create<linalg::IndexOp>(l, 3),
-                                    index(b, l, win[1])),
-            b.create<linalg::IndexOp>(l, 4));
         Value hit =
             b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OEQ, a[0], a[1]);
         Value candidate = b.create<arith::SelectOp>(
-            l, hit, indexToFloat(b, l, tap, el), cst(b, l, el, none));
+            l, hit, indexToFloat(b, l, windowTap(b, l, win, 3, 4), el),
+            cst(b, l, el, none));
         return b.create<arith::MinimumFOp>(l, candidate, a[3]);
       });
   // 2. Each input element gets the gradients of the windows whose first

@@ -186,6 +186,10 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
       if (done.contains(op))
         continue;
       auto linalgOp = cast<linalg::LinalgOp>(op);
+      if (auto strides = filterGradientStrides(linalgOp)) {
+        tileFilterGradient(rw, linalgOp, strides->first, strides->second);
+        continue;
+      }
       Operation *anchor = isAnchor(op) ? op : fusableAnchor(linalgOp);
 
       if (anchor) {
@@ -472,6 +476,10 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
   /// multiply-adds of a matmul (for nnc.parallel_work): such work is
   /// memory-bound, an element costs about as much as a 16-wide vector FMA.
   static constexpr int64_t kElementWork = 16;
+
+  /// A filter gradient's parts (tileFilterGradient): the threads' share
+  /// of the batch, at most this many threads.
+  static constexpr int64_t kFilterGradientParts = 4;
 
   /// Ops at least this large (elements) are split across threads.
   static constexpr int64_t kParallelElements = 1 << 15;
@@ -891,6 +899,228 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
       (void)tile(rw, op, sizes, LoopType::ForOp);
       break;
     }
+  }
+
+  /// A convolution's filter gradient as nnc-lower-to-linalg builds it: a
+  /// linalg.generic over (kh, kw, c, f | n, oh, ow) computing out[kh, kw,
+  /// c, f] += x[n, oh * sh + kh, ow * sw + kw, c] * dy[n, oh, ow, f] with
+  /// static sizes but n. Returns the strides (sh, sw).
+  static std::optional<std::pair<int64_t, int64_t>>
+  filterGradientStrides(linalg::LinalgOp op) {
+    auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+    if (!generic || op.getNumLoops() != 7 || op.getNumDpsInputs() != 2 ||
+        op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 3)
+      return std::nullopt;
+    SmallVector<utils::IteratorType> it = op.getIteratorTypesArray();
+    for (int i = 0; i < 7; ++i)
+      if ((it[i] == utils::IteratorType::reduction) != (i >= 4))
+        return std::nullopt;
+    MLIRContext *ctx = op->getContext();
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    if (maps[1] != AffineMap::get(7, 0, {d(4), d(5), d(6), d(3)}, ctx) ||
+        maps[2] != AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, ctx) ||
+        maps[0].getNumResults() != 4 || maps[0].getResult(0) != d(4) ||
+        maps[0].getResult(3) != d(2))
+      return std::nullopt;
+    auto stride = [&](AffineExpr e, unsigned outer,
+                      unsigned tap) -> int64_t {
+      for (int64_t s = 1; s <= 16; ++s)
+        if (e == d(outer) * s + d(tap))
+          return s;
+      return 0;
+    };
+    int64_t sh = stride(maps[0].getResult(1), 5, 0),
+            sw = stride(maps[0].getResult(2), 6, 1);
+    // The body: out + x * dy.
+    Block &body = generic.getRegion().front();
+    auto yield = cast<linalg::YieldOp>(body.getTerminator());
+    auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+    arith::MulFOp mul;
+    if (add && add.getLhs() == body.getArgument(2))
+      mul = add.getRhs().getDefiningOp<arith::MulFOp>();
+    if (!sh || !sw || body.getOperations().size() != 3 || !mul ||
+        mul.getLhs() != body.getArgument(0) ||
+        mul.getRhs() != body.getArgument(1))
+      return std::nullopt;
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    for (int i = 0; i < 7; ++i)
+      if (ShapedType::isDynamic(ranges[i]) != (i == 4))
+        return std::nullopt;
+    return std::make_pair(sh, sw);
+  }
+
+  /// `body(b, offset, size, acc)` over [0, n) in tiles of `tile`: a loop
+  /// over the whole tiles, then the tile left (static sizes both).
+  using TileBody = llvm::function_ref<Value(OpBuilder &, Value, int64_t,
+                                            Value)>;
+  static Value overTiles(OpBuilder &b, Location loc, int64_t n, int64_t tile,
+                         Value acc, TileBody body) {
+    int64_t whole = n / tile * tile;
+    if (whole > 0)
+      acc = b.create<scf::ForOp>(
+                 loc, b.create<arith::ConstantIndexOp>(loc, 0),
+                 b.create<arith::ConstantIndexOp>(loc, whole),
+                 b.create<arith::ConstantIndexOp>(loc, tile), ValueRange{acc},
+                 [&](OpBuilder &nb, Location l, Value iv, ValueRange args) {
+                   nb.create<scf::YieldOp>(l, body(nb, iv, tile, args[0]));
+                 })
+                .getResult(0);
+    if (whole < n)
+      acc = body(b, b.create<arith::ConstantIndexOp>(loc, whole), n - whole,
+                 acc);
+    return acc;
+  }
+
+  /// A loop from `lb` to `ub` (step 1) carrying `acc`.
+  static Value loop(OpBuilder &b, Location loc, Value lb, Value ub, Value acc,
+                    llvm::function_ref<Value(OpBuilder &, Value, Value)> body) {
+    return b
+        .create<scf::ForOp>(loc, lb, ub,
+                            b.create<arith::ConstantIndexOp>(loc, 1),
+                            ValueRange{acc},
+                            [&](OpBuilder &nb, Location l, Value iv,
+                                ValueRange args) {
+                              nb.create<scf::YieldOp>(
+                                  l, body(nb, iv, args[0]));
+                            })
+        .getResult(0);
+  }
+
+  /// The filter gradient (filterGradientStrides), without materializing
+  /// the windows: the batch in kFilterGradientParts parts (an
+  /// scf.forall), each accumulating a partial gradient of its own over its
+  /// images, which are then added up. In a part, image by image and tap by
+  /// tap, tile-m x tile-n register tiles of [c, f] accumulate over the
+  /// image's pixels: each pixel an outer product of tile-m channels of x
+  /// and tile-n of dy (a 1-step linalg.matmul_transpose_a), from one
+  /// image's x and dy (L1 and L2) and the partial (L2). The windows
+  /// matrix it replaces ([N*OH*OW, KH*KW*C], 9x the input) streamed from
+  /// memory for every column block of the gradient.
+  void tileFilterGradient(IRRewriter &rw, linalg::LinalgOp op, int64_t sh,
+                          int64_t sw) {
+    Location loc = op.getLoc();
+    Value x = op.getDpsInputs()[0], dy = op.getDpsInputs()[1];
+    auto out = cast<RankedTensorType>(op->getResult(0).getType());
+    auto dyType = cast<RankedTensorType>(dy.getType());
+    Type el = out.getElementType();
+    ArrayRef<int64_t> shape = out.getShape(); // KH, KW, C, F
+    int64_t oh = dyType.getDimSize(1), ow = dyType.getDimSize(2);
+    int64_t tm = std::min<int64_t>(tileM, shape[2]);
+    int64_t tn = columnTile(shape[3], tileN, vectorLanes(op));
+    Value work = loopWork(rw, op);
+    rw.setInsertionPoint(op);
+    auto c = [&](int64_t v) -> Value {
+      return rw.create<arith::ConstantIndexOp>(loc, v);
+    };
+    auto attrs = [&](ArrayRef<int64_t> v) { return indexAttrs(rw, v); };
+    int64_t parts = kFilterGradientParts;
+    SmallVector<int64_t> partsShape = {parts};
+    partsShape.append(shape.begin(), shape.end());
+    auto partsType = RankedTensorType::get(partsShape, el);
+    Value zero = rw.create<arith::ConstantOp>(loc, rw.getFloatAttr(el, 0));
+    Value init =
+        rw.create<linalg::FillOp>(
+              loc, zero,
+              rw.create<tensor::EmptyOp>(loc, partsShape, el).getResult())
+            .getResult(0);
+    Value n = rw.create<tensor::DimOp>(loc, dy, 0);
+    Value perPart = rw.create<arith::DivUIOp>(
+        loc, rw.create<arith::AddIOp>(loc, n, c(parts - 1)), c(parts));
+    auto forall = rw.create<scf::ForallOp>(
+        loc, ArrayRef<OpFoldResult>{rw.getIndexAttr(parts)}, ValueRange{init},
+        std::nullopt);
+    rw.setInsertionPointToStart(forall.getBody());
+    rw.create<nnc::ParallelWorkOp>(loc, work);
+    Value part = forall.getInductionVar(0);
+    Value first = rw.create<arith::MinUIOp>(
+        loc, rw.create<arith::MulIOp>(loc, part, perPart), n);
+    Value last = rw.create<arith::MinUIOp>(
+        loc, rw.create<arith::AddIOp>(loc, first, perPart), n);
+    SmallVector<int64_t> ones(5, 1);
+    SmallVector<int64_t> partSizes = {1};
+    partSizes.append(shape.begin(), shape.end());
+    SmallVector<OpFoldResult> partOffsets = {part};
+    partOffsets.append(attrs({0, 0, 0, 0}));
+    Value mine = rw.create<tensor::ExtractSliceOp>(
+        loc, out, forall.getRegionIterArgs()[0], partOffsets,
+        attrs(partSizes), attrs(ones));
+    auto tileType = [&](int64_t rows, int64_t cols) {
+      return RankedTensorType::get({rows, cols}, el);
+    };
+    Value sum = loop(rw, loc, first, last, mine,
+                     [&](OpBuilder &b, Value img, Value acc) {
+      return loop(b, loc, c(0), c(shape[0]), acc,
+                  [&](OpBuilder &b, Value kh, Value acc) {
+      return loop(b, loc, c(0), c(shape[1]), acc,
+                  [&](OpBuilder &b, Value kw, Value acc) {
+      return overTiles(b, loc, shape[2], tm, acc,
+                       [&](OpBuilder &b, Value c0, int64_t rows, Value acc) {
+      return overTiles(b, loc, shape[3], tn, acc,
+                       [&](OpBuilder &b, Value f0, int64_t cols, Value acc) {
+        SmallVector<OpFoldResult> at = {kh, kw, c0, f0};
+        Value regs = b.create<tensor::ExtractSliceOp>(
+            loc, tileType(rows, cols), acc, at, attrs({1, 1, rows, cols}),
+            attrs({1, 1, 1, 1}));
+        Value done = loop(b, loc, c(0), c(oh), regs,
+                          [&](OpBuilder &b, Value y, Value regs) {
+          Value row = b.create<arith::AddIOp>(
+              loc, b.create<arith::MulIOp>(loc, y, c(sh)), kh);
+          return loop(b, loc, c(0), c(ow), regs,
+                      [&](OpBuilder &b, Value xo, Value regs) {
+            Value col = b.create<arith::AddIOp>(
+                loc, b.create<arith::MulIOp>(loc, xo, c(sw)), kw);
+            SmallVector<OpFoldResult> xAt = {img, row, col, c0};
+            SmallVector<OpFoldResult> dyAt = {img, y, xo, f0};
+            Value lhs = b.create<tensor::ExtractSliceOp>(
+                loc, tileType(1, rows), x, xAt, attrs({1, 1, 1, rows}),
+                attrs({1, 1, 1, 1}));
+            Value rhs = b.create<tensor::ExtractSliceOp>(
+                loc, tileType(1, cols), dy, dyAt, attrs({1, 1, 1, cols}),
+                attrs({1, 1, 1, 1}));
+            return b
+                .create<linalg::MatmulTransposeAOp>(
+                    loc, ValueRange{lhs, rhs}, ValueRange{regs})
+                .getResult(0);
+          });
+        });
+        return b.create<tensor::InsertSliceOp>(loc, done, acc, at,
+                                               attrs({1, 1, rows, cols}),
+                                               attrs({1, 1, 1, 1}))
+            .getResult();
+      });
+      });
+      });
+      });
+    });
+    rw.setInsertionPointToStart(forall.getTerminator().getBody());
+    rw.create<tensor::ParallelInsertSliceOp>(
+        loc, sum, forall.getRegionIterArgs()[0], partOffsets,
+        attrs(partSizes), attrs(ones));
+    // The parts added up (an elementwise op, bounded and vectorized as
+    // such).
+    rw.setInsertionPointAfter(forall);
+    SmallVector<Value> partials;
+    for (int64_t i = 0; i < parts; ++i) {
+      SmallVector<OpFoldResult> offsets = attrs({i, 0, 0, 0, 0});
+      partials.push_back(rw.create<tensor::ExtractSliceOp>(
+          loc, out, forall.getResult(0), offsets, attrs(partSizes),
+          attrs(ones)));
+    }
+    SmallVector<AffineMap> maps(parts + 1,
+                                rw.getMultiDimIdentityMap(out.getRank()));
+    SmallVector<utils::IteratorType> parallel(out.getRank(),
+                                              utils::IteratorType::parallel);
+    auto total = rw.create<linalg::GenericOp>(
+        loc, TypeRange{out}, partials,
+        ValueRange{rw.create<tensor::EmptyOp>(loc, shape, el).getResult()}, maps,
+        parallel, [&](OpBuilder &b, Location l, ValueRange a) {
+          Value s = a[0];
+          for (int64_t i = 1; i < parts; ++i)
+            s = b.create<arith::AddFOp>(l, s, a[i]);
+          b.create<linalg::YieldOp>(l, s);
+        });
+    rw.replaceOp(op, total.getResult(0));
   }
 
   /// Any other op: one sample at a time along a dynamic (batch) dim 0,

@@ -66,3 +66,42 @@ func.func @elementwise(%x: tensor<?x6xf32>, %y: tensor<?x6xf32>) -> tensor<?x2x3
   %r = tensor.expand_shape %b [[0], [1, 2]] output_shape [%n, 2, 3] : tensor<?x6xf32> into tensor<?x2x3xf32>
   return %r : tensor<?x2x3xf32>
 }
+
+// -----
+
+// Nothing is fused into an op that reads through windows (a convolution's
+// filter gradient): the relu gradient would be computed again for each of
+// the 9 windows that hold an element, and nnc-tile-and-vectorize would no
+// longer recognize the filter gradient.
+
+#win = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d5 + d0, d6 + d1, d2)>
+#pix = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d5, d6, d3)>
+#fil = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-LABEL: func.func @window_consumer(
+// CHECK:         %[[MASKED:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel"]
+// CHECK:           arith.select
+// CHECK:         linalg.generic {{.*}} ins(%{{.*}}, %[[MASKED]] : {{.*}})
+// CHECK-NOT:       arith.select
+// CHECK:           arith.mulf
+func.func @window_consumer(%x: tensor<?x6x6x8xf32>, %y: tensor<?x4x4x16xf32>, %g: tensor<?x4x4x16xf32>) -> tensor<3x3x8x16xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %n = tensor.dim %g, %c0 : tensor<?x4x4x16xf32>
+  %e = tensor.empty(%n) : tensor<?x4x4x16xf32>
+  %dy = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%y, %g : tensor<?x4x4x16xf32>, tensor<?x4x4x16xf32>) outs(%e : tensor<?x4x4x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %p = arith.cmpf ogt, %a, %zero : f32
+    %s = arith.select %p, %b, %zero : f32
+    linalg.yield %s : f32
+  } -> tensor<?x4x4x16xf32>
+  %fe = tensor.empty() : tensor<3x3x8x16xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%fe : tensor<3x3x8x16xf32>) -> tensor<3x3x8x16xf32>
+  %0 = linalg.generic {indexing_maps = [#win, #pix, #fil], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%x, %dy : tensor<?x6x6x8xf32>, tensor<?x4x4x16xf32>) outs(%init : tensor<3x3x8x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<3x3x8x16xf32>
+  return %0 : tensor<3x3x8x16xf32>
+}

@@ -48,9 +48,10 @@ func.func @conv_input_grad_crop(%dy: tensor<?x6x4x4xf32>, %k: tensor<1x1x2x4xf32
 
 // -----
 
-// d filter: the padded input's windows ([N, OH, OW, KH, KW, C], read with
-// the convolution's strided map) as [N*OH*OW, KH*KW*C], contracted with the
-// gradient [N*OH*OW, F] over the first dim by matmul_transpose_a.
+// d filter, fewer than 8 input channels: the padded input's windows
+// ([N, OH, OW, KH, KW, C], read with the convolution's strided map) as
+// [N*OH*OW, KH*KW*C], contracted with the gradient [N*OH*OW, F] over the
+// first dim by matmul_transpose_a.
 
 // CHECK-DAG: #[[WIN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1 * 2 + d3, d2 * 2 + d4, d5)>
 // CHECK-LABEL: func.func @conv_filter_grad(
@@ -70,25 +71,82 @@ func.func @conv_filter_grad(%x: tensor<?x9x8x2xf32>, %dy: tensor<?x5x4x4xf32>) -
 
 // -----
 
-// maxpool2d_grad: (1) each window's first tap equal to its max, a min over
-// the window (sized by an empty [2, 2] operand) of (x == max ? tap : 4);
-// (2) each input element sums, over the windows that hold it (one here:
-// the [1, 1] candidates), the window's gradient where it is that tap.
+// d filter, 8 input channels or more: one contraction over
+// (kh, kw, c, f | n, oh, ow) that reads the padded input through its
+// windows in place (nnc-tile-and-vectorize tiles it: tile-filter-gradient.mlir).
+
+// CHECK-DAG: #[[WIN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d5 * 2 + d0, d6 * 2 + d1, d2)>
+// CHECK-DAG: #[[PIX:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d5, d6, d3)>
+// CHECK-DAG: #[[FIL:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>
+// CHECK-LABEL: func.func @conv_filter_grad_channels(
+// CHECK-SAME:    %[[X:.*]]: tensor<?x9x8x8xf32>, %[[DY:.*]]: tensor<?x5x4x4xf32>
+// CHECK:         %[[P:.*]] = tensor.pad %[[X]] low[0, 1, 1, 0] high[0, 1, 1, 0]
+// CHECK:         %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<3x3x8x4xf32>)
+// CHECK:         %[[G:.*]] = linalg.generic {indexing_maps = [#[[WIN]], #[[PIX]], #[[FIL]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%[[P]], %[[DY]] : tensor<?x11x10x8xf32>, tensor<?x5x4x4xf32>) outs(%[[Z]] : tensor<3x3x8x4xf32>)
+// CHECK:           %[[M:.*]] = arith.mulf
+// CHECK:           arith.addf %{{.*}}, %[[M]]
+// CHECK:         return %[[G]]
+func.func @conv_filter_grad_channels(%x: tensor<?x9x8x8xf32>, %dy: tensor<?x5x4x4xf32>) -> tensor<3x3x8x4xf32> {
+  %0 = nnc.conv2d_filter_grad %x, %dy {strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>} : tensor<?x9x8x8xf32>, tensor<?x5x4x4xf32> -> tensor<3x3x8x4xf32>
+  return %0 : tensor<3x3x8x4xf32>
+}
+
+// -----
+
+// maxpool2d_grad, windows that tile the input (2 x 2, stride 2): the input
+// without its last row (7 = 3 * 2 + 1) seen as [N, OH, KH, OW, KW, C], so
+// that every map is a projection: (1) each window's first tap equal to its
+// max, a min over KH and KW of (x == max ? tap : 4); (2) the window's
+// gradient where the element is that tap, collapsed back and padded with
+// the uncovered row's zeros.
+
+// CHECK-DAG: #[[ALL:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4, d5)>
+// CHECK-DAG: #[[POOLED:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d3, d5)>
+// CHECK-LABEL: func.func @maxpool_grad_tiled(
+// CHECK-SAME:    %[[X:.*]]: tensor<?x7x6x2xf32>, %[[Y:.*]]: tensor<?x3x3x2xf32>, %[[DY:.*]]: tensor<?x3x3x2xf32>
+// CHECK:         %[[XS:.*]] = tensor.extract_slice %[[X]][0, 0, 0, 0] [%{{.*}}, 6, 6, 2] [1, 1, 1, 1]
+// CHECK:         %[[XW:.*]] = tensor.expand_shape %[[XS]] {{\[}}[0], [1, 2], [3, 4], [5]] output_shape [%{{.*}}, 3, 2, 3, 2, 2]
+// CHECK:         %[[NONE:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x3x3x2xf32>)
+// CHECK:         %[[FIRST:.*]] = linalg.generic {indexing_maps = [#[[ALL]], #[[POOLED]], #[[POOLED]]], iterator_types = ["parallel", "parallel", "reduction", "parallel", "reduction", "parallel"]} ins(%[[XW]], %[[Y]] : {{.*}}) outs(%[[NONE]] : tensor<?x3x3x2xf32>)
+// CHECK:           arith.cmpf oeq
+// CHECK:           arith.index_cast %{{.*}} : index to i32
+// CHECK:           arith.select
+// CHECK:           arith.minimumf
+// CHECK:         %[[G:.*]] = linalg.generic {indexing_maps = [#[[POOLED]], #[[POOLED]], #[[ALL]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%[[FIRST]], %[[DY]] : {{.*}}) outs(%{{.*}} : tensor<?x3x2x3x2x2xf32>)
+// CHECK:           arith.cmpf oeq
+// CHECK:           arith.select
+// CHECK:         %[[DX:.*]] = tensor.collapse_shape %[[G]] {{\[}}[0], [1, 2], [3, 4], [5]] : tensor<?x3x2x3x2x2xf32> into tensor<?x6x6x2xf32>
+// CHECK:         %[[P:.*]] = tensor.pad %[[DX]] low[0, 0, 0, 0] high[0, 1, 0, 0]
+// CHECK:         return %[[P]]
+func.func @maxpool_grad_tiled(%x: tensor<?x7x6x2xf32>, %y: tensor<?x3x3x2xf32>, %dy: tensor<?x3x3x2xf32>) -> tensor<?x7x6x2xf32> {
+  %0 = nnc.maxpool2d_grad %x, %y, %dy {window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x7x6x2xf32>, tensor<?x3x3x2xf32>
+  return %0 : tensor<?x7x6x2xf32>
+}
+
+// -----
+
+// maxpool2d_grad, overlapping windows (3 x 3, stride 2): (1) each window's
+// first tap equal to its max, a min over the window (sized by an empty
+// [3, 3] operand) of (x == max ? tap : 9); (2) each input element sums, over
+// the windows that hold it (up to 2 x 2 candidates, the first maxima padded
+// by one window of -1), the window's gradient where it is that tap.
 
 // CHECK-DAG: #[[WIN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1 * 2 + d3, d2 * 2 + d4, d5)>
 // CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d5)>
 // CHECK-DAG: #[[TAPS:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d3, d4)>
 // CHECK-DAG: #[[OWNER:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1 floordiv 2 + d3, d2 floordiv 2 + d4, d5)>
 // CHECK-LABEL: func.func @maxpool_grad(
-// CHECK-SAME:    %[[X:.*]]: tensor<?x6x6x2xf32>, %[[Y:.*]]: tensor<?x3x3x2xf32>, %[[DY:.*]]: tensor<?x3x3x2xf32>
-// CHECK:         %[[W:.*]] = tensor.empty() : tensor<2x2xf32>
+// CHECK-SAME:    %[[X:.*]]: tensor<?x7x7x2xf32>, %[[Y:.*]]: tensor<?x3x3x2xf32>, %[[DY:.*]]: tensor<?x3x3x2xf32>
+// CHECK:         %[[W:.*]] = tensor.empty() : tensor<3x3xf32>
 // CHECK:         %[[NONE:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x3x3x2xf32>)
 // CHECK:         %[[FIRST:.*]] = linalg.generic {indexing_maps = [#[[WIN]], #[[OUT]], #[[TAPS]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "parallel"]} ins(%[[X]], %[[Y]], %[[W]] : {{.*}}) outs(%[[NONE]] : tensor<?x3x3x2xf32>)
 // CHECK:           arith.cmpf oeq
 // CHECK:           arith.select
 // CHECK:           arith.minimumf
-// CHECK:         %[[C:.*]] = tensor.empty() : tensor<1x1xf32>
-// CHECK:         %[[G:.*]] = linalg.generic {indexing_maps = [#[[OWNER]], #[[OWNER]], #[[TAPS]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "parallel"]} ins(%[[FIRST]], %[[DY]], %[[C]] : {{.*}}) outs(%{{.*}} : tensor<?x6x6x2xf32>)
+// CHECK:         %[[PF:.*]] = tensor.pad %[[FIRST]] low[0, 1, 1, 0] high[0, 1, 1, 0]
+// CHECK:         %[[PDY:.*]] = tensor.pad %[[DY]] low[0, 1, 1, 0] high[0, 1, 1, 0]
+// CHECK:         %[[C:.*]] = tensor.empty() : tensor<2x2xf32>
+// CHECK:         %[[G:.*]] = linalg.generic {indexing_maps = [#[[OWNER]], #[[OWNER]], #[[TAPS]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "parallel"]} ins(%[[PF]], %[[PDY]], %[[C]] : {{.*}}) outs(%{{.*}} : tensor<?x7x7x2xf32>)
 // CHECK:           arith.remui
 // CHECK:           arith.cmpi ult
 // CHECK:           arith.cmpf oeq
@@ -96,9 +154,9 @@ func.func @conv_filter_grad(%x: tensor<?x9x8x2xf32>, %dy: tensor<?x5x4x4xf32>) -
 // CHECK:           arith.select
 // CHECK:           arith.addf
 // CHECK:         return %[[G]]
-func.func @maxpool_grad(%x: tensor<?x6x6x2xf32>, %y: tensor<?x3x3x2xf32>, %dy: tensor<?x3x3x2xf32>) -> tensor<?x6x6x2xf32> {
-  %0 = nnc.maxpool2d_grad %x, %y, %dy {window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x6x6x2xf32>, tensor<?x3x3x2xf32>
-  return %0 : tensor<?x6x6x2xf32>
+func.func @maxpool_grad(%x: tensor<?x7x7x2xf32>, %y: tensor<?x3x3x2xf32>, %dy: tensor<?x3x3x2xf32>) -> tensor<?x7x7x2xf32> {
+  %0 = nnc.maxpool2d_grad %x, %y, %dy {window = array<i64: 3, 3>, strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x7x7x2xf32>, tensor<?x3x3x2xf32>
+  return %0 : tensor<?x7x7x2xf32>
 }
 
 // -----

@@ -122,6 +122,19 @@ d = conv2d(c, 3, kernel=3, stride=[1, 2])
 output o = dense(flatten(b), 3)
 loss = mse(o, t) + mean(d * d) * 0.1 + mean(sigmoid(c))
 """,
+    # 8 input channels or more (filter gradients accumulated in place, in
+    # register tiles of channels x filters): channels and filters that the
+    # tiles do not divide (12, 10, 9), stride 2 with same padding, a
+    # batch split in uneven parts among the threads.
+    "conv2d_channels": """
+input x: f64[batch, 7, 6, 12]
+target t: f64[batch, 2]
+a = conv2d(x, 10, kernel=3, stride=2, padding=same, activation=tanh)
+b = conv2d(a, 9, kernel=[2, 3])
+c = conv2d(x, 8, kernel=[3, 2], stride=[1, 2])
+output o = dense(flatten(b), 2)
+loss = mse(o, t) + mean(c * c) * 0.1
+""",
     # Non-overlapping, overlapping and padded, and strided past the window;
     # random data avoids ties.
     "pooling": """

@@ -405,9 +405,10 @@ param p: f32[6, 7, 2]
 h = x * p
 m = maxpool2d(h, 2, padding=same)
 o = maxpool2d(h, 3, stride=2)
+q = maxpool2d(h, 2)
 r = max(h, axis=2)
 output y = m
-loss = mean(m * m) + mean(o) + mean(r * r)
+loss = mean(m * m) + mean(o) + mean(q * q * q) + mean(r * r)
 """
 
 
@@ -420,8 +421,10 @@ def ties(nnc, rng):
     h = torch.from_numpy(x) * p
     m = pool_ref(h, 2, 2, "same", "max")
     o = pool_ref(h, 3, 2, "valid", "max")
+    q = pool_ref(h, 2, 2, "valid", "max")
     r = torch.amax(h, dim=2)
-    ((m * m).mean() + o.mean() + (r * r).mean()).backward()
+    ((m * m).mean() + o.mean() + (q * q * q).mean() +
+     (r * r).mean()).backward()
     err = np.abs(grads["p"] - p.grad.numpy()).max()
     if err > 1e-5:
         return "d loss / d p: max error %.3g" % err
