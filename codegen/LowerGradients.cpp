@@ -9,11 +9,9 @@
 //   tiled and vectorized as the forward convolution.
 // - conv2d_filter_grad: a linalg.generic over (kh, kw, c, f | n, oh, ow)
 //   that reads the input through its windows (nnc-tile-and-vectorize gives
-//   it thread-private partial gradients and register tiles); with fewer
-//   than 8 input channels, the input's windows (im2col,
-//   [N*OH*OW, KH*KW*C]) contracted with the gradient ([N*OH*OW, F]) by
-//   linalg.matmul_transpose_a, a matmul whose reduction runs over the
-//   batch.
+//   it thread-private partial gradients and register tiles). It was the
+//   windows materialized (im2col, [N*OH*OW, KH*KW*C]) and a matmul over
+//   them, which streamed 9x the input from memory per column block.
 // - maxpool2d_grad, avgpool2d_grad: for each input element, a sum over the
 //   windows that hold it (at most ceil(window / stride) per dim), so that
 //   each element is written once, one sample per thread.
@@ -134,70 +132,38 @@ static LogicalResult lowerConvInputGrad(Conv2DInputGradOp op,
   return success();
 }
 
-/// Input channels from which a filter gradient is one contraction over
-/// the windows in place (a register tile's rows are channels).
-static constexpr int64_t kFilterGradientMinChannels = 8;
-
 static LogicalResult lowerConvFilterGrad(Conv2DFilterGradOp op,
                                          PatternRewriter &rw) {
-  // dw[(kh, kw, c), f] = sum over (n, oh, ow) of
-  //   x[n, oh * sh + kh, ow * sw + kw, c] * dy[n, oh, ow, f].
+  // dw[kh, kw, c, f] = sum over (n, oh, ow) of
+  //   x[n, oh * sh + kh, ow * sw + kw, c] * dy[n, oh, ow, f],
+  // over (kh, kw, c, f | n, oh, ow), reading x through its windows in
+  // place: nnc-tile-and-vectorize splits the images among threads, each
+  // accumulating register tiles of its own partial gradient.
   Location loc = op.getLoc();
-  Value dy = op.getGrad();
-  RankedTensorType out = op.getType(), gt = typeOf(dy);
+  RankedTensorType out = op.getType();
   ArrayRef<int64_t> strides = op.getStrides();
   LinalgBuilder lb(rw, loc, {op.getInput()});
   Value x = padNHWC(rw, loc, op.getInput(), op.getPadding(), 0.0);
+  MLIRContext *ctx = rw.getContext();
   auto d = [&](unsigned i) { return rw.getAffineDimExpr(i); };
-  if (out.getDimSize(2) >= kFilterGradientMinChannels) {
-    // Over (kh, kw, c, f | n, oh, ow), reading x through its windows:
-    // nnc-tile-and-vectorize splits the images among threads, each
-    // accumulating [c, f] register tiles of its own partial gradient.
-    MLIRContext *ctx = rw.getContext();
-    AffineMap windows = AffineMap::get(
-        7, 0,
-        {d(4), d(5) * strides[0] + d(0), d(6) * strides[1] + d(1), d(2)},
-        ctx);
-    AffineMap pixels = AffineMap::get(7, 0, {d(4), d(5), d(6), d(3)}, ctx);
-    AffineMap filter = AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, ctx);
-    SmallVector<utils::IteratorType> iterators(4,
-                                               utils::IteratorType::parallel);
-    iterators.append(3, utils::IteratorType::reduction);
-    auto generic = rw.create<linalg::GenericOp>(
-        loc, TypeRange{out}, ValueRange{x, dy}, ValueRange{lb.filled(out, 0)},
-        ArrayRef<AffineMap>{windows, pixels, filter}, iterators,
-        [](OpBuilder &b, Location l, ValueRange a) {
-          Value product = b.create<arith::MulFOp>(l, a[0], a[1]);
-          b.create<linalg::YieldOp>(
-              l, ValueRange{b.create<arith::AddFOp>(l, a[2], product)});
-        });
-    rw.replaceOp(op, generic.getResult(0));
-    return success();
-  }
-  // Fewer channels (a first layer's 1 or 3): a matmul over the windows
-  // materialized, whose rows are KH x KW x C.
-  // The windows, [N, OH, OW, KH, KW, C].
-  auto patchesType = RankedTensorType::get(
-      {gt.getDimSize(0), gt.getDimSize(1), gt.getDimSize(2),
-       out.getDimSize(0), out.getDimSize(1), out.getDimSize(2)},
-      out.getElementType());
-  AffineMap window = AffineMap::get(
-      6, 0, {d(0), d(1) * strides[0] + d(3), d(2) * strides[1] + d(4), d(5)},
-      rw.getContext());
-  Value patches = lb.mapped(patchesType, {x}, {window},
-                            [](OpBuilder &, Location, ValueRange a) {
-                              return a[0];
-                            });
-  SmallVector<ReassociationIndices> rows = {{0, 1, 2}, {3, 4, 5}};
-  SmallVector<ReassociationIndices> pixels = {{0, 1, 2}, {3}};
-  Value lhs = collapse(rw, loc, patches, rows);
-  Value rhs = collapse(rw, loc, dy, pixels);
-  SmallVector<ReassociationIndices> filter = {{0, 1, 2}, {3}};
-  RankedTensorType flat = collapsed(out, filter);
-  Value mm = rw.create<linalg::MatmulTransposeAOp>(
-                   loc, ValueRange{lhs, rhs}, ValueRange{lb.filled(flat, 0)})
-                 .getResult(0);
-  rw.replaceOpWithNewOp<tensor::ExpandShapeOp>(op, out, mm, filter);
+  AffineMap windows = AffineMap::get(
+      7, 0, {d(4), d(5) * strides[0] + d(0), d(6) * strides[1] + d(1), d(2)},
+      ctx);
+  AffineMap pixels = AffineMap::get(7, 0, {d(4), d(5), d(6), d(3)}, ctx);
+  AffineMap filter = AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, ctx);
+  SmallVector<utils::IteratorType> iterators(4,
+                                             utils::IteratorType::parallel);
+  iterators.append(3, utils::IteratorType::reduction);
+  auto generic = rw.create<linalg::GenericOp>(
+      loc, TypeRange{out}, ValueRange{x, op.getGrad()},
+      ValueRange{lb.filled(out, 0)},
+      ArrayRef<AffineMap>{windows, pixels, filter}, iterators,
+      [](OpBuilder &b, Location l, ValueRange a) {
+        Value product = b.create<arith::MulFOp>(l, a[0], a[1]);
+        b.create<linalg::YieldOp>(
+            l, ValueRange{b.create<arith::AddFOp>(l, a[2], product)});
+      });
+  rw.replaceOp(op, generic.getResult(0));
   return success();
 }
 

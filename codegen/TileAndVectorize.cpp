@@ -990,13 +990,18 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
   /// The filter gradient (filterGradientStrides), without materializing
   /// the windows: the batch in kFilterGradientParts parts (an
   /// scf.forall), each accumulating a partial gradient of its own over its
-  /// images, which are then added up. In a part, image by image and tap by
-  /// tap, tile-m x tile-n register tiles of [c, f] accumulate over the
-  /// image's pixels: each pixel an outer product of tile-m channels of x
+  /// images, which are then added up. The gradient is seen as
+  /// [KH, KW * C, F] and x as [N, H, W * C]: for a pixel (oh, ow) and a
+  /// row of taps kh, the rows (kw, c) of the gradient meet the
+  /// contiguous KW * C elements of x from (oh * sh + kh, ow * sw). In a
+  /// part, image by image and tap row by tap row, tile-m x tile-n
+  /// register tiles of those rows and of the filters accumulate over the
+  /// image's pixels: each pixel an outer product of tile-m elements of x
   /// and tile-n of dy (a 1-step linalg.matmul_transpose_a), from one
-  /// image's x and dy (L1 and L2) and the partial (L2). The windows
-  /// matrix it replaces ([N*OH*OW, KH*KW*C], 9x the input) streamed from
-  /// memory for every column block of the gradient.
+  /// image's x and dy (L1 and L2) and the partial (L2). A first layer's
+  /// single channel gets rows of KW taps instead of rows of one. The
+  /// windows matrix this replaces ([N*OH*OW, KH*KW*C], 9x the input)
+  /// streamed from memory for every column block of the gradient.
   void tileFilterGradient(IRRewriter &rw, linalg::LinalgOp op, int64_t sh,
                           int64_t sw) {
     Location loc = op.getLoc();
@@ -1006,18 +1011,20 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
     Type el = out.getElementType();
     ArrayRef<int64_t> shape = out.getShape(); // KH, KW, C, F
     int64_t oh = dyType.getDimSize(1), ow = dyType.getDimSize(2);
-    int64_t tm = std::min<int64_t>(tileM, shape[2]);
-    int64_t tn = columnTile(shape[3], tileN, vectorLanes(op));
+    int64_t rows = shape[1] * shape[2], filters = shape[3];
+    int64_t tm = std::min<int64_t>(tileM, rows);
+    int64_t tn = columnTile(filters, tileN, vectorLanes(op));
     Value work = loopWork(rw, op);
     rw.setInsertionPoint(op);
     auto c = [&](int64_t v) -> Value {
       return rw.create<arith::ConstantIndexOp>(loc, v);
     };
     auto attrs = [&](ArrayRef<int64_t> v) { return indexAttrs(rw, v); };
+    SmallVector<ReassociationIndices> pixelRows = {{0}, {1}, {2, 3}};
+    Value xRows = rw.create<tensor::CollapseShapeOp>(loc, x, pixelRows);
+    auto flatType = RankedTensorType::get({shape[0], rows, filters}, el);
     int64_t parts = kFilterGradientParts;
-    SmallVector<int64_t> partsShape = {parts};
-    partsShape.append(shape.begin(), shape.end());
-    auto partsType = RankedTensorType::get(partsShape, el);
+    SmallVector<int64_t> partsShape = {parts, shape[0], rows, filters};
     Value zero = rw.create<arith::ConstantOp>(loc, rw.getFloatAttr(el, 0));
     Value init =
         rw.create<linalg::FillOp>(
@@ -1037,31 +1044,27 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
         loc, rw.create<arith::MulIOp>(loc, part, perPart), n);
     Value last = rw.create<arith::MinUIOp>(
         loc, rw.create<arith::AddIOp>(loc, first, perPart), n);
-    SmallVector<int64_t> ones(5, 1);
-    SmallVector<int64_t> partSizes = {1};
-    partSizes.append(shape.begin(), shape.end());
+    SmallVector<int64_t> partSizes = {1, shape[0], rows, filters};
     SmallVector<OpFoldResult> partOffsets = {part};
-    partOffsets.append(attrs({0, 0, 0, 0}));
+    partOffsets.append(attrs({0, 0, 0}));
     Value mine = rw.create<tensor::ExtractSliceOp>(
-        loc, out, forall.getRegionIterArgs()[0], partOffsets,
-        attrs(partSizes), attrs(ones));
-    auto tileType = [&](int64_t rows, int64_t cols) {
-      return RankedTensorType::get({rows, cols}, el);
+        loc, flatType, forall.getRegionIterArgs()[0], partOffsets,
+        attrs(partSizes), attrs({1, 1, 1, 1}));
+    auto tileType = [&](int64_t r, int64_t c) {
+      return RankedTensorType::get({r, c}, el);
     };
     Value sum = loop(rw, loc, first, last, mine,
                      [&](OpBuilder &b, Value img, Value acc) {
       return loop(b, loc, c(0), c(shape[0]), acc,
                   [&](OpBuilder &b, Value kh, Value acc) {
-      return loop(b, loc, c(0), c(shape[1]), acc,
-                  [&](OpBuilder &b, Value kw, Value acc) {
-      return overTiles(b, loc, shape[2], tm, acc,
-                       [&](OpBuilder &b, Value c0, int64_t rows, Value acc) {
-      return overTiles(b, loc, shape[3], tn, acc,
+      return overTiles(b, loc, rows, tm, acc,
+                       [&](OpBuilder &b, Value r0, int64_t m, Value acc) {
+      return overTiles(b, loc, filters, tn, acc,
                        [&](OpBuilder &b, Value f0, int64_t cols, Value acc) {
-        SmallVector<OpFoldResult> at = {kh, kw, c0, f0};
+        SmallVector<OpFoldResult> at = {kh, r0, f0};
         Value regs = b.create<tensor::ExtractSliceOp>(
-            loc, tileType(rows, cols), acc, at, attrs({1, 1, rows, cols}),
-            attrs({1, 1, 1, 1}));
+            loc, tileType(m, cols), acc, at, attrs({1, m, cols}),
+            attrs({1, 1, 1}));
         Value done = loop(b, loc, c(0), c(oh), regs,
                           [&](OpBuilder &b, Value y, Value regs) {
           Value row = b.create<arith::AddIOp>(
@@ -1069,12 +1072,12 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
           return loop(b, loc, c(0), c(ow), regs,
                       [&](OpBuilder &b, Value xo, Value regs) {
             Value col = b.create<arith::AddIOp>(
-                loc, b.create<arith::MulIOp>(loc, xo, c(sw)), kw);
-            SmallVector<OpFoldResult> xAt = {img, row, col, c0};
+                loc, b.create<arith::MulIOp>(loc, xo, c(sw * shape[2])), r0);
+            SmallVector<OpFoldResult> xAt = {img, row, col};
             SmallVector<OpFoldResult> dyAt = {img, y, xo, f0};
             Value lhs = b.create<tensor::ExtractSliceOp>(
-                loc, tileType(1, rows), x, xAt, attrs({1, 1, 1, rows}),
-                attrs({1, 1, 1, 1}));
+                loc, tileType(1, m), xRows, xAt, attrs({1, 1, m}),
+                attrs({1, 1, 1}));
             Value rhs = b.create<tensor::ExtractSliceOp>(
                 loc, tileType(1, cols), dy, dyAt, attrs({1, 1, 1, cols}),
                 attrs({1, 1, 1, 1}));
@@ -1085,10 +1088,9 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
           });
         });
         return b.create<tensor::InsertSliceOp>(loc, done, acc, at,
-                                               attrs({1, 1, rows, cols}),
-                                               attrs({1, 1, 1, 1}))
+                                               attrs({1, m, cols}),
+                                               attrs({1, 1, 1}))
             .getResult();
-      });
       });
       });
       });
@@ -1096,31 +1098,32 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
     rw.setInsertionPointToStart(forall.getTerminator().getBody());
     rw.create<tensor::ParallelInsertSliceOp>(
         loc, sum, forall.getRegionIterArgs()[0], partOffsets,
-        attrs(partSizes), attrs(ones));
+        attrs(partSizes), attrs({1, 1, 1, 1}));
     // The parts added up (an elementwise op, bounded and vectorized as
     // such).
     rw.setInsertionPointAfter(forall);
     SmallVector<Value> partials;
-    for (int64_t i = 0; i < parts; ++i) {
-      SmallVector<OpFoldResult> offsets = attrs({i, 0, 0, 0, 0});
+    for (int64_t i = 0; i < parts; ++i)
       partials.push_back(rw.create<tensor::ExtractSliceOp>(
-          loc, out, forall.getResult(0), offsets, attrs(partSizes),
-          attrs(ones)));
-    }
-    SmallVector<AffineMap> maps(parts + 1,
-                                rw.getMultiDimIdentityMap(out.getRank()));
-    SmallVector<utils::IteratorType> parallel(out.getRank(),
+          loc, flatType, forall.getResult(0), attrs({i, 0, 0, 0}),
+          attrs(partSizes), attrs({1, 1, 1, 1})));
+    SmallVector<AffineMap> maps(parts + 1, rw.getMultiDimIdentityMap(3));
+    SmallVector<utils::IteratorType> parallel(3,
                                               utils::IteratorType::parallel);
     auto total = rw.create<linalg::GenericOp>(
-        loc, TypeRange{out}, partials,
-        ValueRange{rw.create<tensor::EmptyOp>(loc, shape, el).getResult()}, maps,
-        parallel, [&](OpBuilder &b, Location l, ValueRange a) {
+        loc, TypeRange{flatType}, partials,
+        ValueRange{rw.create<tensor::EmptyOp>(loc, flatType.getShape(), el)
+                       .getResult()},
+        maps, parallel, [&](OpBuilder &b, Location l, ValueRange a) {
           Value s = a[0];
           for (int64_t i = 1; i < parts; ++i)
             s = b.create<arith::AddFOp>(l, s, a[i]);
           b.create<linalg::YieldOp>(l, s);
         });
-    rw.replaceOp(op, total.getResult(0));
+    SmallVector<ReassociationIndices> taps = {{0}, {1, 2}, {3}};
+    rw.replaceOp(op, rw.create<tensor::ExpandShapeOp>(loc, out,
+                                                      total.getResult(0), taps)
+                         .getResult());
   }
 
   /// Any other op: one sample at a time along a dynamic (batch) dim 0,

@@ -48,37 +48,14 @@ func.func @conv_input_grad_crop(%dy: tensor<?x6x4x4xf32>, %k: tensor<1x1x2x4xf32
 
 // -----
 
-// d filter, fewer than 8 input channels: the padded input's windows
-// ([N, OH, OW, KH, KW, C], read with the convolution's strided map) as
-// [N*OH*OW, KH*KW*C], contracted with the gradient [N*OH*OW, F] over the
-// first dim by matmul_transpose_a.
-
-// CHECK-DAG: #[[WIN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1 * 2 + d3, d2 * 2 + d4, d5)>
-// CHECK-LABEL: func.func @conv_filter_grad(
-// CHECK-SAME:    %[[X:.*]]: tensor<?x9x8x2xf32>, %[[DY:.*]]: tensor<?x5x4x4xf32>
-// CHECK:         %[[P:.*]] = tensor.pad %[[X]] low[0, 1, 1, 0] high[0, 1, 1, 0]
-// CHECK:         %[[W:.*]] = linalg.generic {indexing_maps = [#[[WIN]], #{{.*}}]{{.*}} ins(%[[P]] : tensor<?x11x10x2xf32>) outs(%{{.*}} : tensor<?x5x4x3x3x2xf32>)
-// CHECK:         %[[L:.*]] = tensor.collapse_shape %[[W]] {{\[}}[0, 1, 2], [3, 4, 5]] : tensor<?x5x4x3x3x2xf32> into tensor<?x18xf32>
-// CHECK:         %[[R:.*]] = tensor.collapse_shape %[[DY]] {{\[}}[0, 1, 2], [3]] : tensor<?x5x4x4xf32> into tensor<?x4xf32>
-// CHECK:         %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<18x4xf32>)
-// CHECK:         %[[M:.*]] = linalg.matmul_transpose_a ins(%[[L]], %[[R]] : tensor<?x18xf32>, tensor<?x4xf32>) outs(%[[Z]] : tensor<18x4xf32>)
-// CHECK:         %[[E:.*]] = tensor.expand_shape %[[M]] {{\[}}[0, 1, 2], [3]] output_shape [3, 3, 2, 4]
-// CHECK:         return %[[E]]
-func.func @conv_filter_grad(%x: tensor<?x9x8x2xf32>, %dy: tensor<?x5x4x4xf32>) -> tensor<3x3x2x4xf32> {
-  %0 = nnc.conv2d_filter_grad %x, %dy {strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>} : tensor<?x9x8x2xf32>, tensor<?x5x4x4xf32> -> tensor<3x3x2x4xf32>
-  return %0 : tensor<3x3x2x4xf32>
-}
-
-// -----
-
-// d filter, 8 input channels or more: one contraction over
-// (kh, kw, c, f | n, oh, ow) that reads the padded input through its
-// windows in place (nnc-tile-and-vectorize tiles it: tile-filter-gradient.mlir).
+// d filter: one contraction over (kh, kw, c, f | n, oh, ow) that reads the
+// padded input through its strided windows in place
+// (nnc-tile-and-vectorize tiles it: tile-filter-gradient.mlir).
 
 // CHECK-DAG: #[[WIN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d5 * 2 + d0, d6 * 2 + d1, d2)>
 // CHECK-DAG: #[[PIX:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d5, d6, d3)>
 // CHECK-DAG: #[[FIL:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>
-// CHECK-LABEL: func.func @conv_filter_grad_channels(
+// CHECK-LABEL: func.func @conv_filter_grad(
 // CHECK-SAME:    %[[X:.*]]: tensor<?x9x8x8xf32>, %[[DY:.*]]: tensor<?x5x4x4xf32>
 // CHECK:         %[[P:.*]] = tensor.pad %[[X]] low[0, 1, 1, 0] high[0, 1, 1, 0]
 // CHECK:         %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<3x3x8x4xf32>)
@@ -86,7 +63,7 @@ func.func @conv_filter_grad(%x: tensor<?x9x8x2xf32>, %dy: tensor<?x5x4x4xf32>) -
 // CHECK:           %[[M:.*]] = arith.mulf
 // CHECK:           arith.addf %{{.*}}, %[[M]]
 // CHECK:         return %[[G]]
-func.func @conv_filter_grad_channels(%x: tensor<?x9x8x8xf32>, %dy: tensor<?x5x4x4xf32>) -> tensor<3x3x8x4xf32> {
+func.func @conv_filter_grad(%x: tensor<?x9x8x8xf32>, %dy: tensor<?x5x4x4xf32>) -> tensor<3x3x8x4xf32> {
   %0 = nnc.conv2d_filter_grad %x, %dy {strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>} : tensor<?x9x8x8xf32>, tensor<?x5x4x4xf32> -> tensor<3x3x8x4xf32>
   return %0 : tensor<3x3x8x4xf32>
 }
