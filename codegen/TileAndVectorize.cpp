@@ -857,6 +857,16 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
       return isa<linalg::FillOp>(p) || isAnchor(p);
     };
     Value work = loopWork(rw, anchor);
+    std::optional<std::pair<int64_t, int64_t>> rows =
+        isa<linalg::Conv2DNhwcHwcfOp>(anchor)
+            ? nonZeroRows(anchor.getDpsInputs()[0])
+            : std::nullopt;
+    int64_t rowStride =
+        isa<linalg::Conv2DNhwcHwcfOp>(anchor)
+            ? cast<linalg::Conv2DNhwcHwcfOp>(anchor.getOperation())
+                  .getStrides()
+                  .getValues<int64_t>()[0]
+            : 1;
     auto outer =
         tileAndFuse(rw, consumer, {1, 1, 0, 0}, LoopType::ForallOp, fuseOuter);
     if (failed(outer))
@@ -896,9 +906,59 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
             sizes[6] = t;
             break;
           }
-      (void)tile(rw, op, sizes, LoopType::ForOp);
+      auto taps = tile(rw, op, sizes, LoopType::ForOp);
+      // Rows of taps that read only padding (zeros) are skipped: output
+      // row h reads input rows h * stride + kh.
+      if (succeeded(taps) && rows) {
+        auto kh = cast<scf::ForOp>(taps->loops.front().getOperation());
+        Value h = cast<scf::ForallOp>(outer->loops.front().getOperation())
+                      .getInductionVar(1);
+        Location loc = kh.getLoc();
+        rw.setInsertionPoint(kh);
+        auto c = [&](int64_t v) -> Value {
+          return rw.create<arith::ConstantIndexOp>(loc, v);
+        };
+        Value top = rw.create<arith::MulIOp>(loc, h, c(rowStride));
+        Value first = rw.create<arith::MaxSIOp>(
+            loc, c(0), rw.create<arith::SubIOp>(loc, c(rows->first), top));
+        Value last = rw.create<arith::MinSIOp>(
+            loc, c(windowed.getStaticLoopRanges()[4]),
+            rw.create<arith::SubIOp>(loc, c(rows->second), top));
+        last = rw.create<arith::MaxSIOp>(loc, first, last);
+        rw.modifyOpInPlace(kh, [&] {
+          kh.getLowerBoundMutable().assign(first);
+          kh.getUpperBoundMutable().assign(last);
+        });
+      }
       break;
     }
+  }
+
+  /// The rows [begin, end) of an NHWC tensor that may be non-zero, when it
+  /// is padding (tensor.pad with zeros) or a gradient inserted into zeros
+  /// (a strided convolution's input gradient): outside them every element
+  /// is zero.
+  static std::optional<std::pair<int64_t, int64_t>> nonZeroRows(Value v) {
+    auto type = cast<RankedTensorType>(v.getType());
+    if (auto pad = v.getDefiningOp<tensor::PadOp>()) {
+      auto value = pad.getConstantPaddingValue();
+      auto low = getConstantIntValue(pad.getMixedLowPad()[1]);
+      auto high = getConstantIntValue(pad.getMixedHighPad()[1]);
+      if (!value || !matchPattern(value, m_AnyZeroFloat()) || !low || !high)
+        return std::nullopt;
+      return std::make_pair(*low, type.getDimSize(1) - *high);
+    }
+    if (auto insert = v.getDefiningOp<tensor::InsertSliceOp>()) {
+      auto fill = insert.getDest().getDefiningOp<linalg::FillOp>();
+      auto offset = getConstantIntValue(insert.getMixedOffsets()[1]);
+      auto size = getConstantIntValue(insert.getMixedSizes()[1]);
+      auto stride = getConstantIntValue(insert.getMixedStrides()[1]);
+      if (!fill || !matchPattern(fill.value(), m_AnyZeroFloat()) || !offset ||
+          !size || !stride)
+        return std::nullopt;
+      return std::make_pair(*offset, *offset + (*size - 1) * *stride + 1);
+    }
+    return std::nullopt;
   }
 
   /// A convolution's filter gradient as nnc-lower-to-linalg builds it: a

@@ -195,6 +195,37 @@ func.func @conv_many_channels(%x: tensor<?x16x16x40xf32>, %f: tensor<3x3x40x32xf
 
 // -----
 
+// A convolution of a zero-padded input (same padding, or an input
+// gradient's padded dy): output row h runs only the taps kh whose input row
+// h + kh is not padding, [max(0, 2 - h), min(3, 2 + 5 - h)) with 2 rows of
+// padding above 5 real ones.
+
+// CHECK-LABEL: func.func @conv_padded_rows(
+// CHECK:         scf.forall (%{{.*}}, %[[H:.*]]) in (%{{.*}}, 7)
+// CHECK:           %[[T:.*]] = arith.subi %c2, %[[H]]
+// CHECK:           %[[FIRST:.*]] = arith.maxsi %[[T]], %c0
+// CHECK:           %[[U:.*]] = arith.subi %c7, %[[H]]
+// CHECK:           %[[L:.*]] = arith.minsi %[[U]], %c3
+// CHECK:           %[[LAST:.*]] = arith.maxsi %[[FIRST]], %[[L]]
+// CHECK:           scf.for %{{.*}} = %[[FIRST]] to %[[LAST]] step %c1 iter_args(%{{.*}}) -> (vector<1x7x32xf32>)
+// CHECK:             scf.for %{{.*}} = %c0 to %c3 step %c1 iter_args(%{{.*}}) -> (vector<1x7x32xf32>)
+// CHECK:               vector.contract
+func.func @conv_padded_rows(%x: tensor<?x5x5x4xf32>, %f: tensor<3x3x4x32xf32>) -> tensor<?x7x7x32xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x5x5x4xf32>
+  %p = tensor.pad %x low[0, 2, 2, 0] high[0, 2, 2, 0] {
+  ^bb0(%a: index, %b: index, %c: index, %d: index):
+    tensor.yield %zero : f32
+  } : tensor<?x5x5x4xf32> to tensor<?x9x9x4xf32>
+  %e = tensor.empty(%n) : tensor<?x7x7x32xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<?x7x7x32xf32>) -> tensor<?x7x7x32xf32>
+  %conv = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>} ins(%p, %f : tensor<?x9x9x4xf32>, tensor<3x3x4x32xf32>) outs(%acc : tensor<?x7x7x32xf32>) -> tensor<?x7x7x32xf32>
+  return %conv : tensor<?x7x7x32xf32>
+}
+
+// -----
+
 // Any other parallel op goes one sample per thread iteration: the body has
 // static shapes and is vectorized whole.
 
@@ -349,7 +380,7 @@ func.func @bias_grad(%y: tensor<?x32xf32>, %dy: tensor<?x32xf32>) -> tensor<32xf
 
 // -----
 
-// A filter gradient, matmul_transpose_a (the lhs [K, M]): tiled as a
+// A dense layer's weight gradient, matmul_transpose_a (the lhs [K, M]): tiled as a
 // matmul, the reduction over the batch (K, dynamic) one step at a time into
 // a vector<8x32xf32> register tile; the 2 rows left of 18 one at a time.
 
@@ -409,8 +440,9 @@ func.func @shared_producer(%x: tensor<?x8xf32>, %y: tensor<?x8xf32>) -> (tensor<
 
 // -----
 
-// An output of one 64 x 32 block (a 3x3 single-channel filter's gradient,
-// 9 x 32) is split into two column blocks of 16, one per thread.
+// An output of one 64 x 32 block (the weight gradient of a dense layer of 9
+// inputs and 32 units, 9 x 32) is split into two column blocks of 16, one
+// per thread.
 
 // CHECK-LABEL: func.func @small_filter_grad(
 // CHECK:         scf.forall (%{{.*}}) = (0) to (32) step (16)
