@@ -6,7 +6,9 @@ test/bench/train.py reads.
   import torch_twin
   torch_twin.main("lstm", make_model, batch=64)
 
-`make_model(torch, nn)` builds the model with Keras's initializers."""
+`make_model(torch, nn)` builds the model with Keras's initializers.
+Image models (images=True) get the images as [N, 1, 28, 28], and
+--channels-last runs them (and the model) in NHWC memory format."""
 import argparse
 import os
 import sys
@@ -18,16 +20,17 @@ import peers_common as pc  # noqa: E402
 
 
 def keras_linear_init(nn, model):
-    """Keras's defaults on every nn.Linear: glorot_uniform, zero bias."""
+    """Keras's defaults on every nn.Linear and nn.Conv2d: glorot_uniform,
+    zero bias."""
     for mod in model.modules():
-        if isinstance(mod, nn.Linear):
+        if isinstance(mod, (nn.Linear, nn.Conv2d)):
             nn.init.xavier_uniform_(mod.weight)
             if mod.bias is not None:
                 nn.init.zeros_(mod.bias)
     return model
 
 
-def main(name, make_model, batch, description=None):
+def main(name, make_model, batch, description=None, images=False):
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--batch", type=int, default=batch)
@@ -38,6 +41,8 @@ def main(name, make_model, batch, description=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--data-dir", default=pc.DEFAULT_DATA)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--channels-last", action="store_true",
+                    help="NHWC memory format (image models)")
     args = ap.parse_args()
 
     pc.early_threads(args.threads, args.blas_threads)  # before torch loads
@@ -50,10 +55,16 @@ def main(name, make_model, batch, description=None):
     xtr_np, ytr_np, xte_np, yte_np = pc.load_fmnist(args.data_dir)
     xtr, ytr = torch.from_numpy(xtr_np), torch.from_numpy(ytr_np)
     xte, yte = torch.from_numpy(xte_np), torch.from_numpy(yte_np)
+    layout = torch.contiguous_format
+    if images:
+        layout = (torch.channels_last if args.channels_last
+                  else torch.contiguous_format)
+        xtr = xtr.unsqueeze(1).contiguous(memory_format=layout)
+        xte = xte.unsqueeze(1).contiguous(memory_format=layout)
     runs = []
     for r in range(args.repeats):
         torch.manual_seed(args.seed + r)
-        model = make_model(torch, nn)
+        model = make_model(torch, nn).to(memory_format=layout)
         eps = pc.train_epochs(torch, model, xtr, ytr, args.epochs, args.batch,
                               args.seed + r, log_prefix="[%s] " % name)
         acc = pc.evaluate(torch, model, xte, yte)

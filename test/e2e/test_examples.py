@@ -9,6 +9,8 @@ environment's NNC_TEST_FLAGS added to nnc's command line, e.g.
   - cnn.nn on Fashion-MNIST, one epoch (its train block): test accuracy
     within one point of PyTorch's with the same architecture and settings,
     0.8647 (shared/peers/torch_cnn.py --epochs 1, measured 2026-11-21);
+  - deep_cnn.nn the same way, against 0.8804 (test/bench/torch_deep_cnn.py
+    --epochs 1, measured 2026-12-04);
   - residual.nn (batchnorm, dropout, SGD with Nesterov momentum): two
     epochs in one run and one + one with --resume in between end with
     bit-identical checkpoints;
@@ -92,14 +94,19 @@ def check_mlp(nnc, examples, workdir):
 TORCH_CNN_ACCURACY = 0.8647
 
 
-def check_cnn(nnc, examples, workdir):
-    exe = build(nnc, examples, "cnn", workdir)
+TORCH_DEEP_CNN_ACCURACY = 0.8804
+
+
+def check_image_model(nnc, examples, workdir, name, torch_accuracy):
+    """One epoch (the train block's): test accuracy within one point of
+    PyTorch's."""
+    exe = build(nnc, examples, name, workdir)
     out = run(exe, "train", "--data", FASHION)
     print(out, end="")
     test = [l for l in out.splitlines() if l.startswith("test")]
     acc = metric(test[0], "accuracy") if test else None
-    if acc is None or acc < TORCH_CNN_ACCURACY - 0.01:
-        return "test accuracy %s, PyTorch %.4f" % (acc, TORCH_CNN_ACCURACY)
+    if acc is None or acc < torch_accuracy - 0.01:
+        return "test accuracy %s, PyTorch %.4f" % (acc, torch_accuracy)
     return None
 
 
@@ -309,7 +316,12 @@ def main():
     parser.add_argument("--only", help="one example")
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="nnc-e2e-")
-    checks = {"mlp": check_mlp, "cnn": check_cnn, "residual": check_resume,
+    checks = {"mlp": check_mlp,
+              "cnn": lambda *a: check_image_model(*a, "cnn",
+                                                  TORCH_CNN_ACCURACY),
+              "deep_cnn": lambda *a: check_image_model(
+                  *a, "deep_cnn", TORCH_DEEP_CNN_ACCURACY),
+              "residual": check_resume,
               "tabular": check_tabular,
               "regression": check_regression,
               "lstm": lambda *a: check_rows(*a, "lstm"),
