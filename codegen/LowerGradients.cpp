@@ -321,22 +321,23 @@ static Value maxPoolGradTiled(LinalgBuilder &lb, MaxPool2DGradOp op) {
   AffineMap all = b.getMultiDimIdentityMap(6);
   AffineMap pooled = lb.dropMap(6, {2, 4});
   double none = (double)(win[0] * win[1]);
+  auto tap = [&](OpBuilder &nb, Location l) {
+    return indexToFloat(nb, l, windowTap(nb, l, win, 2, 4), el);
+  };
   Value first = lb.reduce(
       space, {windows, op.getOutput()}, {all, pooled}, {2, 4}, none,
       [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
         Value hit = nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OEQ,
                                              a[0], a[1]);
         Value candidate = nb.create<arith::SelectOp>(
-            l, hit, indexToFloat(nb, l, windowTap(nb, l, win, 2, 4), el),
-            cst(nb, l, el, none));
+            l, hit, tap(nb, l), cst(nb, l, el, none));
         return nb.create<arith::MinimumFOp>(l, candidate, a[2]);
       });
   Value routed = lb.mapped(
       space, {first, op.getGrad()}, {pooled, pooled},
       [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-        Value mine = nb.create<arith::CmpFOp>(
-            l, arith::CmpFPredicate::OEQ, a[0],
-            indexToFloat(nb, l, windowTap(nb, l, win, 2, 4), el));
+        Value mine = nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OEQ,
+                                              a[0], tap(nb, l));
         return nb.create<arith::SelectOp>(l, mine, a[1], cst(nb, l, el, 0));
       });
   Value dx = b.create<tensor::CollapseShapeOp>(loc, covered, routed, groups);

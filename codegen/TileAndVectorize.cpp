@@ -477,8 +477,9 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
   /// memory-bound, an element costs about as much as a 16-wide vector FMA.
   static constexpr int64_t kElementWork = 16;
 
-  /// A filter gradient's parts (tileFilterGradient): the threads' share
-  /// of the batch, at most this many threads.
+  /// The parts of the batch that a filter gradient splits among threads
+  /// (tileFilterGradient), each with a partial gradient of its own: at most
+  /// this many threads work on one.
   static constexpr int64_t kFilterGradientParts = 4;
 
   /// Ops at least this large (elements) are split across threads.
@@ -857,16 +858,11 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
       return isa<linalg::FillOp>(p) || isAnchor(p);
     };
     Value work = loopWork(rw, anchor);
+    // A convolution of zero padding: the input rows that are not.
+    auto conv = dyn_cast<linalg::Conv2DNhwcHwcfOp>(anchor.getOperation());
     std::optional<std::pair<int64_t, int64_t>> rows =
-        isa<linalg::Conv2DNhwcHwcfOp>(anchor)
-            ? nonZeroRows(anchor.getDpsInputs()[0])
-            : std::nullopt;
-    int64_t rowStride =
-        isa<linalg::Conv2DNhwcHwcfOp>(anchor)
-            ? cast<linalg::Conv2DNhwcHwcfOp>(anchor.getOperation())
-                  .getStrides()
-                  .getValues<int64_t>()[0]
-            : 1;
+        conv ? nonZeroRows(conv.getInputs()[0]) : std::nullopt;
+    int64_t rowStride = conv ? conv.getStrides().getValues<int64_t>()[0] : 1;
     auto outer =
         tileAndFuse(rw, consumer, {1, 1, 0, 0}, LoopType::ForallOp, fuseOuter);
     if (failed(outer))
@@ -1076,8 +1072,8 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
     int64_t tn = columnTile(filters, tileN, vectorLanes(op));
     Value work = loopWork(rw, op);
     rw.setInsertionPoint(op);
-    auto c = [&](int64_t v) -> Value {
-      return rw.create<arith::ConstantIndexOp>(loc, v);
+    auto c = [&](OpBuilder &b, int64_t v) -> Value {
+      return b.create<arith::ConstantIndexOp>(loc, v);
     };
     auto attrs = [&](ArrayRef<int64_t> v) { return indexAttrs(rw, v); };
     SmallVector<ReassociationIndices> pixelRows = {{0}, {1}, {2, 3}};
@@ -1093,7 +1089,7 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
             .getResult(0);
     Value n = rw.create<tensor::DimOp>(loc, dy, 0);
     Value perPart = rw.create<arith::DivUIOp>(
-        loc, rw.create<arith::AddIOp>(loc, n, c(parts - 1)), c(parts));
+        loc, rw.create<arith::AddIOp>(loc, n, c(rw, parts - 1)), c(rw, parts));
     auto forall = rw.create<scf::ForallOp>(
         loc, ArrayRef<OpFoldResult>{rw.getIndexAttr(parts)}, ValueRange{init},
         std::nullopt);
@@ -1110,12 +1106,12 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
     Value mine = rw.create<tensor::ExtractSliceOp>(
         loc, flatType, forall.getRegionIterArgs()[0], partOffsets,
         attrs(partSizes), attrs({1, 1, 1, 1}));
-    auto tileType = [&](int64_t r, int64_t c) {
-      return RankedTensorType::get({r, c}, el);
+    auto tileType = [&](int64_t r, int64_t cols) {
+      return RankedTensorType::get({r, cols}, el);
     };
     Value sum = loop(rw, loc, first, last, mine,
                      [&](OpBuilder &b, Value img, Value acc) {
-      return loop(b, loc, c(0), c(shape[0]), acc,
+      return loop(b, loc, c(b, 0), c(b, shape[0]), acc,
                   [&](OpBuilder &b, Value kh, Value acc) {
       return overTiles(b, loc, rows, tm, acc,
                        [&](OpBuilder &b, Value r0, int64_t m, Value acc) {
@@ -1125,14 +1121,14 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
         Value regs = b.create<tensor::ExtractSliceOp>(
             loc, tileType(m, cols), acc, at, attrs({1, m, cols}),
             attrs({1, 1, 1}));
-        Value done = loop(b, loc, c(0), c(oh), regs,
+        Value done = loop(b, loc, c(b, 0), c(b, oh), regs,
                           [&](OpBuilder &b, Value y, Value regs) {
           Value row = b.create<arith::AddIOp>(
-              loc, b.create<arith::MulIOp>(loc, y, c(sh)), kh);
-          return loop(b, loc, c(0), c(ow), regs,
+              loc, b.create<arith::MulIOp>(loc, y, c(b, sh)), kh);
+          return loop(b, loc, c(b, 0), c(b, ow), regs,
                       [&](OpBuilder &b, Value xo, Value regs) {
             Value col = b.create<arith::AddIOp>(
-                loc, b.create<arith::MulIOp>(loc, xo, c(sw * shape[2])), r0);
+                loc, b.create<arith::MulIOp>(loc, xo, c(b, sw * shape[2])), r0);
             SmallVector<OpFoldResult> xAt = {img, row, col};
             SmallVector<OpFoldResult> dyAt = {img, y, xo, f0};
             Value lhs = b.create<tensor::ExtractSliceOp>(
