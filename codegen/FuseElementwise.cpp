@@ -6,8 +6,8 @@
 // which turns it into a linalg.generic that nnc-tile-and-vectorize no
 // longer recognizes as a matmul: it would run as scalar loops. (The
 // backward pass makes such reshapes: the gradient of a flatten after a
-// dense layer, the filter gradient of a convolution.) And nothing is fused
-// into an op that reads through windows (see readsWindows).
+// dense layer.) And nothing is fused into an op that reads through windows
+// (see readsWindows).
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/Passes.h"

@@ -238,7 +238,7 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
       return signalPassFailure();
   }
 
-  /// The backward's filter gradients are x^T dy: a matmul whose left-hand
+  /// Dense layers' weight gradients are x^T dy: a matmul whose left-hand
   /// side is a 2-D transpose reads the transpose's input directly
   /// (matmul_transpose_a: the register tile's rows are contiguous in x),
   /// instead of materializing x^T (a serial, strided copy of every
@@ -558,7 +558,7 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
           bm = t;
           break;
         }
-    // A small static output (a filter gradient such as 9 x 32, whose work
+    // A small static output (a weight gradient such as 9 x 32, whose work
     // is its long reduction) in one block would run on one thread: half
     // as many columns give a second block.
     int64_t m = out.getDimSize(0);

@@ -55,16 +55,17 @@ def main(name, make_model, batch, description=None, images=False):
     xtr_np, ytr_np, xte_np, yte_np = pc.load_fmnist(args.data_dir)
     xtr, ytr = torch.from_numpy(xtr_np), torch.from_numpy(ytr_np)
     xte, yte = torch.from_numpy(xte_np), torch.from_numpy(yte_np)
-    layout = torch.contiguous_format
+    layout = (torch.channels_last if images and args.channels_last
+              else torch.contiguous_format)
     if images:
-        layout = (torch.channels_last if args.channels_last
-                  else torch.contiguous_format)
         xtr = xtr.unsqueeze(1).contiguous(memory_format=layout)
         xte = xte.unsqueeze(1).contiguous(memory_format=layout)
     runs = []
     for r in range(args.repeats):
         torch.manual_seed(args.seed + r)
-        model = make_model(torch, nn).to(memory_format=layout)
+        model = make_model(torch, nn)
+        if images:
+            model = model.to(memory_format=layout)
         eps = pc.train_epochs(torch, model, xtr, ytr, args.epochs, args.batch,
                               args.seed + r, log_prefix="[%s] " % name)
         acc = pc.evaluate(torch, model, xte, yte)

@@ -226,6 +226,32 @@ func.func @conv_padded_rows(%x: tensor<?x5x5x4xf32>, %f: tensor<3x3x4x32xf32>) -
 
 // -----
 
+// The same for a strided convolution's input gradient: dy (3 rows) inserted
+// every 2nd row into zeros from row 2, so rows [2, 7) may be non-zero.
+
+// CHECK-LABEL: func.func @conv_dilated_rows(
+// CHECK:         scf.forall (%{{.*}}, %[[H:.*]]) in (%{{.*}}, 7)
+// CHECK:           %[[T:.*]] = arith.subi %c2, %[[H]]
+// CHECK:           %[[FIRST:.*]] = arith.maxsi %[[T]], %c0
+// CHECK:           %[[U:.*]] = arith.subi %c7, %[[H]]
+// CHECK:           %[[L:.*]] = arith.minsi %[[U]], %c3
+// CHECK:           %[[LAST:.*]] = arith.maxsi %[[FIRST]], %[[L]]
+// CHECK:           scf.for %{{.*}} = %[[FIRST]] to %[[LAST]] step %c1 iter_args(%{{.*}}) -> (vector<1x7x32xf32>)
+func.func @conv_dilated_rows(%dy: tensor<?x3x3x4xf32>, %f: tensor<3x3x4x32xf32>) -> tensor<?x7x7x32xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %dy, %c0 : tensor<?x3x3x4xf32>
+  %z = tensor.empty(%n) : tensor<?x9x9x4xf32>
+  %zeros = linalg.fill ins(%zero : f32) outs(%z : tensor<?x9x9x4xf32>) -> tensor<?x9x9x4xf32>
+  %p = tensor.insert_slice %dy into %zeros[0, 2, 2, 0] [%n, 3, 3, 4] [1, 2, 2, 1] : tensor<?x3x3x4xf32> into tensor<?x9x9x4xf32>
+  %e = tensor.empty(%n) : tensor<?x7x7x32xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<?x7x7x32xf32>) -> tensor<?x7x7x32xf32>
+  %conv = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>} ins(%p, %f : tensor<?x9x9x4xf32>, tensor<3x3x4x32xf32>) outs(%acc : tensor<?x7x7x32xf32>) -> tensor<?x7x7x32xf32>
+  return %conv : tensor<?x7x7x32xf32>
+}
+
+// -----
+
 // Any other parallel op goes one sample per thread iteration: the body has
 // static shapes and is vectorized whole.
 
