@@ -60,7 +60,10 @@ def TileAndVectorize : Pass<"nnc-tile-and-vectorize", "mlir::func::FuncOp"> {
       (peeled) and `tile-n` channels, the window one tap at a time so that
       they decompose into 1-D ops that vectorize.
     - Other ops are tiled one sample at a time along the batch dimension
-      (a forall if it is parallel, a loop if it is reduced).
+      (a forall if it is parallel, a loop if it is reduced). A sum over
+      the batch is split in 4 parts of it: a forall over the parts, each
+      a loop over its samples into its own partial result, then the
+      partials added (the result does not depend on the thread count).
     Ops outside the register tiles (elementwise ops, reductions,
     optimizer updates, fills) whose static shape is larger than
     `vector-unroll` registers of `vector-bits` are tiled with `scf.for`

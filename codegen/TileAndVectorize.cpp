@@ -2,6 +2,7 @@
 #include "codegen/Passes.h"
 #include "ir/NncOps.h"
 
+#include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
@@ -477,10 +478,12 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
   /// memory-bound, an element costs about as much as a 16-wide vector FMA.
   static constexpr int64_t kElementWork = 16;
 
-  /// The parts of the batch that a filter gradient splits among threads
-  /// (tileFilterGradient), each with a partial gradient of its own: at most
-  /// this many threads work on one.
-  static constexpr int64_t kFilterGradientParts = 4;
+  /// The parts of the batch that a filter gradient (tileFilterGradient) or
+  /// a sum over the batch (splitBatchReduction) splits among threads, each
+  /// with a partial result of its own: at most this many threads work on
+  /// one. Fixed, not the thread count: the summation order, and so the
+  /// result, does not depend on how many threads run it.
+  static constexpr int64_t kBatchParts = 4;
 
   /// Ops at least this large (elements) are split across threads.
   static constexpr int64_t kParallelElements = 1 << 15;
@@ -1044,7 +1047,7 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
   }
 
   /// The filter gradient (filterGradientStrides), without materializing
-  /// the windows: the batch in kFilterGradientParts parts (an
+  /// the windows: the batch in kBatchParts parts (an
   /// scf.forall), each accumulating a partial gradient of its own over its
   /// images, which are then added up. The gradient is seen as
   /// [KH, KW * C, F] and x as [N, H, W * C]: for a pixel (oh, ow) and a
@@ -1079,7 +1082,7 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
     SmallVector<ReassociationIndices> pixelRows = {{0}, {1}, {2, 3}};
     Value xRows = rw.create<tensor::CollapseShapeOp>(loc, x, pixelRows);
     auto flatType = RankedTensorType::get({shape[0], rows, filters}, el);
-    int64_t parts = kFilterGradientParts;
+    int64_t parts = kBatchParts;
     SmallVector<int64_t> partsShape = {parts, shape[0], rows, filters};
     Value zero = rw.create<arith::ConstantOp>(loc, rw.getFloatAttr(el, 0));
     Value init =
@@ -1088,18 +1091,8 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
               rw.create<tensor::EmptyOp>(loc, partsShape, el).getResult())
             .getResult(0);
     Value n = rw.create<tensor::DimOp>(loc, dy, 0);
-    Value perPart = rw.create<arith::DivUIOp>(
-        loc, rw.create<arith::AddIOp>(loc, n, c(rw, parts - 1)), c(rw, parts));
-    auto forall = rw.create<scf::ForallOp>(
-        loc, ArrayRef<OpFoldResult>{rw.getIndexAttr(parts)}, ValueRange{init},
-        std::nullopt);
-    rw.setInsertionPointToStart(forall.getBody());
-    rw.create<nnc::ParallelWorkOp>(loc, work);
+    auto [forall, first, last] = overBatchParts(rw, loc, n, init, work);
     Value part = forall.getInductionVar(0);
-    Value first = rw.create<arith::MinUIOp>(
-        loc, rw.create<arith::MulIOp>(loc, part, perPart), n);
-    Value last = rw.create<arith::MinUIOp>(
-        loc, rw.create<arith::AddIOp>(loc, first, perPart), n);
     SmallVector<int64_t> partSizes = {1, shape[0], rows, filters};
     SmallVector<OpFoldResult> partOffsets = {part};
     partOffsets.append(attrs({0, 0, 0}));
@@ -1251,7 +1244,9 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
     auto fuse = [&](Operation *p) {
       return isa<linalg::FillOp>(p) || group.contains(p);
     };
-    Value work = parallel ? loopWork(rw, op, kElementWork) : Value();
+    Value work = loopWork(rw, op, kElementWork);
+    if (!parallel)
+      op = splitBatchReduction(rw, op, work);
     auto result = tileAndFuse(rw, op, sizes,
                               parallel ? LoopType::ForallOp : LoopType::ForOp,
                               fuse, /*fuseDestinations=*/parallel);
@@ -1263,6 +1258,133 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
       for (Operation *p : result->fusedProducers)
         if (p->use_empty())
           done.insert(p);
+  }
+
+  /// An scf.forall over kBatchParts parts of a batch of `n` samples, with
+  /// `init` as its shared output and `work` as its nnc.parallel_work hint;
+  /// the rewriter is left at the start of its body. Returns the loop and
+  /// its part's samples [first, last) (empty for the parts past the batch).
+  static std::tuple<scf::ForallOp, Value, Value>
+  overBatchParts(RewriterBase &rw, Location loc, Value n, Value init,
+                 Value work) {
+    auto c = [&](int64_t v) -> Value {
+      return rw.create<arith::ConstantIndexOp>(loc, v);
+    };
+    Value perPart = rw.create<arith::DivUIOp>(
+        loc, rw.create<arith::AddIOp>(loc, n, c(kBatchParts - 1)),
+        c(kBatchParts));
+    auto forall = rw.create<scf::ForallOp>(
+        loc, ArrayRef<OpFoldResult>{rw.getIndexAttr(kBatchParts)},
+        ValueRange{init}, std::nullopt);
+    rw.setInsertionPointToStart(forall.getBody());
+    rw.create<nnc::ParallelWorkOp>(loc, work);
+    Value first = rw.create<arith::MinUIOp>(
+        loc, rw.create<arith::MulIOp>(loc, forall.getInductionVar(0), perPart),
+        n);
+    Value last = rw.create<arith::MinUIOp>(
+        loc, rw.create<arith::AddIOp>(loc, first, perPart), n);
+    return {forall, first, last};
+  }
+
+  /// A sum over the batch (dim 0, dynamic, reduced by an addition: a bias
+  /// gradient, a loss's mean, batchnorm's statistics) as kBatchParts
+  /// partial sums computed by the iterations of an scf.forall, each over
+  /// its own range of samples, then added to the op's init (a static
+  /// elementwise op): both threads work on it instead of one. Returns the
+  /// op of a part (its dim 0 that part's samples), left to be tiled sample
+  /// by sample; `op` itself when it is not such a sum (its combiner is not
+  /// an addition, its result's shape not static), to be tiled as it is.
+  linalg::LinalgOp splitBatchReduction(IRRewriter &rw, linalg::LinalgOp op,
+                                       Value work) {
+    auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+    if (!generic || op.getNumDpsInits() != 1 || op->getNumResults() != 1)
+      return op;
+    auto out = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+    if (!out || !out.hasStaticShape() || !isa<FloatType>(out.getElementType()))
+      return op;
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    if (llvm::any_of(ArrayRef<int64_t>(ranges).drop_front(),
+                     ShapedType::isDynamic))
+      return op;
+    SmallVector<Operation *> combiners;
+    if (!matchReduction(generic.getRegionOutputArgs(), 0, combiners) ||
+        combiners.size() != 1 || !isa<arith::AddFOp>(combiners[0]))
+      return op;
+
+    Location loc = op.getLoc();
+    Type el = out.getElementType();
+    int64_t parts = kBatchParts;
+    rw.setInsertionPoint(op);
+    SmallVector<int64_t> partsShape = {parts};
+    llvm::append_range(partsShape, out.getShape());
+    Value n = getValueOrCreateConstantIndexOp(
+        rw, loc, op.createLoopRanges(rw, loc)[0].size);
+    auto [forall, first, last] = overBatchParts(
+        rw, loc, n, rw.create<tensor::EmptyOp>(loc, partsShape, el), work);
+    Value part = forall.getInductionVar(0);
+    SmallVector<OpFoldResult> offsets(ranges.size(), rw.getIndexAttr(0));
+    offsets[0] = first;
+    SmallVector<OpFoldResult> sizes = indexAttrs(rw, ranges);
+    sizes[0] = rw.create<arith::SubIOp>(loc, last, first).getResult();
+    FailureOr<TilingResult> tiled =
+        cast<TilingInterface>(op.getOperation())
+            .getTiledImplementation(rw, offsets, sizes);
+    if (failed(tiled) || tiled->tiledOps.size() != 1) {
+      rw.eraseOp(forall);
+      return op;
+    }
+    auto mine = cast<linalg::LinalgOp>(tiled->tiledOps[0]);
+    // The part's sum starts from zero, in its own row of the forall's
+    // result (written in place: a zero fill of a tensor.empty here would be
+    // merged with any such fill before the loop, and bufferized as a copy
+    // per part); the op's init is added once, below.
+    int64_t rank = out.getRank();
+    SmallVector<OpFoldResult> partAt = {part};
+    SmallVector<int64_t> zeros(rank, 0), ones(rank + 1, 1);
+    partAt.append(indexAttrs(rw, zeros));
+    SmallVector<int64_t> partSizes = {1};
+    llvm::append_range(partSizes, out.getShape());
+    Value row = rw.create<tensor::ExtractSliceOp>(
+        loc, out, forall.getRegionIterArgs()[0], partAt,
+        indexAttrs(rw, partSizes), indexAttrs(rw, ones));
+    Value zero = rw.create<arith::ConstantOp>(loc, rw.getFloatAttr(el, 0));
+    Value init = rw.create<linalg::FillOp>(loc, zero, row).getResult(0);
+    rw.modifyOpInPlace(mine, [&] { mine.getDpsInitsMutable()[0].set(init); });
+    mine->moveAfter(init.getDefiningOp());
+    rw.setInsertionPointToStart(forall.getTerminator().getBody());
+    rw.create<tensor::ParallelInsertSliceOp>(
+        loc, mine->getResult(0), forall.getRegionIterArgs()[0], partAt,
+        indexAttrs(rw, partSizes), indexAttrs(rw, ones));
+    // init + the parts, in the parts' order (the init left out when it is
+    // a zero fill).
+    rw.setInsertionPointAfter(forall);
+    SmallVector<Value> inputs;
+    auto fill = op.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+    if (!fill || !matchPattern(fill.value(), m_AnyZeroFloat()))
+      inputs.push_back(op.getDpsInits()[0]);
+    int64_t summands = inputs.size() + parts;
+    for (int64_t i = 0; i < parts; ++i) {
+      SmallVector<int64_t> at(rank + 1, 0);
+      at[0] = i;
+      inputs.push_back(rw.create<tensor::ExtractSliceOp>(
+          loc, out, forall.getResult(0), indexAttrs(rw, at),
+          indexAttrs(rw, partSizes), indexAttrs(rw, ones)));
+    }
+    SmallVector<AffineMap> maps(summands + 1, rw.getMultiDimIdentityMap(rank));
+    auto total = rw.create<linalg::GenericOp>(
+        loc, TypeRange{out}, inputs,
+        ValueRange{rw.create<tensor::EmptyOp>(loc, out.getShape(), el)
+                       .getResult()},
+        maps,
+        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value s = a[0];
+          for (int64_t i = 1; i < summands; ++i)
+            s = b.create<arith::AddFOp>(l, s, a[i]);
+          b.create<linalg::YieldOp>(l, s);
+        });
+    rw.replaceOp(op, total.getResult(0));
+    return mine;
   }
 
   /// Batched matmuls (attention's q kᵀ and p v, per sample after

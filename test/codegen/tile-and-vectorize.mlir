@@ -335,21 +335,42 @@ func.func @softmax(%x: tensor<?x10xf32>) -> tensor<?x10xf32> {
 
 // -----
 
-// A reduction over the batch dim is a serial scf.for (not a forall), and
-// its accumulator is initialized once, before the loop, not per iteration.
+// A reduction over the batch dim: the batch in 4 parts (an scf.forall
+// over parts, so that threads share it), each part a serial scf.for over
+// its own samples whose accumulator is initialized once, before the loop,
+// not per iteration; each part's sum starts from zero in its own row of
+// the forall's result (no copy); then the 4 partial sums are added in
+// order (the summation order does not depend on the thread count), the
+// op's init left out since it is a zero fill.
 
 // CHECK-LABEL: func.func @batch_sum(
-// CHECK:         %[[INIT:.*]] = arith.constant dense<0.000000e+00> : vector<f32>
-// CHECK-NOT:     scf.forall
-// CHECK:         %[[N:.*]] = tensor.dim
-// CHECK:         %[[SUM:.*]] = scf.for %{{.*}} = %c0 to %[[N]] step %c1 iter_args(%[[A:.*]] = %[[INIT]]) -> (vector<f32>)
-// CHECK-NOT:       linalg.fill
-// CHECK:           vector.extractelement %[[A]]
-// CHECK:           arith.addf
-// CHECK:           scf.yield
+// CHECK-SAME:    %[[X:[a-z0-9]+]]: tensor<?xf32>
+// CHECK-DAG:     %[[INIT:.*]] = arith.constant dense<0.000000e+00> : vector<f32>
+// CHECK-DAG:     %[[N:.*]] = tensor.dim %[[X]]
+// CHECK:         %[[PER:.*]] = arith.divui
+// CHECK:         %[[PARTS:.*]] = scf.forall (%[[P:.*]]) in (4) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<4xf32>)
+// CHECK:           nnc.parallel_work
+// CHECK:           %[[AT:.*]] = arith.muli %[[P]], %[[PER]]
+// CHECK:           %[[FIRST:.*]] = arith.minui %[[AT]], %[[N]]
+// CHECK:           %[[END:.*]] = arith.addi %[[FIRST]], %[[PER]]
+// CHECK:           %[[LAST:.*]] = arith.minui %[[END]], %[[N]]
+// CHECK:           %[[LEN:.*]] = arith.subi %[[LAST]], %[[FIRST]]
+// CHECK:           %[[MINE:.*]] = tensor.extract_slice %[[X]][%[[FIRST]]] [%[[LEN]]] [1]
+// CHECK:           %[[SUM:.*]] = scf.for %{{.*}} = %c0 to %[[LEN]] step %c1 iter_args(%[[A:.*]] = %[[INIT]]) -> (vector<f32>)
+// CHECK-NOT:         linalg.fill
+// CHECK:             tensor.extract_slice %[[MINE]]
+// CHECK:             vector.extractelement %[[A]]
+// CHECK:             arith.addf
+// CHECK:             scf.yield
+// CHECK:           }
+// CHECK:           %[[PART:.*]] = vector.transfer_write %[[SUM]]
+// CHECK:           tensor.parallel_insert_slice %[[PART]] into %[[OUT]][%[[P]]] [1] [1] : tensor<f32> into tensor<4xf32>
 // CHECK:         }
-// CHECK:         vector.transfer_write %[[SUM]]
-// CHECK-NOT:     scf.forall
+// CHECK-COUNT-4: tensor.extract_slice %[[PARTS]]
+// CHECK-NOT:     scf.for
+// CHECK-COUNT-3: arith.addf
+// CHECK-NOT:     arith.addf
+// CHECK:         return
 func.func @batch_sum(%x: tensor<?xf32>) -> tensor<f32> {
   %zero = arith.constant 0.000000e+00 : f32
   %e = tensor.empty() : tensor<f32>
@@ -364,23 +385,74 @@ func.func @batch_sum(%x: tensor<?xf32>) -> tensor<f32> {
 
 // -----
 
+// A sum over the batch into an init that is not a zero fill (here an
+// argument): the parts start from zero, and the init is added once, to
+// the first part. A reduction whose combiner is not an addition (a max
+// over the batch) is not split: one serial loop, no forall.
+
+// CHECK-LABEL: func.func @batch_sum_into(
+// CHECK-SAME:    %[[X:[a-z0-9]+]]: tensor<?x16xf32>, %[[ACC:[a-z0-9]+]]: tensor<16xf32>
+// CHECK:         %[[PARTS:.*]] = scf.forall (%{{.*}}) in (4)
+// CHECK:         }
+// CHECK:         %[[P0:.*]] = tensor.extract_slice %[[PARTS]][0, 0]
+// CHECK:         %[[A:.*]] = vector.transfer_read %[[ACC]]
+// CHECK:         %[[V0:.*]] = vector.transfer_read %[[P0]]
+// CHECK:         arith.addf %[[A]], %[[V0]] : vector<16xf32>
+// CHECK-COUNT-3: arith.addf {{.*}} : vector<16xf32>
+// CHECK-NOT:     arith.addf
+// CHECK:         return
+func.func @batch_sum_into(%x: tensor<?x16xf32>, %acc: tensor<16xf32>) -> tensor<16xf32> {
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>], iterator_types = ["reduction", "parallel"]} ins(%x : tensor<?x16xf32>) outs(%acc : tensor<16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %a = arith.addf %in, %out : f32
+    linalg.yield %a : f32
+  } -> tensor<16xf32>
+  return %s : tensor<16xf32>
+}
+
+// CHECK-LABEL: func.func @batch_max(
+// CHECK-NOT:     scf.forall
+// CHECK:         scf.for
+// CHECK:           arith.maximumf
+// CHECK-NOT:     scf.forall
+// CHECK:         return
+func.func @batch_max(%x: tensor<?x16xf32>, %acc: tensor<16xf32>) -> tensor<16xf32> {
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>], iterator_types = ["reduction", "parallel"]} ins(%x : tensor<?x16xf32>) outs(%acc : tensor<16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %a = arith.maximumf %in, %out : f32
+    linalg.yield %a : f32
+  } -> tensor<16xf32>
+  return %s : tensor<16xf32>
+}
+
+// -----
+
 // A bias gradient: a reduction over the batch of an elementwise producer
-// (here relu's gradient). The reduction is a serial loop; the producer is
-// not fused into it (it would run on one thread) but runs in a forall of
-// its own, and the serial loop only adds up its result.
+// (here relu's gradient). The reduction is split in 4 parts of the batch,
+// each a serial loop over its samples in an scf.forall's iteration; the
+// producer is not fused into it (the producer's other readers, a
+// convolution's gradients, would have it computed twice) but runs in a
+// forall of its own, and the parts only add up its result, 32 lanes at a
+// time; then the parts are added up.
 
 // CHECK-LABEL: func.func @bias_grad(
 // CHECK:         %[[G:.*]] = scf.forall (%{{.*}}) in (%{{.*}})
 // CHECK:           arith.cmpf ogt, {{.*}} : vector<1x32xf32>
 // CHECK:           arith.select {{.*}} : vector<1x32xi1>, vector<1x32xf32>
-// CHECK:         %[[SUM:.*]] = scf.for %{{.*}} iter_args(%{{.*}}) -> (vector<32xf32>)
-// CHECK-NOT:       arith.cmpf
-// CHECK-NOT:       arith.select
-// CHECK:           tensor.extract_slice %[[G]]
-// CHECK:           arith.addf {{.*}} : vector<32xf32>
-// CHECK:           scf.yield
+// CHECK:         %[[PARTS:.*]] = scf.forall (%{{.*}}) in (4) {{.*}} -> (tensor<4x32xf32>)
+// CHECK:           %[[MINE:.*]] = tensor.extract_slice %[[G]]
+// CHECK:           %[[SUM:.*]] = scf.for %{{.*}} iter_args(%{{.*}}) -> (vector<32xf32>)
+// CHECK-NOT:         arith.cmpf
+// CHECK-NOT:         arith.select
+// CHECK:             tensor.extract_slice %[[MINE]]
+// CHECK:             arith.addf {{.*}} : vector<32xf32>
+// CHECK:             scf.yield
+// CHECK:           }
+// CHECK:           vector.transfer_write %[[SUM]]
 // CHECK:         }
-// CHECK:         vector.transfer_write %[[SUM]]
+// CHECK-COUNT-3: arith.addf {{.*}} : vector<32xf32>
+// CHECK-NOT:     arith.addf
+// CHECK:         vector.transfer_write
 #id2 = affine_map<(d0, d1) -> (d0, d1)>
 #col = affine_map<(d0, d1) -> (d1)>
 func.func @bias_grad(%y: tensor<?x32xf32>, %dy: tensor<?x32xf32>) -> tensor<32xf32> {
