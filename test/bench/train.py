@@ -86,7 +86,7 @@ def torch_env():
 
 # Convolutional models whose PyTorch peer runs in both memory formats (NCHW
 # and --channels-last); the faster one is compared.
-IMAGE_MODELS = ("cnn", "deep_cnn")
+IMAGE_MODELS = ("cnn", "deep_cnn", "vgg", "tf_cnn")
 
 
 def torch_epochs(model, epochs, threads, workdir, avx2=False, flags=()):

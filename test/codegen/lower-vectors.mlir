@@ -93,3 +93,52 @@ func.func @multi_reduction(%v: vector<4x16xf32>, %acc: vector<4xf32>) -> vector<
   %r = vector.multi_reduction <add>, %v, %acc [1] : vector<4x16xf32> to vector<4xf32>
   return %r : vector<4xf32>
 }
+
+// -----
+
+// A row-wise gradient (layernorm's): a statistic of the row, one element
+// of a memref<1x1xf32>, read as a vector<1x1x64xf32> broadcast along the
+// row's features, and the row's dot product. The read is a scalar load and
+// a splat of 64 lanes (not a broadcast along the major dim plus a
+// transpose, which made the divisions work on vector<64x1x1xf32>: 64
+// one-lane vectors in LLVM); the dot product multiplies the rows as
+// vector<64xf32> and adds them with one reassociated vector.reduction (not
+// 64 one-lane FMAs); the rows loaded as vector<64xf32> are widened to
+// vector<1x1x64xf32> by inserts of the whole row (not a shape_cast moved
+// lane by lane).
+
+// CHECK-LABEL: func.func @row_gradient(
+// CHECK-SAME:    %[[STAT:[a-z0-9]+]]: memref<1x1xf32, strided<[28, 1], offset: ?>>
+// CHECK-NOT:     vector.transpose
+// CHECK-NOT:     vector<64x1x1xf32>
+// CHECK-NOT:     vector.shape_cast {{.*}}x64xf32
+// CHECK-NOT:     vector.fma
+// CHECK:         %[[S:.*]] = memref.load %[[STAT]][%c0, %c0]
+// CHECK:         %[[SPLAT:.*]] = vector.splat %[[S]] : vector<1x1x64xf32>
+// CHECK:         %[[ROW:.*]] = vector.load {{.*}} : memref<64xf32, strided<[1]>>, vector<64xf32>
+// CHECK:         %[[R1:.*]] = vector.insert %[[ROW]], %{{.*}} [0] : vector<64xf32> into vector<1x64xf32>
+// CHECK:         vector.insert %[[R1]], %{{.*}} [0] : vector<1x64xf32> into vector<1x1x64xf32>
+// CHECK:         %[[M:.*]] = arith.mulf %[[ROW]], %[[ROW]] : vector<64xf32>
+// CHECK:         vector.reduction <add>, %[[M]], %{{.*}} fastmath<reassoc> : vector<64xf32> into f32
+// CHECK:         arith.divf %[[SPLAT]], %{{.*}} : vector<1x1x64xf32>
+// CHECK-NOT:     vector.transpose
+// CHECK-NOT:     vector<64x1x1xf32>
+// CHECK-NOT:     vector.shape_cast {{.*}}x64xf32
+// CHECK-NOT:     vector.fma
+// CHECK:         return
+#row = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#acc = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @row_gradient(%stat: memref<1x1xf32, strided<[28, 1], offset: ?>>, %x: memref<1x1x64xf32>, %dot: memref<1x1xf32>, %out: memref<1x1x64xf32>) {
+  %c0 = arith.constant 0 : index
+  %pad = arith.constant 0.0 : f32
+  %n = arith.constant dense<64.0> : vector<1x1x64xf32>
+  %s = vector.transfer_read %stat[%c0, %c0], %pad {in_bounds = [true, true, true], permutation_map = affine_map<(d0, d1) -> (d0, d1, 0)>} : memref<1x1xf32, strided<[28, 1], offset: ?>>, vector<1x1x64xf32>
+  %v = vector.transfer_read %x[%c0, %c0, %c0], %pad {in_bounds = [true, true, true]} : memref<1x1x64xf32>, vector<1x1x64xf32>
+  %a = vector.transfer_read %dot[%c0, %c0], %pad {in_bounds = [true, true]} : memref<1x1xf32>, vector<1x1xf32>
+  %d = vector.contract {indexing_maps = [#row, #row, #acc], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %v, %v, %a : vector<1x1x64xf32>, vector<1x1x64xf32> into vector<1x1xf32>
+  vector.transfer_write %d, %dot[%c0, %c0] {in_bounds = [true, true]} : vector<1x1xf32>, memref<1x1xf32>
+  %m = arith.divf %s, %n : vector<1x1x64xf32>
+  %r = arith.subf %v, %m : vector<1x1x64xf32>
+  vector.transfer_write %r, %out[%c0, %c0, %c0] {in_bounds = [true, true, true]} : vector<1x1x64xf32>, memref<1x1x64xf32>
+  return
+}
