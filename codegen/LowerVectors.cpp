@@ -147,6 +147,51 @@ struct UnitDimShapeCast : OpRewritePattern<vector::ShapeCastOp> {
   }
 };
 
+/// A multi_reduction over the innermost dim alone, of a few rows (softmax's
+/// max and sum over a row of 28 scores, two rows per tile): one
+/// vector.reduction per row (a tree for additions: reassociation allowed).
+/// The inner-parallel lowering that suits reductions over outer dims would
+/// transpose the rows into columns first (28 two-lane vectors, extracted
+/// and inserted lane by lane).
+struct RowReductions : OpRewritePattern<vector::MultiDimReductionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  static constexpr int64_t kMaxRows = 16;
+  LogicalResult matchAndRewrite(vector::MultiDimReductionOp op,
+                                PatternRewriter &rw) const override {
+    VectorType type = op.getSourceVectorType();
+    int64_t rank = type.getRank();
+    SmallVector<bool> reduced = op.getReductionMask();
+    if (type.isScalable() || rank < 2 || !reduced[rank - 1] ||
+        llvm::count(reduced, true) != 1 ||
+        isa<vector::MaskOp>(op->getParentOp()))
+      return failure();
+    int64_t rows = type.getNumElements() / type.getShape().back();
+    if (rows > kMaxRows)
+      return failure();
+    Location loc = op.getLoc();
+    Value result = op.getAcc();
+    arith::FastMathFlags flags = op.getKind() == vector::CombiningKind::ADD
+                                     ? arith::FastMathFlags::reassoc
+                                     : arith::FastMathFlags::none;
+    SmallVector<int64_t> at(rank - 1, 0);
+    ArrayRef<int64_t> lead = type.getShape().drop_back();
+    for (int64_t r = 0; r < rows; ++r) {
+      Value row = rw.create<vector::ExtractOp>(loc, op.getSource(), at);
+      Value acc = rw.create<vector::ExtractOp>(loc, op.getAcc(), at);
+      Value sum = rw.create<vector::ReductionOp>(loc, op.getKind(), row, acc,
+                                                 flags);
+      result = rw.create<vector::InsertOp>(loc, sum, result, at);
+      for (int64_t d = rank - 2; d >= 0; --d) {
+        if (++at[d] < lead[d])
+          break;
+        at[d] = 0;
+      }
+    }
+    rw.replaceOp(op, result);
+    return success();
+  }
+};
+
 struct LowerVectors : nnc::impl::LowerVectorsBase<LowerVectors> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
@@ -171,7 +216,8 @@ struct LowerVectors : nnc::impl::LowerVectorsBase<LowerVectors> {
     // 2. Contractions become outer products, then FMAs; the other n-D ops
     //    their 1-D forms.
     RewritePatternSet patterns(ctx);
-    patterns.add<DotContract, UnitDimShapeCast>(ctx, /*benefit=*/2);
+    patterns.add<DotContract, UnitDimShapeCast, RowReductions>(
+        ctx, /*benefit=*/2);
     vector::populateVectorContractLoweringPatterns(patterns, options);
     vector::populateVectorOuterProductLoweringPatterns(patterns);
     vector::populateVectorMultiReductionLoweringPatterns(

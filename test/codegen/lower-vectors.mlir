@@ -78,20 +78,42 @@ func.func @broadcast_read(%m: memref<32xf32>) -> vector<8x32xf32> {
 
 // -----
 
-// A multi-reduction along the inner dim becomes elementwise adds of
-// vector<4xf32> (one per reduced element), starting from the accumulator.
+// A multi-reduction along the inner dim, of a few rows (here 4): one
+// vector.reduction per row, a tree (reassociated), from the accumulator's
+// element, inserted into the result. (It was the inner-parallel lowering:
+// the 4 x 16 rows transposed into 16 vector<4xf32> columns, lane by lane,
+// then 16 elementwise adds; the transformer's softmax rows of 28, two at a
+// time, became 28 two-lane vectors.)
 
 // CHECK-LABEL: func.func @multi_reduction(
-// CHECK-SAME:    %{{.*}}: vector<4x16xf32>, %[[ACC:.*]]: vector<4xf32>
+// CHECK-SAME:    %[[V:.*]]: vector<4x16xf32>, %[[ACC:.*]]: vector<4xf32>
 // CHECK-NOT:     vector.multi_reduction
-// CHECK:         %[[R0:.*]] = arith.addf %{{.*}}, %[[ACC]] : vector<4xf32>
-// CHECK:         arith.addf %{{.*}}, %[[R0]] : vector<4xf32>
-// CHECK-COUNT-14: arith.addf {{.*}} : vector<4xf32>
-// CHECK-NOT:     arith.addf
+// CHECK-NOT:     vector.transpose
+// CHECK:         %[[ROW0:.*]] = vector.extract %[[V]][0] : vector<16xf32> from vector<4x16xf32>
+// CHECK:         %[[A0:.*]] = vector.extract %[[ACC]][0] : f32 from vector<4xf32>
+// CHECK:         %[[S0:.*]] = vector.reduction <add>, %[[ROW0]], %[[A0]] fastmath<reassoc> : vector<16xf32> into f32
+// CHECK:         %[[R0:.*]] = vector.insert %[[S0]], %[[ACC]] [0] : f32 into vector<4xf32>
+// CHECK:         %[[ROW1:.*]] = vector.extract %[[V]][1] : vector<16xf32> from vector<4x16xf32>
+// CHECK:         %[[S1:.*]] = vector.reduction <add>, %[[ROW1]]
+// CHECK:         vector.insert %[[S1]], %[[R0]] [1] : f32 into vector<4xf32>
+// CHECK-COUNT-2: vector.reduction <add>
+// CHECK-NOT:     vector.reduction
 // CHECK-NOT:     vector.multi_reduction
 func.func @multi_reduction(%v: vector<4x16xf32>, %acc: vector<4xf32>) -> vector<4xf32> {
   %r = vector.multi_reduction <add>, %v, %acc [1] : vector<4x16xf32> to vector<4xf32>
   return %r : vector<4xf32>
+}
+
+// More rows than that (here 32 of 16): the inner-parallel lowering, as
+// before (adds of vector<32xf32>, one per reduced element).
+
+// CHECK-LABEL: func.func @many_rows(
+// CHECK-NOT:     vector.reduction
+// CHECK-COUNT-16: arith.addf {{.*}} : vector<32xf32>
+// CHECK-NOT:     vector.reduction
+func.func @many_rows(%v: vector<32x16xf32>, %acc: vector<32xf32>) -> vector<32xf32> {
+  %r = vector.multi_reduction <add>, %v, %acc [1] : vector<32x16xf32> to vector<32xf32>
+  return %r : vector<32xf32>
 }
 
 // -----
