@@ -387,8 +387,9 @@ func.func @batch_sum(%x: tensor<?xf32>) -> tensor<f32> {
 
 // A sum over the batch into an init that is not a zero fill (here an
 // argument): the parts start from zero, and the init is added once, to
-// the first part. A reduction whose combiner is not an addition (a max
-// over the batch) is not split: one serial loop, no forall.
+// the first part. A reduction that is not a sum (the accumulator squared
+// before the addition; a max over the batch) is not split: one serial
+// loop, no forall.
 
 // CHECK-LABEL: func.func @batch_sum_into(
 // CHECK-SAME:    %[[X:[a-z0-9]+]]: tensor<?x16xf32>, %[[ACC:[a-z0-9]+]]: tensor<16xf32>
@@ -405,6 +406,21 @@ func.func @batch_sum_into(%x: tensor<?x16xf32>, %acc: tensor<16xf32>) -> tensor<
   %s = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>], iterator_types = ["reduction", "parallel"]} ins(%x : tensor<?x16xf32>) outs(%acc : tensor<16xf32>) {
   ^bb0(%in: f32, %out: f32):
     %a = arith.addf %in, %out : f32
+    linalg.yield %a : f32
+  } -> tensor<16xf32>
+  return %s : tensor<16xf32>
+}
+
+// CHECK-LABEL: func.func @not_a_sum(
+// CHECK-NOT:     scf.forall
+// CHECK:         scf.for
+// CHECK-NOT:     scf.forall
+// CHECK:         return
+func.func @not_a_sum(%x: tensor<?x16xf32>, %acc: tensor<16xf32>) -> tensor<16xf32> {
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>], iterator_types = ["reduction", "parallel"]} ins(%x : tensor<?x16xf32>) outs(%acc : tensor<16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.mulf %out, %out : f32
+    %a = arith.addf %in, %m : f32
     linalg.yield %a : f32
   } -> tensor<16xf32>
   return %s : tensor<16xf32>
