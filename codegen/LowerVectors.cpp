@@ -170,9 +170,11 @@ struct RowReductions : OpRewritePattern<vector::MultiDimReductionOp> {
       return failure();
     Location loc = op.getLoc();
     Value result = op.getAcc();
-    arith::FastMathFlags flags = op.getKind() == vector::CombiningKind::ADD
-                                     ? arith::FastMathFlags::reassoc
-                                     : arith::FastMathFlags::none;
+    arith::FastMathFlags flags =
+        op.getKind() == vector::CombiningKind::ADD &&
+                isa<FloatType>(type.getElementType())
+            ? arith::FastMathFlags::reassoc
+            : arith::FastMathFlags::none;
     SmallVector<int64_t> at(rank - 1, 0);
     ArrayRef<int64_t> lead = type.getShape().drop_back();
     for (int64_t r = 0; r < rows; ++r) {
