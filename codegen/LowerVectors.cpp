@@ -238,6 +238,8 @@ struct LowerVectors : nnc::impl::LowerVectorsBase<LowerVectors> {
     //    splits again through chains of shuffles.)
     RewritePatternSet transfers(ctx);
     transfers.add<UnitDimShapeCast>(ctx, /*benefit=*/2);
+    vector::populateDropUnitDimWithShapeCastPatterns(transfers);
+    vector::ShapeCastOp::getCanonicalizationPatterns(transfers, ctx);
     vector::populateVectorBroadcastLoweringPatterns(transfers);
     vector::populateVectorTransferDropUnitDimsPatterns(transfers);
     vector::populateVectorTransferLoweringPatterns(transfers,

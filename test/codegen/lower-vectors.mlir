@@ -125,9 +125,8 @@ func.func @many_rows(%v: vector<32x16xf32>, %acc: vector<32xf32>) -> vector<32xf
 // transpose, which made the divisions work on vector<64x1x1xf32>: 64
 // one-lane vectors in LLVM); the dot product multiplies the rows as
 // vector<64xf32> and adds them with one reassociated vector.reduction (not
-// 64 one-lane FMAs); the rows loaded as vector<64xf32> are widened to
-// vector<1x1x64xf32> by inserts of the whole row (not a shape_cast moved
-// lane by lane).
+// 64 one-lane FMAs); the elementwise ops drop their unit dims and work on
+// the rows loaded as vector<64xf32> (no shape_cast moved lane by lane).
 
 // CHECK-LABEL: func.func @row_gradient(
 // CHECK-SAME:    %[[STAT:[a-z0-9]+]]: memref<1x1xf32, strided<[28, 1], offset: ?>>
@@ -138,11 +137,12 @@ func.func @many_rows(%v: vector<32x16xf32>, %acc: vector<32xf32>) -> vector<32xf
 // CHECK:         %[[S:.*]] = memref.load %[[STAT]][%c0, %c0]
 // CHECK:         %[[SPLAT:.*]] = vector.splat %[[S]] : vector<1x1x64xf32>
 // CHECK:         %[[ROW:.*]] = vector.load {{.*}} : memref<64xf32, strided<[1]>>, vector<64xf32>
-// CHECK:         %[[R1:.*]] = vector.insert %[[ROW]], %{{.*}} [0] : vector<64xf32> into vector<1x64xf32>
-// CHECK:         vector.insert %[[R1]], %{{.*}} [0] : vector<1x64xf32> into vector<1x1x64xf32>
 // CHECK:         %[[M:.*]] = arith.mulf %[[ROW]], %[[ROW]] : vector<64xf32>
 // CHECK:         vector.reduction <add>, %[[M]], %{{.*}} fastmath<reassoc> : vector<64xf32> into f32
-// CHECK:         arith.divf %[[SPLAT]], %{{.*}} : vector<1x1x64xf32>
+// CHECK:         %[[SROW:.*]] = vector.extract %[[SPLAT]][0, 0] : vector<64xf32> from vector<1x1x64xf32>
+// CHECK:         %[[Q:.*]] = arith.divf %[[SROW]], %{{.*}} : vector<64xf32>
+// CHECK:         %[[D:.*]] = arith.subf %[[ROW]], %[[Q]] : vector<64xf32>
+// CHECK:         vector.store %[[D]]
 // CHECK-NOT:     vector.transpose
 // CHECK-NOT:     vector<64x1x1xf32>
 // CHECK-NOT:     vector.shape_cast {{.*}}x64xf32
@@ -162,5 +162,28 @@ func.func @row_gradient(%stat: memref<1x1xf32, strided<[28, 1], offset: ?>>, %x:
   %m = arith.divf %s, %n : vector<1x1x64xf32>
   %r = arith.subf %v, %m : vector<1x1x64xf32>
   vector.transfer_write %r, %out[%c0, %c0, %c0] {in_bounds = [true, true, true]} : vector<1x1x64xf32>, memref<1x1x64xf32>
+  return
+}
+
+// -----
+
+// An elementwise op on a tile whose innermost dim is 1 (an image's one
+// channel, divided by 255): the unit dims are dropped from the op and the
+// transfers (a rank-reduced view of the memref), so that it divides
+// vector<2x28xf32> rows, not 56 one-lane vectors of a vector<1x2x28x1xf32>.
+
+// CHECK-LABEL: func.func @channel_of_one(
+// CHECK-NOT:     vector<1x2x28x1xf32>
+// CHECK:         %[[V:.*]] = vector.transfer_read {{.*}} vector<2x28xf32>
+// CHECK:         %[[D:.*]] = arith.divf %[[V]], %{{.*}} : vector<2x28xf32>
+// CHECK:         vector.transfer_write %[[D]], {{.*}} : vector<2x28xf32>
+// CHECK-NOT:     vector<1x2x28x1xf32>
+func.func @channel_of_one(%in: memref<1x2x28x1xf32, strided<[784, 28, 1, 1], offset: ?>>, %out: memref<1x2x28x1xf32, strided<[784, 28, 1, 1], offset: ?>>) {
+  %c0 = arith.constant 0 : index
+  %pad = arith.constant 0.0 : f32
+  %k = arith.constant dense<255.0> : vector<1x2x28x1xf32>
+  %v = vector.transfer_read %in[%c0, %c0, %c0, %c0], %pad {in_bounds = [true, true, true, true]} : memref<1x2x28x1xf32, strided<[784, 28, 1, 1], offset: ?>>, vector<1x2x28x1xf32>
+  %d = arith.divf %v, %k : vector<1x2x28x1xf32>
+  vector.transfer_write %d, %out[%c0, %c0, %c0, %c0] {in_bounds = [true, true, true, true]} : vector<1x2x28x1xf32>, memref<1x2x28x1xf32, strided<[784, 28, 1, 1], offset: ?>>
   return
 }
