@@ -216,7 +216,9 @@ struct LowerVectors : nnc::impl::LowerVectorsBase<LowerVectors> {
       return signalPassFailure();
 
     // 2. Contractions become outer products, then FMAs; the other n-D ops
-    //    their 1-D forms.
+    //    their 1-D forms. Rows' dot products, reductions along a few rows
+    //    and leading-unit-dim shape casts first get forms of their own
+    //    (above) that are not taken apart lane by lane.
     RewritePatternSet patterns(ctx);
     patterns.add<DotContract, UnitDimShapeCast, RowReductions>(
         ctx, /*benefit=*/2);
@@ -235,7 +237,10 @@ struct LowerVectors : nnc::impl::LowerVectorsBase<LowerVectors> {
     // 3. n-D transfers become 1-D loads and stores, one per row. (Not
     //    flattened into one long vector where rows are contiguous: an
     //    8 x 32 register tile would become a <256 x float> value that LLVM
-    //    splits again through chains of shuffles.)
+    //    splits again through chains of shuffles.) Unit dims are dropped
+    //    from elementwise ops and transfers alike (the shape_casts between
+    //    them cancel): a tile with an innermost dim of 1 (an image's one
+    //    channel) would otherwise be one-lane vectors.
     RewritePatternSet transfers(ctx);
     transfers.add<UnitDimShapeCast>(ctx, /*benefit=*/2);
     vector::populateDropUnitDimWithShapeCastPatterns(transfers);
