@@ -155,13 +155,15 @@ def LowerVectors : Pass<"nnc-lower-vectors", "mlir::func::FuncOp"> {
     Before convert-vector-to-llvm: vector.contract becomes outer products
     and those become vector.fma; transfers with permutation maps become
     plain transfers plus transposes or broadcasts; multi-reductions are
-    lowered to elementwise ops along the inner dimension. Three shapes
-    that those lowerings would take apart lane by lane are rewritten
-    first: a transfer_read of one element broadcast to a vector (a row's
+    lowered to elementwise ops along the inner dimension. Shapes that
+    those lowerings would take apart lane by lane are rewritten first: a
+    transfer_read of one element broadcast to a vector (a row's
     statistic) becomes a scalar load and a broadcast; a contraction that
     is one row's dot product becomes a multiply and a vector.reduction
-    (reassociated: a tree); a shape_cast that only adds or drops leading
-    unit dims becomes a broadcast or an extract.
+    (reassociated: a tree); a multi_reduction along the inner dim of at
+    most 16 rows becomes one vector.reduction per row; a shape_cast that
+    only adds or drops leading unit dims becomes a broadcast or an
+    extract; elementwise ops and transfers drop their unit dims.
   }];
   let dependentDialects = ["::mlir::vector::VectorDialect",
                            "::mlir::arith::ArithDialect",
