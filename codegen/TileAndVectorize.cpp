@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 #include "mlir/Transforms/Passes.h"
@@ -188,7 +189,8 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
         continue;
       auto linalgOp = cast<linalg::LinalgOp>(op);
       if (auto strides = filterGradientStrides(linalgOp)) {
-        tileFilterGradient(rw, linalgOp, strides->first, strides->second);
+        tileFilterGradient(rw, linalgOp, strides->first, strides->second,
+                           done);
         continue;
       }
       Operation *anchor = isAnchor(op) ? op : fusableAnchor(linalgOp);
@@ -207,17 +209,24 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
     }
     // Padding (of convolution and pooling inputs): one sample per thread
     // iteration rather than one serial copy of the whole batch.
-    SmallVector<tensor::PadOp> pads;
-    func.walk([&](tensor::PadOp pad) {
-      if (pad.getSourceType().getRank() > 0 &&
-          pad.getSourceType().isDynamicDim(0))
-        pads.push_back(pad);
+    SmallVector<Operation *> pads;
+    func.walk([&](Operation *op) {
+      auto pad = dyn_cast<tensor::PadOp>(op);
+      auto insert = dyn_cast<tensor::InsertSliceOp>(op);
+      RankedTensorType source = pad      ? pad.getSourceType()
+                                : insert ? insert.getSourceType()
+                                         : RankedTensorType();
+      if (source && source.getRank() > 0 && source.isDynamicDim(0) &&
+          (pad || insert.getDest().getDefiningOp<linalg::FillOp>()))
+        pads.push_back(op);
     });
-    for (tensor::PadOp pad : pads) {
-      SmallVector<int64_t> sizes(pad.getResultType().getRank(), 0);
-      sizes[0] = 1;
-      (void)tile(rw, pad, sizes, LoopType::ForallOp);
-    }
+    for (Operation *op : pads)
+      if (failed(padBySample(rw, op)))
+        if (auto pad = dyn_cast<tensor::PadOp>(op)) {
+          SmallVector<int64_t> sizes(pad.getResultType().getRank(), 0);
+          sizes[0] = 1;
+          (void)tile(rw, pad, sizes, LoopType::ForallOp);
+        }
     tileBatchMatmuls(rw, func);
     tileDynamicRows(rw, func);
     peel(rw);
@@ -237,6 +246,131 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
     });
     if (failed(cleanup(func)))
       return signalPassFailure();
+  }
+
+  /// A padding by a constant of a batch (static sizes but the batch,
+  /// static pads, none on the batch dim), or a batch inserted into a
+  /// filled tensor (a strided convolution's input gradient: dy's rows
+  /// every stride-th row of zeros), written sample by sample in place: an
+  /// scf.forall whose iteration fills its sample's slice of the result and
+  /// copies the sample into the slice's interior (a linalg.generic), both
+  /// static ops that are then bounded and vectorized as any other. Tiled
+  /// as a tensor.pad instead, each sample was padded into a temporary of
+  /// its own (an allocation, a fill, an element-by-element memrefCopy of
+  /// the strided interior) then copied into the result: 4-5% of cnn.nn's
+  /// training step (the input gradient's padded dy, the pooling
+  /// gradient's remainder row); the insertion was one serial copy.
+  LogicalResult padBySample(IRRewriter &rw, Operation *op) {
+    Value from, value;
+    SmallVector<OpFoldResult> lows, highs, steps;
+    if (auto pad = dyn_cast<tensor::PadOp>(op)) {
+      from = pad.getSource();
+      value = pad.getConstantPaddingValue();
+      lows = pad.getMixedLowPad();
+      highs = pad.getMixedHighPad();
+    } else {
+      auto insert = cast<tensor::InsertSliceOp>(op);
+      auto fill = insert.getDest().getDefiningOp<linalg::FillOp>();
+      if (insert.getSourceType().getRank() != insert.getDestType().getRank() ||
+          !fill->hasOneUse())
+        return failure();
+      from = insert.getSource();
+      value = fill.value();
+      lows = insert.getMixedOffsets();
+      steps = insert.getMixedStrides();
+    }
+    auto type = cast<RankedTensorType>(op->getResult(0).getType());
+    auto source = cast<RankedTensorType>(from.getType());
+    int64_t rank = type.getRank();
+    if (!value || type.getNumDynamicDims() != 1 || !type.isDynamicDim(0) ||
+        source.getNumDynamicDims() != 1)
+      return failure();
+    // Static offsets and strides, none on the batch dim.
+    auto constants = [&](ArrayRef<OpFoldResult> v, int64_t batch)
+        -> std::optional<SmallVector<int64_t>> {
+      SmallVector<int64_t> out;
+      for (OpFoldResult x : v) {
+        std::optional<int64_t> c = getConstantIntValue(x);
+        if (!c || (out.empty() && *c != batch))
+          return std::nullopt;
+        out.push_back(*c);
+      }
+      if (v.empty())
+        out.assign(rank, batch);
+      return out;
+    };
+    auto low = constants(lows, 0), high = constants(highs, 0),
+         step = constants(steps, 1);
+    if (!low || !high || !step)
+      return failure();
+    Location loc = op->getLoc();
+    rw.setInsertionPoint(op);
+    Value n = rw.create<tensor::DimOp>(loc, from, 0);
+    int64_t sample = 1;
+    for (int64_t i = 1; i < rank; ++i)
+      sample *= type.getDimSize(i);
+    Value work = rw.create<arith::MulIOp>(
+        loc, n, rw.create<arith::ConstantIndexOp>(loc, sample));
+    Value result = rw.create<tensor::EmptyOp>(loc, type.getShape(),
+                                              type.getElementType(),
+                                              ValueRange{n});
+    auto forall = rw.create<scf::ForallOp>(
+        loc, ArrayRef<OpFoldResult>{n}, ValueRange{result}, std::nullopt);
+    rw.setInsertionPointToStart(forall.getBody());
+    rw.create<nnc::ParallelWorkOp>(loc, work);
+    Value i = forall.getInductionVar(0);
+    auto attrs = [&](ArrayRef<int64_t> v) { return indexAttrs(rw, v); };
+    SmallVector<OpFoldResult> ones = attrs(SmallVector<int64_t>(rank, 1));
+    // The offsets and sizes of one sample of `t` at `offsets`, from `first`.
+    auto sliceOf = [&](RankedTensorType t, OpFoldResult first,
+                       ArrayRef<int64_t> offsets) {
+      SmallVector<int64_t> sizes(t.getShape());
+      sizes[0] = 1;
+      SmallVector<OpFoldResult> at = {first};
+      at.append(attrs(offsets.drop_front()));
+      return std::make_pair(at, attrs(sizes));
+    };
+    SmallVector<int64_t> zeros(rank, 0);
+    auto [outAt, outSizes] = sliceOf(type, i, zeros);
+    Value mine = rw.create<tensor::ExtractSliceOp>(
+        loc, forall.getRegionIterArgs()[0], outAt, outSizes, ones);
+    // The whole slice is filled (LLVM makes it a memset), then its
+    // interior overwritten: filling only the frame around the interior
+    // measured slower (the pads' kernels and memsets 4.4% of cnn.nn's
+    // step, against 3.2-4.0%).
+    Value filled =
+        rw.create<linalg::FillOp>(loc, value, mine).getResult(0);
+    // The sample without its batch dim: an identity copy would fold away
+    // (and become a memref.copy again).
+    auto [srcAt, srcSizes] = sliceOf(source, i, zeros);
+    auto sampleType = RankedTensorType::get(source.getShape().drop_front(),
+                                            source.getElementType());
+    Value sampleIn = rw.create<tensor::ExtractSliceOp>(
+        loc, sampleType, from, srcAt, srcSizes, ones);
+    auto [inAt, inSizes] = sliceOf(source, rw.getIndexAttr(0), *low);
+    SmallVector<OpFoldResult> inSteps = attrs(*step);
+    Value interior = rw.create<tensor::ExtractSliceOp>(loc, filled, inAt,
+                                                       inSizes, inSteps);
+    SmallVector<AffineMap> maps = {
+        rw.getMultiDimIdentityMap(rank).dropResult(0),
+        rw.getMultiDimIdentityMap(rank)};
+    SmallVector<utils::IteratorType> parallel(rank,
+                                              utils::IteratorType::parallel);
+    Value copied =
+        rw.create<linalg::GenericOp>(
+              loc, TypeRange{interior.getType()}, ValueRange{sampleIn},
+              ValueRange{interior}, maps, parallel,
+              [](OpBuilder &b, Location l, ValueRange a) {
+                b.create<linalg::YieldOp>(l, a[0]);
+              })
+            .getResult(0);
+    Value padded = rw.create<tensor::InsertSliceOp>(loc, copied, filled, inAt,
+                                                    inSizes, inSteps);
+    rw.setInsertionPointToStart(forall.getTerminator().getBody());
+    rw.create<tensor::ParallelInsertSliceOp>(
+        loc, padded, forall.getRegionIterArgs()[0], outAt, outSizes, ones);
+    rw.replaceOp(op, forall.getResult(0));
+    return success();
   }
 
   /// Dense layers' weight gradients are x^T dy: a matmul whose left-hand
@@ -1046,6 +1180,132 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
         .getResult(0);
   }
 
+  /// A filter gradient's dy that tileFilterGradient computes image by
+  /// image inside its loop instead of reading it from memory: the result
+  /// of a batch-separable elementwise op (not a matmul's or convolution's
+  /// epilogue) that only the filter gradient and a bias gradient read. In
+  /// cnn.nn, the first convolution's dy (the pooling gradient's routing
+  /// and the activation's mask: 26 x 26 x 32 floats an image) was written
+  /// to memory and read back twice.
+  struct ImageDy {
+    Value root;                       // the producer's result
+    tensor::CollapseShapeOp collapse; // dy = collapse(root), or null
+    linalg::GenericOp bias;           // dy summed over (n, h, w), or null
+  };
+  static std::optional<ImageDy> imageDy(Value dy, Operation *filterGrad) {
+    ImageDy r;
+    r.root = dy;
+    if (auto collapse = dy.getDefiningOp<tensor::CollapseShapeOp>()) {
+      SmallVector<ReassociationIndices> groups =
+          collapse.getReassociationIndices();
+      if (groups.empty() || groups[0].size() != 1 ||
+          !collapse.getSrc().hasOneUse())
+        return std::nullopt;
+      r.collapse = collapse;
+      r.root = collapse.getSrc();
+    }
+    auto producer = r.root.getDefiningOp<linalg::GenericOp>();
+    if (!producer || producer->getNumResults() != 1 ||
+        !producer.hasPureTensorSemantics() ||
+        producer.getNumParallelLoops() != producer.getNumLoops() ||
+        !producer.getIndexingMapsArray().back().isIdentity() ||
+        fusableAnchor(producer))
+      return std::nullopt;
+    for (Operation *user : dy.getUsers()) {
+      if (user == filterGrad)
+        continue;
+      if (isa<tensor::DimOp>(user))
+        continue; // its size: replaced by the caller
+      if (r.bias || !isBiasGradient(user, dy))
+        return std::nullopt;
+      r.bias = cast<linalg::GenericOp>(user);
+    }
+    return r;
+  }
+
+  /// `op` sums `dy` ([N, H, W, F]) over N, H and W from zeros: a
+  /// convolution's bias gradient.
+  static bool isBiasGradient(Operation *op, Value dy) {
+    auto generic = dyn_cast<linalg::GenericOp>(op);
+    auto type = cast<RankedTensorType>(dy.getType());
+    if (!generic || type.getRank() != 4 || generic.getNumDpsInputs() != 1 ||
+        generic.getDpsInputs()[0] != dy || generic.getNumDpsInits() != 1)
+      return false;
+    auto fill = generic.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+    if (!fill || !matchPattern(fill.value(), m_AnyZeroFloat()))
+      return false;
+    MLIRContext *ctx = op->getContext();
+    SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
+    if (!maps[0].isIdentity() ||
+        maps[1] != AffineMap::get(4, 0, getAffineDimExpr(3, ctx)))
+      return false;
+    SmallVector<utils::IteratorType> it = generic.getIteratorTypesArray();
+    for (int i = 0; i < 4; ++i)
+      if ((it[i] == utils::IteratorType::parallel) != (i == 3))
+        return false;
+    Block &body = generic.getRegion().front();
+    auto add = body.getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
+    return body.getOperations().size() == 2 && add &&
+           ((add.getLhs() == body.getArgument(0) &&
+             add.getRhs() == body.getArgument(1)) ||
+            (add.getLhs() == body.getArgument(1) &&
+             add.getRhs() == body.getArgument(0)));
+  }
+
+  /// The image `img` of `root` (an ImageDy's), computed where `b` stands:
+  /// its producer tiled to the image, then, recursively, the producers of
+  /// the tile's operands that nothing but the ops replaced reads (the
+  /// pooling gradient's winners, their fill). The ops replaced are added
+  /// to `replaced`, for the caller to erase. When the producer cannot be
+  /// tiled, the image is a slice of `root` (read from memory, as before).
+  static Value fuseImage(OpBuilder &b, Location loc, Value root, Value img,
+                         SmallVectorImpl<Operation *> &replaced) {
+    auto type = cast<RankedTensorType>(root.getType());
+    int64_t rank = type.getRank();
+    SmallVector<int64_t> sizes(type.getShape());
+    sizes[0] = 1;
+    SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+    offsets[0] = img;
+    auto slice = b.create<tensor::ExtractSliceOp>(
+        loc, root, offsets, indexAttrs(b, sizes),
+        indexAttrs(b, SmallVector<int64_t>(rank, 1)));
+    Value image = slice;
+    SmallVector<tensor::ExtractSliceOp> work = {slice};
+    while (!work.empty()) {
+      tensor::ExtractSliceOp s = work.pop_back_val();
+      auto producer = cast<OpResult>(s.getSource());
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(s);
+      FailureOr<TilingResult> tiled =
+          tensor::replaceExtractSliceWithTiledProducer(b, s, producer);
+      if (failed(tiled) || tiled->tiledValues.size() != 1)
+        continue;
+      if (s == slice)
+        image = tiled->tiledValues[0];
+      s.replaceAllUsesWith(tiled->tiledValues[0]);
+      s.erase();
+      if (!llvm::is_contained(replaced, producer.getOwner()))
+        replaced.push_back(producer.getOwner());
+      for (Operation *t : tiled->tiledOps)
+        for (Value operand : t->getOperands()) {
+          auto in = operand.getDefiningOp<tensor::ExtractSliceOp>();
+          auto from = in ? dyn_cast<OpResult>(in.getSource()) : OpResult();
+          auto linalgOp =
+              from ? dyn_cast<linalg::LinalgOp>(from.getOwner()) : nullptr;
+          if (!linalgOp || !linalgOp.hasPureTensorSemantics() ||
+              linalgOp->getNumResults() != 1 || isAnchor(linalgOp) ||
+              llvm::is_contained(replaced, linalgOp.getOperation()))
+            continue;
+          if (llvm::all_of(from.getUsers(), [&](Operation *u) {
+                return u == in.getOperation() || isa<tensor::DimOp>(u) ||
+                       llvm::is_contained(replaced, u);
+              }))
+            work.push_back(in);
+        }
+    }
+    return image;
+  }
+
   /// The filter gradient (filterGradientStrides), without materializing
   /// the windows: the batch in kBatchParts parts (an
   /// scf.forall), each accumulating a partial gradient of its own over its
@@ -1060,9 +1320,12 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
   /// image's x and dy (L1 and L2) and the partial (L2). A first layer's
   /// single channel gets rows of KW taps instead of rows of one. The
   /// windows matrix this replaces ([N*OH*OW, KH*KW*C], 9x the input)
-  /// streamed from memory for every column block of the gradient.
+  /// streamed from memory for every column block of the gradient. When
+  /// dy's producer allows (imageDy), the loop computes each image's dy
+  /// itself and adds it into a bias gradient's partial of the part: dy is
+  /// never stored whole.
   void tileFilterGradient(IRRewriter &rw, linalg::LinalgOp op, int64_t sh,
-                          int64_t sw) {
+                          int64_t sw, llvm::DenseSet<Operation *> &handled) {
     Location loc = op.getLoc();
     Value x = op.getDpsInputs()[0], dy = op.getDpsInputs()[1];
     auto out = cast<RankedTensorType>(op->getResult(0).getType());
@@ -1090,21 +1353,52 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
               loc, zero,
               rw.create<tensor::EmptyOp>(loc, partsShape, el).getResult())
             .getResult(0);
-    Value n = rw.create<tensor::DimOp>(loc, dy, 0);
-    auto [forall, first, last] = overBatchParts(rw, loc, n, init, work);
+    Value n = rw.create<tensor::DimOp>(loc, x, 0);
+    // dy computed image by image in the loop (and the bias gradient
+    // summed there), when its producer allows.
+    std::optional<ImageDy> fused = imageDy(dy, op);
+    auto biasType = RankedTensorType::get({filters}, el);
+    SmallVector<Value> inits = {init};
+    if (fused && fused->bias)
+      inits.push_back(
+          rw.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{parts, filters}, el));
+    auto [forall, first, last] = overBatchParts(rw, loc, n, inits, work);
     Value part = forall.getInductionVar(0);
+    SmallVector<OpFoldResult> biasAt = {part, rw.getIndexAttr(0)};
+    SmallVector<OpFoldResult> biasSizes = attrs({1, filters});
+    SmallVector<Value> accs = {Value()};
+    if (fused && fused->bias) {
+      // Filled in place: a fill of a fresh tensor here would be merged
+      // with other such fills and bufferized as a copy per part.
+      Value row = rw.create<tensor::ExtractSliceOp>(
+          loc, biasType, forall.getRegionIterArgs()[1], biasAt, biasSizes,
+          attrs({1, 1}));
+      accs.push_back(rw.create<linalg::FillOp>(loc, zero, row).getResult(0));
+    }
     SmallVector<int64_t> partSizes = {1, shape[0], rows, filters};
     SmallVector<OpFoldResult> partOffsets = {part};
     partOffsets.append(attrs({0, 0, 0}));
-    Value mine = rw.create<tensor::ExtractSliceOp>(
+    accs[0] = rw.create<tensor::ExtractSliceOp>(
         loc, flatType, forall.getRegionIterArgs()[0], partOffsets,
         attrs(partSizes), attrs({1, 1, 1, 1}));
     auto tileType = [&](int64_t r, int64_t cols) {
       return RankedTensorType::get({r, cols}, el);
     };
-    Value sum = loop(rw, loc, first, last, mine,
-                     [&](OpBuilder &b, Value img, Value acc) {
-      return loop(b, loc, c(b, 0), c(b, shape[0]), acc,
+    SmallVector<Operation *> replaced;
+    auto images = rw.create<scf::ForOp>(
+        loc, first, last, c(rw, 1), accs,
+        [&](OpBuilder &b, Location, Value img, ValueRange args) {
+      // The image's dy: a slice of dy, or computed here.
+      Value dyImage = dy, imageAt = img;
+      if (fused) {
+        dyImage = fuseImage(b, loc, fused->root, img, replaced);
+        if (fused->collapse)
+          dyImage = b.create<tensor::CollapseShapeOp>(
+              loc, dyImage, fused->collapse.getReassociationIndices());
+        imageAt = c(b, 0);
+      }
+      SmallVector<Value> yields;
+      yields.push_back(loop(b, loc, c(b, 0), c(b, shape[0]), args[0],
                   [&](OpBuilder &b, Value kh, Value acc) {
       return overTiles(b, loc, rows, tm, acc,
                        [&](OpBuilder &b, Value r0, int64_t m, Value acc) {
@@ -1123,12 +1417,12 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
             Value col = b.create<arith::AddIOp>(
                 loc, b.create<arith::MulIOp>(loc, xo, c(b, sw * shape[2])), r0);
             SmallVector<OpFoldResult> xAt = {img, row, col};
-            SmallVector<OpFoldResult> dyAt = {img, y, xo, f0};
+            SmallVector<OpFoldResult> dyAt = {imageAt, y, xo, f0};
             Value lhs = b.create<tensor::ExtractSliceOp>(
                 loc, tileType(1, m), xRows, xAt, attrs({1, 1, m}),
                 attrs({1, 1, 1}));
             Value rhs = b.create<tensor::ExtractSliceOp>(
-                loc, tileType(1, cols), dy, dyAt, attrs({1, 1, 1, cols}),
+                loc, tileType(1, cols), dyImage, dyAt, attrs({1, 1, 1, cols}),
                 attrs({1, 1, 1, 1}));
             return b
                 .create<linalg::MatmulTransposeAOp>(
@@ -1142,12 +1436,36 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
             .getResult();
       });
       });
-      });
+      }));
+      if (args.size() > 1) {
+        // The bias gradient's sum of the image, in the same pass.
+        MLIRContext *ctx = b.getContext();
+        SmallVector<AffineMap> maps = {
+            AffineMap::getMultiDimIdentityMap(4, ctx),
+            AffineMap::get(4, 0, getAffineDimExpr(3, ctx))};
+        SmallVector<utils::IteratorType> it(3,
+                                            utils::IteratorType::reduction);
+        it.push_back(utils::IteratorType::parallel);
+        yields.push_back(
+            b.create<linalg::GenericOp>(
+                 loc, TypeRange{biasType}, ValueRange{dyImage},
+                 ValueRange{args[1]}, maps, it,
+                 [](OpBuilder &nb, Location l, ValueRange a) {
+                   nb.create<linalg::YieldOp>(
+                       l, nb.create<arith::AddFOp>(l, a[1], a[0]).getResult());
+                 })
+                .getResult(0));
+      }
+      b.create<scf::YieldOp>(loc, yields);
     });
     rw.setInsertionPointToStart(forall.getTerminator().getBody());
     rw.create<tensor::ParallelInsertSliceOp>(
-        loc, sum, forall.getRegionIterArgs()[0], partOffsets,
+        loc, images.getResult(0), forall.getRegionIterArgs()[0], partOffsets,
         attrs(partSizes), attrs({1, 1, 1, 1}));
+    if (images.getNumResults() > 1)
+      rw.create<tensor::ParallelInsertSliceOp>(
+          loc, images.getResult(1), forall.getRegionIterArgs()[1], biasAt,
+          biasSizes, attrs({1, 1}));
     // The parts added up (an elementwise op, bounded and vectorized as
     // such).
     rw.setInsertionPointAfter(forall);
@@ -1173,6 +1491,52 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
     rw.replaceOp(op, rw.create<tensor::ExpandShapeOp>(loc, out,
                                                       total.getResult(0), taps)
                          .getResult());
+    if (!fused)
+      return;
+    if (fused->bias) {
+      // The bias gradient: its parts added up.
+      rw.setInsertionPointAfter(forall);
+      SmallVector<Value> rows;
+      for (int64_t i = 0; i < parts; ++i)
+        rows.push_back(rw.create<tensor::ExtractSliceOp>(
+            loc, biasType, forall.getResult(1), attrs({i, 0}), biasSizes,
+            attrs({1, 1})));
+      SmallVector<AffineMap> rowMaps(parts + 1, rw.getMultiDimIdentityMap(1));
+      auto bias = rw.create<linalg::GenericOp>(
+          loc, TypeRange{biasType}, rows,
+          ValueRange{rw.create<tensor::EmptyOp>(loc, biasType.getShape(), el)
+                         .getResult()},
+          rowMaps, SmallVector<utils::IteratorType>(1, parallel[0]),
+          [&](OpBuilder &b, Location l, ValueRange a) {
+            Value s = a[0];
+            for (int64_t i = 1; i < parts; ++i)
+              s = b.create<arith::AddFOp>(l, s, a[i]);
+            b.create<linalg::YieldOp>(l, s);
+          });
+      handled.insert(fused->bias);
+      rw.replaceOp(fused->bias, bias.getResult(0));
+    }
+    // The ops that the loop now computes image by image, users first;
+    // their sizes read from x (the batch) or constants.
+    if (fused->collapse)
+      replaced.insert(replaced.begin(), fused->collapse);
+    for (Operation *dead : replaced) {
+      for (Operation *user : llvm::make_early_inc_range(dead->getUsers()))
+        if (auto dim = dyn_cast<tensor::DimOp>(user)) {
+          std::optional<int64_t> i = dim.getConstantIndex();
+          auto type = cast<RankedTensorType>(dim.getSource().getType());
+          rw.setInsertionPoint(dim);
+          if (i == 0)
+            rw.replaceOpWithNewOp<tensor::DimOp>(dim, x, 0);
+          else if (i && !type.isDynamicDim(*i))
+            rw.replaceOpWithNewOp<arith::ConstantIndexOp>(
+                dim, type.getDimSize(*i));
+        }
+      if (dead->use_empty()) {
+        handled.insert(dead);
+        rw.eraseOp(dead);
+      }
+    }
   }
 
   /// Any other op: one sample at a time along a dynamic (batch) dim 0,
@@ -1261,11 +1625,11 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
   }
 
   /// An scf.forall over kBatchParts parts of a batch of `n` samples, with
-  /// `init` as its shared output and `work` as its nnc.parallel_work hint;
+  /// `inits` as its shared outputs and `work` as its nnc.parallel_work hint;
   /// the rewriter is left at the start of its body. Returns the loop and
   /// its part's samples [first, last) (empty for the parts past the batch).
   static std::tuple<scf::ForallOp, Value, Value>
-  overBatchParts(RewriterBase &rw, Location loc, Value n, Value init,
+  overBatchParts(RewriterBase &rw, Location loc, Value n, ValueRange inits,
                  Value work) {
     auto c = [&](int64_t v) -> Value {
       return rw.create<arith::ConstantIndexOp>(loc, v);
@@ -1274,8 +1638,8 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
         loc, rw.create<arith::AddIOp>(loc, n, c(kBatchParts - 1)),
         c(kBatchParts));
     auto forall = rw.create<scf::ForallOp>(
-        loc, ArrayRef<OpFoldResult>{rw.getIndexAttr(kBatchParts)},
-        ValueRange{init}, std::nullopt);
+        loc, ArrayRef<OpFoldResult>{rw.getIndexAttr(kBatchParts)}, inits,
+        std::nullopt);
     rw.setInsertionPointToStart(forall.getBody());
     rw.create<nnc::ParallelWorkOp>(loc, work);
     Value first = rw.create<arith::MinUIOp>(
@@ -1320,7 +1684,8 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
     Value n = getValueOrCreateConstantIndexOp(
         rw, loc, op.createLoopRanges(rw, loc)[0].size);
     auto [forall, first, last] = overBatchParts(
-        rw, loc, n, rw.create<tensor::EmptyOp>(loc, partsShape, el), work);
+        rw, loc, n,
+        rw.create<tensor::EmptyOp>(loc, partsShape, el).getResult(), work);
     Value part = forall.getInductionVar(0);
     SmallVector<OpFoldResult> offsets(ranges.size(), rw.getIndexAttr(0));
     offsets[0] = first;

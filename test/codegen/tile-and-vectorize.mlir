@@ -252,6 +252,61 @@ func.func @conv_dilated_rows(%dy: tensor<?x3x3x4xf32>, %f: tensor<3x3x4x32xf32>)
 
 // -----
 
+// The padding itself, sample by sample in place: each iteration fills its
+// sample's slice of the result and copies the sample into the slice's
+// interior with vector transfers (no tensor.pad left: tiled as one, each
+// sample was padded into a temporary, then copied).
+
+// CHECK-LABEL: func.func @pad_by_sample(
+// CHECK-NOT:     tensor.pad
+// CHECK:         scf.forall (%[[I:.*]]) in (%{{.*}}) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<?x9x8x4xf32>)
+// CHECK:           nnc.parallel_work
+// CHECK:           %[[MINE:.*]] = tensor.extract_slice %[[OUT]][%[[I]], 0, 0, 0] [1, 9, 8, 4] [1, 1, 1, 1]
+// CHECK:           scf.for {{.*}} iter_args(%{{.*}} = %[[MINE]])
+// CHECK:             vector.transfer_write %[[ZEROS:.*]], {{.*}} : vector<1x2x8x4xf32>, tensor<1x2x8x4xf32>
+// CHECK:           %[[SAMPLE:.*]] = tensor.extract_slice %arg0[%[[I]], 0, 0, 0] [1, 5, 5, 4] [1, 1, 1, 1] : tensor<?x5x5x4xf32> to tensor<5x5x4xf32>
+// CHECK:           tensor.extract_slice %{{.*}}[0, 2, 1, 0] [1, 5, 5, 4] [1, 1, 1, 1]
+// CHECK:           vector.transfer_read
+// CHECK:           vector.transfer_write
+// CHECK:           tensor.parallel_insert_slice %{{.*}} into %[[OUT]][%[[I]], 0, 0, 0] [1, 9, 8, 4]
+// CHECK-NOT:     tensor.pad
+func.func @pad_by_sample(%x: tensor<?x5x5x4xf32>) -> tensor<?x9x8x4xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %p = tensor.pad %x low[0, 2, 1, 0] high[0, 2, 2, 0] {
+  ^bb0(%a: index, %b: index, %c: index, %d: index):
+    tensor.yield %zero : f32
+  } : tensor<?x5x5x4xf32> to tensor<?x9x8x4xf32>
+  return %p : tensor<?x9x8x4xf32>
+}
+
+// -----
+
+// A strided convolution's dy inserted every 2nd row and column into zeros:
+// the same, the copy into a strided slice of the sample's (was one serial
+// copy of the whole batch).
+
+// CHECK-LABEL: func.func @dilate_by_sample(
+// CHECK:         scf.forall (%[[I:.*]]) in (%{{.*}}) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<?x9x9x4xf32>)
+// CHECK:           vector.transfer_write %{{.*}} : vector<1x1x9x4xf32>, tensor<1x1x9x4xf32>
+// CHECK:           %[[SAMPLE:.*]] = tensor.extract_slice %arg0[%[[I]], 0, 0, 0] [1, 3, 3, 4] [1, 1, 1, 1] : tensor<?x3x3x4xf32> to tensor<3x3x4xf32>
+// CHECK:           %[[IN:.*]] = tensor.extract_slice %{{.*}}[0, 2, 2, 0] [1, 3, 3, 4] [1, 2, 2, 1]
+// CHECK:           %[[V:.*]] = vector.transfer_read %[[SAMPLE]]
+// CHECK:           vector.transfer_write %[[V]], %[[IN]]
+// CHECK:           tensor.insert_slice %{{.*}}[0, 2, 2, 0] [1, 3, 3, 4] [1, 2, 2, 1]
+// CHECK:           tensor.parallel_insert_slice
+// CHECK-NOT:     linalg.fill
+func.func @dilate_by_sample(%dy: tensor<?x3x3x4xf32>) -> tensor<?x9x9x4xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %dy, %c0 : tensor<?x3x3x4xf32>
+  %z = tensor.empty(%n) : tensor<?x9x9x4xf32>
+  %zeros = linalg.fill ins(%zero : f32) outs(%z : tensor<?x9x9x4xf32>) -> tensor<?x9x9x4xf32>
+  %p = tensor.insert_slice %dy into %zeros[0, 2, 2, 0] [%n, 3, 3, 4] [1, 2, 2, 1] : tensor<?x3x3x4xf32> into tensor<?x9x9x4xf32>
+  return %p : tensor<?x9x9x4xf32>
+}
+
+// -----
+
 // Any other parallel op goes one sample per thread iteration: the body has
 // static shapes and is vectorized whole.
 

@@ -15,9 +15,9 @@
 
 // CHECK-LABEL: func.func @filter_gradient(
 // CHECK-SAME:    %[[X:.*]]: tensor<?x11x10x12xf32>, %[[DY:.*]]: tensor<?x5x4x32xf32>
+// CHECK:         %[[N:.*]] = tensor.dim %[[X]], %c0
 // CHECK:         %[[XR:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0], [1], [2, 3]] : tensor<?x11x10x12xf32> into tensor<?x11x120xf32>
 // CHECK:         %[[ZEROS:.*]] = scf.for {{.*}} -> (tensor<4x3x36x32xf32>)
-// CHECK:         %[[N:.*]] = tensor.dim %[[DY]], %c0
 // CHECK:         %[[PARTS:.*]] = scf.forall (%[[P:.*]]) in (4) shared_outs(%[[ALL:.*]] = %[[ZEROS]])
 // CHECK-NEXT:      nnc.parallel_work
 // CHECK:           %[[FIRST:.*]] = arith.minui %{{.*}}, %[[N]]
@@ -71,4 +71,79 @@ func.func @filter_gradient(%x: tensor<?x11x10x12xf32>, %dy: tensor<?x5x4x32xf32>
     linalg.yield %s : f32
   } -> tensor<3x3x12x32xf32>
   return %0 : tensor<3x3x12x32xf32>
+}
+
+// -----
+
+// dy computed image by image inside the loop: a producer chain that only
+// the filter gradient and a bias gradient read (here g * 2 masked by the
+// activation; in cnn.nn the pooling gradient's routing, through a
+// collapse_shape) is tiled to the image in the loop, and the bias gradient
+// summed there into a [4, F] partial of its own (filled in place), then its
+// rows added up. Nothing of dy is left whole outside the loop.
+
+// CHECK-LABEL: func.func @fused_dy(
+// CHECK-SAME:    %[[X:.*]]: tensor<?x6x6x8xf32>, %[[G:.*]]: tensor<?x2x2x2x2x16xf32>, %[[ACT:.*]]: tensor<?x2x2x2x2x16xf32>
+// CHECK-NOT:     linalg.generic
+// CHECK:         %[[PARTS:.*]]:2 = scf.forall (%[[P:.*]]) in (4) shared_outs(%[[ALL:.*]] = %{{.*}}, %[[BIAS:.*]] = %{{.*}})
+// CHECK:           %[[ROW:.*]] = tensor.extract_slice %[[BIAS]][%[[P]], 0] [1, 16] [1, 1] : tensor<4x16xf32> to tensor<16xf32>
+// CHECK:           %[[SUMS:.*]]:2 = scf.for %[[IMG:[a-z0-9]+]] = {{.*}} -> (tensor<3x24x16xf32>, vector<16xf32>)
+// CHECK:             tensor.extract_slice %[[G]][%[[IMG]], 0, 0, 0, 0, 0] [1, 2, 2, 2, 2, 16]
+// CHECK:             arith.mulf {{.*}} : vector<1x1x1x2x2x16xf32>
+// CHECK:             tensor.extract_slice %[[ACT]][%[[IMG]], 0, 0, 0, 0, 0] [1, 2, 2, 2, 2, 16]
+// CHECK:             arith.cmpf ogt
+// CHECK:             arith.select
+// CHECK:             %[[DYIMG:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2], [3, 4], [5]] : tensor<1x2x2x2x2x16xf32> into tensor<1x4x4x16xf32>
+// CHECK:             tensor.extract_slice %[[DYIMG]][0,
+// CHECK:             vector.contract
+// CHECK:             tensor.extract_slice %[[DYIMG]][0,
+// CHECK:             vector.multi_reduction <add>, {{.*}} : vector<1x1x4x16xf32> to vector<16xf32>
+// CHECK:           %[[B:.*]] = vector.transfer_write %[[SUMS]]#1, %[[ROW]]
+// CHECK:           scf.forall.in_parallel
+// CHECK-NEXT:        tensor.parallel_insert_slice %[[SUMS]]#0 into %[[ALL]]
+// CHECK-NEXT:        tensor.parallel_insert_slice %[[B]] into %[[BIAS]][%[[P]], 0] [1, 16] [1, 1]
+// CHECK:         tensor.extract_slice %[[PARTS]]#1[0, 0] [1, 16] [1, 1]
+// CHECK:         tensor.extract_slice %[[PARTS]]#1[3, 0] [1, 16] [1, 1]
+// CHECK-NOT:     linalg.generic
+// CHECK:         return %{{.*}}, %{{.*}} : tensor<3x3x8x16xf32>, tensor<16xf32>
+// AVX2-LABEL: func.func @fused_dy(
+
+#id6 = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4, d5)>
+#win1 = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d5 + d0, d6 + d1, d2)>
+#all4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#chan = affine_map<(d0, d1, d2, d3) -> (d3)>
+func.func @fused_dy(%x: tensor<?x6x6x8xf32>, %g: tensor<?x2x2x2x2x16xf32>, %act: tensor<?x2x2x2x2x16xf32>) -> (tensor<3x3x8x16xf32>, tensor<16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %two = arith.constant 2.0 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %g, %c0 : tensor<?x2x2x2x2x16xf32>
+  %e6 = tensor.empty(%n) : tensor<?x2x2x2x2x16xf32>
+  %doubled = linalg.generic {indexing_maps = [#id6, #id6], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%g : tensor<?x2x2x2x2x16xf32>) outs(%e6 : tensor<?x2x2x2x2x16xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.mulf %a, %two : f32
+    linalg.yield %m : f32
+  } -> tensor<?x2x2x2x2x16xf32>
+  %masked = linalg.generic {indexing_maps = [#id6, #id6, #id6], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%doubled, %act : tensor<?x2x2x2x2x16xf32>, tensor<?x2x2x2x2x16xf32>) outs(%e6 : tensor<?x2x2x2x2x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %pos = arith.cmpf ogt, %b, %zero : f32
+    %r = arith.select %pos, %a, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<?x2x2x2x2x16xf32>
+  %dy = tensor.collapse_shape %masked [[0], [1, 2], [3, 4], [5]] : tensor<?x2x2x2x2x16xf32> into tensor<?x4x4x16xf32>
+  %eb = tensor.empty() : tensor<16xf32>
+  %b0 = linalg.fill ins(%zero : f32) outs(%eb : tensor<16xf32>) -> tensor<16xf32>
+  %bias = linalg.generic {indexing_maps = [#all4, #chan], iterator_types = ["reduction", "reduction", "reduction", "parallel"]} ins(%dy : tensor<?x4x4x16xf32>) outs(%b0 : tensor<16xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %a, %acc : f32
+    linalg.yield %s : f32
+  } -> tensor<16xf32>
+  %e = tensor.empty() : tensor<3x3x8x16xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<3x3x8x16xf32>) -> tensor<3x3x8x16xf32>
+  %dw = linalg.generic {indexing_maps = [#win1, #pix, #fil], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%x, %dy : tensor<?x6x6x8xf32>, tensor<?x4x4x16xf32>) outs(%init : tensor<3x3x8x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<3x3x8x16xf32>
+  return %dw, %bias : tensor<3x3x8x16xf32>, tensor<16xf32>
 }
