@@ -1220,6 +1220,14 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
         return std::nullopt;
       r.bias = cast<linalg::GenericOp>(user);
     }
+    // The bias gradient is computed where the filter gradient is: what
+    // reads it must come later (a distributed build's all-reduce of it,
+    // started as soon as it is computed, does not).
+    if (r.bias && !llvm::all_of(r.bias->getUsers(), [&](Operation *u) {
+          return u->getBlock() == filterGrad->getBlock() &&
+                 filterGrad->isBeforeInBlock(u);
+        }))
+      return std::nullopt;
     return r;
   }
 

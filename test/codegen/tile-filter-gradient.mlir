@@ -1,5 +1,5 @@
-// RUN: nnc-opt %s -nnc-tile-and-vectorize="vector-bits=512" | FileCheck %s
-// RUN: nnc-opt %s -nnc-tile-and-vectorize="tile-m=4 tile-n=16 vector-bits=256" | FileCheck %s --check-prefix=AVX2
+// RUN: nnc-opt %s -allow-unregistered-dialect -nnc-tile-and-vectorize="vector-bits=512" | FileCheck %s
+// RUN: nnc-opt %s -allow-unregistered-dialect -nnc-tile-and-vectorize="tile-m=4 tile-n=16 vector-bits=256" | FileCheck %s --check-prefix=AVX2
 
 // A convolution's filter gradient (3 x 3, stride 2, 12 channels, 32
 // filters), as nnc-lower-to-linalg builds it. The gradient is seen as
@@ -146,4 +146,54 @@ func.func @fused_dy(%x: tensor<?x6x6x8xf32>, %g: tensor<?x2x2x2x2x16xf32>, %act:
     linalg.yield %s : f32
   } -> tensor<3x3x8x16xf32>
   return %dw, %bias : tensor<3x3x8x16xf32>, tensor<16xf32>
+}
+
+// -----
+
+// The same when something reads the bias gradient before the filter
+// gradient (a distributed build's all-reduce, started as soon as a
+// gradient is ready): the bias gradient stays an op of its own, and so
+// does dy.
+
+// CHECK-LABEL: func.func @bias_read_early(
+// CHECK:         scf.forall (%{{.*}}) in (4) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<4x16xf32>)
+// CHECK:         "test.use"
+// CHECK:         scf.forall (%{{.*}}) in (4) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<4x3x24x16xf32>)
+// AVX2-LABEL: func.func @bias_read_early(
+
+func.func @bias_read_early(%x: tensor<?x6x6x8xf32>, %g: tensor<?x2x2x2x2x16xf32>, %act: tensor<?x2x2x2x2x16xf32>) -> (tensor<3x3x8x16xf32>, tensor<16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %two = arith.constant 2.0 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %g, %c0 : tensor<?x2x2x2x2x16xf32>
+  %e6 = tensor.empty(%n) : tensor<?x2x2x2x2x16xf32>
+  %doubled = linalg.generic {indexing_maps = [#id6, #id6], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%g : tensor<?x2x2x2x2x16xf32>) outs(%e6 : tensor<?x2x2x2x2x16xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.mulf %a, %two : f32
+    linalg.yield %m : f32
+  } -> tensor<?x2x2x2x2x16xf32>
+  %masked = linalg.generic {indexing_maps = [#id6, #id6, #id6], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%doubled, %act : tensor<?x2x2x2x2x16xf32>, tensor<?x2x2x2x2x16xf32>) outs(%e6 : tensor<?x2x2x2x2x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %pos = arith.cmpf ogt, %b, %zero : f32
+    %r = arith.select %pos, %a, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<?x2x2x2x2x16xf32>
+  %dy = tensor.collapse_shape %masked [[0], [1, 2], [3, 4], [5]] : tensor<?x2x2x2x2x16xf32> into tensor<?x4x4x16xf32>
+  %eb = tensor.empty() : tensor<16xf32>
+  %b0 = linalg.fill ins(%zero : f32) outs(%eb : tensor<16xf32>) -> tensor<16xf32>
+  %bias = linalg.generic {indexing_maps = [#all4, #chan], iterator_types = ["reduction", "reduction", "reduction", "parallel"]} ins(%dy : tensor<?x4x4x16xf32>) outs(%b0 : tensor<16xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %a, %acc : f32
+    linalg.yield %s : f32
+  } -> tensor<16xf32>
+  %early = "test.use"(%bias) : (tensor<16xf32>) -> tensor<16xf32>
+  %e = tensor.empty() : tensor<3x3x8x16xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<3x3x8x16xf32>) -> tensor<3x3x8x16xf32>
+  %dw = linalg.generic {indexing_maps = [#win1, #pix, #fil], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%x, %dy : tensor<?x6x6x8xf32>, tensor<?x4x4x16xf32>) outs(%init : tensor<3x3x8x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<3x3x8x16xf32>
+  return %dw, %early : tensor<3x3x8x16xf32>, tensor<16xf32>
 }
