@@ -1474,55 +1474,20 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
       rw.create<tensor::ParallelInsertSliceOp>(
           loc, images.getResult(1), forall.getRegionIterArgs()[1], biasAt,
           biasSizes, attrs({1, 1}));
-    // The parts added up (an elementwise op, bounded and vectorized as
-    // such).
+    // The parts added up.
     rw.setInsertionPointAfter(forall);
-    SmallVector<Value> partials;
-    for (int64_t i = 0; i < parts; ++i)
-      partials.push_back(rw.create<tensor::ExtractSliceOp>(
-          loc, flatType, forall.getResult(0), attrs({i, 0, 0, 0}),
-          attrs(partSizes), attrs({1, 1, 1, 1})));
-    SmallVector<AffineMap> maps(parts + 1, rw.getMultiDimIdentityMap(3));
-    SmallVector<utils::IteratorType> parallel(3,
-                                              utils::IteratorType::parallel);
-    auto total = rw.create<linalg::GenericOp>(
-        loc, TypeRange{flatType}, partials,
-        ValueRange{rw.create<tensor::EmptyOp>(loc, flatType.getShape(), el)
-                       .getResult()},
-        maps, parallel, [&](OpBuilder &b, Location l, ValueRange a) {
-          Value s = a[0];
-          for (int64_t i = 1; i < parts; ++i)
-            s = b.create<arith::AddFOp>(l, s, a[i]);
-          b.create<linalg::YieldOp>(l, s);
-        });
+    Value total = addParts(rw, loc, forall.getResult(0), flatType);
     SmallVector<ReassociationIndices> taps = {{0}, {1, 2}, {3}};
-    rw.replaceOp(op, rw.create<tensor::ExpandShapeOp>(loc, out,
-                                                      total.getResult(0), taps)
+    rw.replaceOp(op, rw.create<tensor::ExpandShapeOp>(loc, out, total, taps)
                          .getResult());
     if (!fused)
       return;
     if (fused->bias) {
       // The bias gradient: its parts added up.
       rw.setInsertionPointAfter(forall);
-      SmallVector<Value> rows;
-      for (int64_t i = 0; i < parts; ++i)
-        rows.push_back(rw.create<tensor::ExtractSliceOp>(
-            loc, biasType, forall.getResult(1), attrs({i, 0}), biasSizes,
-            attrs({1, 1})));
-      SmallVector<AffineMap> rowMaps(parts + 1, rw.getMultiDimIdentityMap(1));
-      auto bias = rw.create<linalg::GenericOp>(
-          loc, TypeRange{biasType}, rows,
-          ValueRange{rw.create<tensor::EmptyOp>(loc, biasType.getShape(), el)
-                         .getResult()},
-          rowMaps, SmallVector<utils::IteratorType>(1, parallel[0]),
-          [&](OpBuilder &b, Location l, ValueRange a) {
-            Value s = a[0];
-            for (int64_t i = 1; i < parts; ++i)
-              s = b.create<arith::AddFOp>(l, s, a[i]);
-            b.create<linalg::YieldOp>(l, s);
-          });
+      Value bias = addParts(rw, loc, forall.getResult(1), biasType);
       handled.insert(fused->bias);
-      rw.replaceOp(fused->bias, bias.getResult(0));
+      rw.replaceOp(fused->bias, bias);
     }
     // The ops that the loop now computes image by image, users first;
     // their sizes read from x (the batch) or constants.
@@ -1632,6 +1597,45 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
           done.insert(p);
   }
 
+  /// `init` (when given) plus the kBatchParts rows of `all` ([kBatchParts,
+  /// ...row]) in the parts' order: one elementwise op, bounded and
+  /// vectorized as such.
+  static Value addParts(OpBuilder &b, Location loc, Value all,
+                        RankedTensorType row, Value init = Value()) {
+    int64_t rank = row.getRank();
+    SmallVector<int64_t> sizes = {1};
+    llvm::append_range(sizes, row.getShape());
+    SmallVector<int64_t> ones(rank + 1, 1);
+    SmallVector<Value> inputs;
+    if (init)
+      inputs.push_back(init);
+    for (int64_t i = 0; i < kBatchParts; ++i) {
+      SmallVector<int64_t> at(rank + 1, 0);
+      at[0] = i;
+      inputs.push_back(b.create<tensor::ExtractSliceOp>(
+          loc, row, all, indexAttrs(b, at), indexAttrs(b, sizes),
+          indexAttrs(b, ones)));
+    }
+    SmallVector<AffineMap> maps(inputs.size() + 1,
+                                b.getMultiDimIdentityMap(rank));
+    return b
+        .create<linalg::GenericOp>(
+            loc, TypeRange{row}, inputs,
+            ValueRange{b.create<tensor::EmptyOp>(loc, row.getShape(),
+                                                 row.getElementType())
+                           .getResult()},
+            maps,
+            SmallVector<utils::IteratorType>(rank,
+                                             utils::IteratorType::parallel),
+            [&](OpBuilder &nb, Location l, ValueRange a) {
+              Value sum = a[0];
+              for (Value v : a.drop_front().drop_back())
+                sum = nb.create<arith::AddFOp>(l, sum, v);
+              nb.create<linalg::YieldOp>(l, sum);
+            })
+        .getResult(0);
+  }
+
   /// An scf.forall over kBatchParts parts of a batch of `n` samples, with
   /// `inits` as its shared outputs and `work` as its nnc.parallel_work hint;
   /// the rewriter is left at the start of its body. Returns the loop and
@@ -1731,32 +1735,11 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
     // init + the parts, in the parts' order (the init left out when it is
     // a zero fill).
     rw.setInsertionPointAfter(forall);
-    SmallVector<Value> inputs;
-    auto fill = op.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
-    if (!fill || !matchPattern(fill.value(), m_AnyZeroFloat()))
-      inputs.push_back(op.getDpsInits()[0]);
-    int64_t summands = inputs.size() + parts;
-    for (int64_t i = 0; i < parts; ++i) {
-      SmallVector<int64_t> at(rank + 1, 0);
-      at[0] = i;
-      inputs.push_back(rw.create<tensor::ExtractSliceOp>(
-          loc, out, forall.getResult(0), indexAttrs(rw, at),
-          indexAttrs(rw, partSizes), indexAttrs(rw, ones)));
-    }
-    SmallVector<AffineMap> maps(summands + 1, rw.getMultiDimIdentityMap(rank));
-    auto total = rw.create<linalg::GenericOp>(
-        loc, TypeRange{out}, inputs,
-        ValueRange{rw.create<tensor::EmptyOp>(loc, out.getShape(), el)
-                       .getResult()},
-        maps,
-        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-        [&](OpBuilder &b, Location l, ValueRange a) {
-          Value s = a[0];
-          for (int64_t i = 1; i < summands; ++i)
-            s = b.create<arith::AddFOp>(l, s, a[i]);
-          b.create<linalg::YieldOp>(l, s);
-        });
-    rw.replaceOp(op, total.getResult(0));
+    Value opInit = op.getDpsInits()[0];
+    auto fill = opInit.getDefiningOp<linalg::FillOp>();
+    if (fill && matchPattern(fill.value(), m_AnyZeroFloat()))
+      opInit = Value();
+    rw.replaceOp(op, addParts(rw, loc, forall.getResult(0), out, opInit));
     return mine;
   }
 
