@@ -98,6 +98,14 @@ mlir::Value divideByWindowCounts(LinalgBuilder &lb, mlir::Value pooled,
                                  llvm::ArrayRef<int64_t> strides,
                                  llvm::ArrayRef<int64_t> padding);
 
+/// Max pooling whose windows tile the input (stride = window, no
+/// padding): each window's first maximum (in window order, as PyTorch
+/// routes ties) as the tap kh * KW + kw in `input`'s float type, or
+/// KH * KW where none equals the maximum (NaN): [N, OH, OW, C], the shape
+/// of `output` (the pooled maxima).
+mlir::Value firstMaxTaps(LinalgBuilder &lb, mlir::Value input,
+                         mlir::Value output, llvm::ArrayRef<int64_t> window);
+
 /// Patterns of LowerLosses.cpp: softmax, log_softmax, losses, metrics and
 /// embedding.
 void populateLowerLossesPatterns(mlir::RewritePatternSet &patterns);

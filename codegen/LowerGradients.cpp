@@ -288,51 +288,75 @@ static Value windowTap(OpBuilder &b, Location l, ArrayRef<int64_t> win,
       b.create<linalg::IndexOp>(l, kw));
 }
 
-/// maxpool2d_grad where the windows tile the input (stride = window, no
-/// padding: 2 x 2 pooling): each input element is in one window, so the
-/// input seen as [N, OH, KH, OW, KW, C] (rows and columns that no window
-/// covers cut off) lines up with the pooled [N, OH, OW, C] by projections,
-/// and both steps are elementwise ops and reductions that vectorize: each
-/// window's first maximum, then the gradient where an element is it.
-/// gatherWindows' general form reads through window maps, which stay
-/// scalar code with index arithmetic (10% of the CNN's step).
-static Value maxPoolGradTiled(LinalgBuilder &lb, MaxPool2DGradOp op) {
-  OpBuilder &b = lb.b;
-  Location loc = lb.loc;
-  RankedTensorType in = op.getType(), yt = typeOf(op.getOutput());
+/// The shapes of pooling whose windows tile the input (stride = window,
+/// no padding): the input elements under some window ([N, OH * KH,
+/// OW * KW, C]: rows and columns that no window covers cut off) and the
+/// same seen as [N, OH, KH, OW, KW, C].
+static std::pair<RankedTensorType, RankedTensorType>
+tiledWindowTypes(RankedTensorType in, RankedTensorType yt,
+                 ArrayRef<int64_t> win) {
   Type el = in.getElementType();
-  ArrayRef<int64_t> win = op.getWindow();
   auto covered = RankedTensorType::get(
       {in.getDimSize(0), yt.getDimSize(1) * win[0],
        yt.getDimSize(2) * win[1], in.getDimSize(3)},
       el);
-  SmallVector<OpFoldResult> zeros(4, b.getIndexAttr(0)),
-      ones(4, b.getIndexAttr(1));
-  Value x = op.getInput();
-  if (covered != in)
-    x = b.create<tensor::ExtractSliceOp>(loc, covered, x, zeros,
-                                         lb.mixedSizes(covered), ones);
   auto space = RankedTensorType::get({in.getDimSize(0), yt.getDimSize(1),
                                       win[0], yt.getDimSize(2), win[1],
                                       in.getDimSize(3)},
                                      el);
+  return {covered, space};
+}
+
+Value nnc::firstMaxTaps(LinalgBuilder &lb, Value input, Value output,
+                        ArrayRef<int64_t> win) {
+  OpBuilder &b = lb.b;
+  Location loc = lb.loc;
+  RankedTensorType in = typeOf(input);
+  Type el = in.getElementType();
+  auto [covered, space] = tiledWindowTypes(in, typeOf(output), win);
+  SmallVector<OpFoldResult> zeros(4, b.getIndexAttr(0)),
+      ones(4, b.getIndexAttr(1));
+  Value x = input;
+  if (covered != in)
+    x = b.create<tensor::ExtractSliceOp>(loc, covered, x, zeros,
+                                         lb.mixedSizes(covered), ones);
   SmallVector<ReassociationIndices> groups = {{0}, {1, 2}, {3, 4}, {5}};
   Value windows = b.create<tensor::ExpandShapeOp>(loc, space, x, groups);
   AffineMap all = b.getMultiDimIdentityMap(6);
   AffineMap pooled = lb.dropMap(6, {2, 4});
   double none = (double)(win[0] * win[1]);
-  auto tap = [&](OpBuilder &nb, Location l) {
-    return indexToFloat(nb, l, windowTap(nb, l, win, 2, 4), el);
-  };
-  Value first = lb.reduce(
-      space, {windows, op.getOutput()}, {all, pooled}, {2, 4}, none,
+  return lb.reduce(
+      space, {windows, output}, {all, pooled}, {2, 4}, none,
       [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
         Value hit = nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OEQ,
                                              a[0], a[1]);
         Value candidate = nb.create<arith::SelectOp>(
-            l, hit, tap(nb, l), cst(nb, l, el, none));
+            l, hit, indexToFloat(nb, l, windowTap(nb, l, win, 2, 4), el),
+            cst(nb, l, el, none));
         return nb.create<arith::MinimumFOp>(l, candidate, a[2]);
       });
+}
+
+/// maxpool2d_grad where the windows tile the input (stride = window, no
+/// padding: 2 x 2 pooling): each input element is in one window, so the
+/// input seen as [N, OH, KH, OW, KW, C] lines up with the pooled
+/// [N, OH, OW, C] by projections, and both steps are elementwise ops and
+/// reductions that vectorize: each window's first maximum (firstMaxTaps),
+/// then the gradient where an element is it. gatherWindows' general form
+/// reads through window maps, which stay scalar code with index
+/// arithmetic (10% of the CNN's step).
+static Value maxPoolGradTiled(LinalgBuilder &lb, MaxPool2DGradOp op) {
+  OpBuilder &b = lb.b;
+  Location loc = lb.loc;
+  RankedTensorType in = op.getType();
+  Type el = in.getElementType();
+  ArrayRef<int64_t> win = op.getWindow();
+  auto [covered, space] = tiledWindowTypes(in, typeOf(op.getOutput()), win);
+  Value first = firstMaxTaps(lb, op.getInput(), op.getOutput(), win);
+  AffineMap pooled = lb.dropMap(6, {2, 4});
+  auto tap = [&](OpBuilder &nb, Location l) {
+    return indexToFloat(nb, l, windowTap(nb, l, win, 2, 4), el);
+  };
   Value routed = lb.mapped(
       space, {first, op.getGrad()}, {pooled, pooled},
       [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
@@ -340,6 +364,7 @@ static Value maxPoolGradTiled(LinalgBuilder &lb, MaxPool2DGradOp op) {
                                               a[0], tap(nb, l));
         return nb.create<arith::SelectOp>(l, mine, a[1], cst(nb, l, el, 0));
       });
+  SmallVector<ReassociationIndices> groups = {{0}, {1, 2}, {3, 4}, {5}};
   Value dx = b.create<tensor::CollapseShapeOp>(loc, covered, routed, groups);
   return padNHWC(b, loc, dx,
                  {0, in.getDimSize(1) - covered.getDimSize(1), 0,

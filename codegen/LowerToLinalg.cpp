@@ -839,6 +839,8 @@ struct LowerToLinalg : nnc::impl::LowerToLinalgBase<LowerToLinalg> {
     target.addIllegalDialect<NncDialect>();
     // Data-parallel gradients: lowered at bufferization (GradAllreduce.cpp).
     target.addLegalOp<GradAllreduceStartOp, GradAllreduceWaitOp>();
+    // Hints of loops that nnc-route-pool-gradients built.
+    target.addLegalOp<ParallelWorkOp>();
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
                            arith::ArithDialect, math::MathDialect,
                            func::FuncDialect>();

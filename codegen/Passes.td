@@ -21,6 +21,28 @@ def LowerToLinalg : Pass<"nnc-lower-to-linalg", "mlir::func::FuncOp"> {
   ];
 }
 
+def RoutePoolGradients : Pass<"nnc-route-pool-gradients", "mlir::func::FuncOp"> {
+  let summary = "a pooled convolution's input and filter gradients at the pooling's winners only";
+  let description = [{
+    conv2d -> [relu] -> maxpool2d with windows that tile the input: the
+    gradient of the convolution's output is nonzero only at each window's
+    first maximum. Where every reader of that gradient is the
+    convolution's filter gradient, its input gradient or its bias
+    gradient (a sum over N, H, W), they are computed from the pooled
+    gradient directly: for each window and channel with a nonzero
+    gradient, a row update of KW * C contiguous elements per filter row
+    (scf loops around static linalg.generic ops, the filter gradient in
+    thread-private parts, the input gradient image by image) instead of
+    dense convolutions of a gradient that is mostly zeros. Runs before
+    nnc-lower-to-linalg, on the CPU at -O1 and above; rows of KW * C < 16
+    are left dense.
+  }];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect"
+  ];
+}
+
 def FuseElementwise : Pass<"nnc-fuse-elementwise", "mlir::func::FuncOp"> {
   let summary = "linalg-fuse-elementwise-ops that keeps named ops named";
   let description = [{

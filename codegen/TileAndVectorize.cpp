@@ -1,4 +1,5 @@
 //===- TileAndVectorize.cpp - CPU tiling, epilogue fusion, vectors --------===//
+#include "codegen/BatchParts.h"
 #include "codegen/Passes.h"
 #include "ir/NncOps.h"
 
@@ -19,6 +20,9 @@ namespace nnc {
 
 using namespace mlir;
 using LoopType = scf::SCFTilingOptions::LoopType;
+using nnc::addParts;
+using nnc::kBatchParts;
+using nnc::overBatchParts;
 
 static SmallVector<OpFoldResult> indexAttrs(OpBuilder &b,
                                             ArrayRef<int64_t> values) {
@@ -612,12 +616,6 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
   /// memory-bound, an element costs about as much as a 16-wide vector FMA.
   static constexpr int64_t kElementWork = 16;
 
-  /// The parts of the batch that a filter gradient (tileFilterGradient) or
-  /// a sum over the batch (splitBatchReduction) splits among threads, each
-  /// with a partial result of its own: at most this many threads work on
-  /// one. Fixed, not the thread count: the summation order, and so the
-  /// result, does not depend on how many threads run it.
-  static constexpr int64_t kBatchParts = 4;
 
   /// Ops at least this large (elements) are split across threads.
   static constexpr int64_t kParallelElements = 1 << 15;
@@ -1595,71 +1593,6 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
       for (Operation *p : result->fusedProducers)
         if (p->use_empty())
           done.insert(p);
-  }
-
-  /// `init` (when given) plus the kBatchParts rows of `all` ([kBatchParts,
-  /// ...row]) in the parts' order: one elementwise op, bounded and
-  /// vectorized as such.
-  static Value addParts(OpBuilder &b, Location loc, Value all,
-                        RankedTensorType row, Value init = Value()) {
-    int64_t rank = row.getRank();
-    SmallVector<int64_t> sizes = {1};
-    llvm::append_range(sizes, row.getShape());
-    SmallVector<int64_t> ones(rank + 1, 1);
-    SmallVector<Value> inputs;
-    if (init)
-      inputs.push_back(init);
-    for (int64_t i = 0; i < kBatchParts; ++i) {
-      SmallVector<int64_t> at(rank + 1, 0);
-      at[0] = i;
-      inputs.push_back(b.create<tensor::ExtractSliceOp>(
-          loc, row, all, indexAttrs(b, at), indexAttrs(b, sizes),
-          indexAttrs(b, ones)));
-    }
-    SmallVector<AffineMap> maps(inputs.size() + 1,
-                                b.getMultiDimIdentityMap(rank));
-    return b
-        .create<linalg::GenericOp>(
-            loc, TypeRange{row}, inputs,
-            ValueRange{b.create<tensor::EmptyOp>(loc, row.getShape(),
-                                                 row.getElementType())
-                           .getResult()},
-            maps,
-            SmallVector<utils::IteratorType>(rank,
-                                             utils::IteratorType::parallel),
-            [&](OpBuilder &nb, Location l, ValueRange a) {
-              Value sum = a[0];
-              for (Value v : a.drop_front().drop_back())
-                sum = nb.create<arith::AddFOp>(l, sum, v);
-              nb.create<linalg::YieldOp>(l, sum);
-            })
-        .getResult(0);
-  }
-
-  /// An scf.forall over kBatchParts parts of a batch of `n` samples, with
-  /// `inits` as its shared outputs and `work` as its nnc.parallel_work hint;
-  /// the rewriter is left at the start of its body. Returns the loop and
-  /// its part's samples [first, last) (empty for the parts past the batch).
-  static std::tuple<scf::ForallOp, Value, Value>
-  overBatchParts(RewriterBase &rw, Location loc, Value n, ValueRange inits,
-                 Value work) {
-    auto c = [&](int64_t v) -> Value {
-      return rw.create<arith::ConstantIndexOp>(loc, v);
-    };
-    Value perPart = rw.create<arith::DivUIOp>(
-        loc, rw.create<arith::AddIOp>(loc, n, c(kBatchParts - 1)),
-        c(kBatchParts));
-    auto forall = rw.create<scf::ForallOp>(
-        loc, ArrayRef<OpFoldResult>{rw.getIndexAttr(kBatchParts)}, inits,
-        std::nullopt);
-    rw.setInsertionPointToStart(forall.getBody());
-    rw.create<nnc::ParallelWorkOp>(loc, work);
-    Value first = rw.create<arith::MinUIOp>(
-        loc, rw.create<arith::MulIOp>(loc, forall.getInductionVar(0), perPart),
-        n);
-    Value last = rw.create<arith::MinUIOp>(
-        loc, rw.create<arith::AddIOp>(loc, first, perPart), n);
-    return {forall, first, last};
   }
 
   /// A sum over the batch (dim 0, dynamic, reduced by an addition: a bias

@@ -151,6 +151,20 @@ g = global_avgpool2d(h)
 output o = dense(flatten(m1), 2)
 loss = mse(o, t) + mean(m2 * m2) + mean(m3) + mean(a1 * a1) + mean(a2 * a2) + mean(tanh(a3)) + mean(g * g)
 """,
+    # Convolutions whose gradient comes only through a tiling max pool
+    # (nnc-route-pool-gradients: input, filter and bias gradients at the
+    # winners): relu or none, same padding, stride 2, 3 x 3 windows with
+    # rows and columns no window covers.
+    "pooled_conv": """
+input x: f64[batch, 8, 9, 3]
+target t: f64[batch, 2]
+a = conv2d(x, 8, kernel=3, padding=same, activation=relu)
+b = a |> conv2d(6, kernel=3, padding=same, activation=relu) |> maxpool2d(2)
+c = b |> conv2d(5, kernel=3, stride=2, padding=same) |> maxpool2d(2)
+d = a |> conv2d(4, kernel=2, activation=relu) |> maxpool2d(3)
+output o = dense(concat(flatten(c), flatten(d)), 2)
+loss = mse(o, t)
+""",
     # Max over each axis, kept or not, over all; ties (the same maximum
     # twice through concat) split the gradient.
     "reduce_max": """

@@ -9,8 +9,8 @@ and feature counts that are not multiples of the vector width.
 Tolerances (max |nnc - torch| <= atol + rtol * |torch|):
   f32: rtol 2e-5, atol 2e-5 (1e-4 after long sums: matmul, conv, pooling)
   f64: rtol 1e-10, atol 1e-10
-Also the f32 gradients of a convolutional network (cnn_gradients) against
-PyTorch's autograd: max error below 2e-5 of each gradient's largest element;
+Also the f32 gradients of convolutional networks (cnn_gradients,
+pooled_gradients) against PyTorch's autograd: max error below 2e-5 of each gradient's largest element;
 and the gradients of maxpool2d and max at ties (gradient_ties).
 """
 import argparse
@@ -309,17 +309,23 @@ loss = cross_entropy(logits, label)
 """
 
 
-def cnn_gradients(nnc, rng):
-    lib = nncpy.compile(CNN, nnc, name="cnn")
-    model = nncpy.Model(lib, "cnn")
-    model.init(3)
+def model_and_variables(source, nnc, name, seed):
+    """The compiled model, initialized with `seed`, and its variables as
+    torch tensors that record gradients."""
+    model = nncpy.Model(nncpy.compile(source, nnc, name=name), name)
+    model.init(seed)
     v = {k: torch.from_numpy(a.copy()).requires_grad_()
          for k, a in model.variables().items()}
 
-    def conv(x, name, stride=1, padding="valid"):
-        return conv_ref(x, v[name + ".weight"], v[name + ".bias"],
+    def conv(x, layer, stride=1, padding="valid"):
+        return conv_ref(x, v[layer + ".weight"], v[layer + ".bias"],
                         (stride, stride), padding)
 
+    return model, v, conv
+
+
+def cnn_gradients(nnc, rng):
+    model, v, conv = model_and_variables(CNN, nnc, "cnn", 3)
     for batch in (64, 13):
         image = (rng.random((batch, 28, 28, 1)) * 255).astype(np.float32)
         label = rng.integers(0, 10, size=batch).astype(np.int32)
@@ -359,6 +365,44 @@ def compare_gradients(batch, loss, grads, logits, label, v):
     return None
 
 
+# Convolutions whose output gradient comes through a max pooling that
+# tiles (window = stride): nnc-route-pool-gradients computes their input,
+# filter and bias gradients at the pooling's winners only. Covers 'same'
+# padding, a strided convolution, no activation, 3 x 3 windows, rows and
+# columns that no window covers, and an input gradient without a filter
+# row of 16 (conv a: C = 3, left dense).
+POOLED = """model pooled
+input image: f32[batch, 14, 15, 3]
+target label: i32[batch]
+a = conv2d(image, 8, kernel=3, padding=same, activation=relu)
+b = a |> conv2d(16, kernel=3, padding=same, activation=relu) |> maxpool2d(2)
+c = b |> conv2d(12, kernel=3, stride=2, padding=same) |> maxpool2d(2)
+d = a |> conv2d(8, kernel=2, activation=relu) |> maxpool2d(3)
+logits = concat(flatten(c), flatten(d)) |> dense(10)
+output probs = softmax(logits)
+loss = cross_entropy(logits, label)
+"""
+
+
+def pooled_gradients(nnc, rng):
+    model, v, conv = model_and_variables(POOLED, nnc, "pooled", 7)
+    for batch in (1, 13, 64):
+        image = rng.standard_normal((batch, 14, 15, 3)).astype(np.float32)
+        label = rng.integers(0, 10, size=batch).astype(np.int32)
+        loss, grads = model.gradients([image], [label])
+        a = torch.relu(conv(torch.from_numpy(image), "a", 1, "same"))
+        b = pool_ref(torch.relu(conv(a, "b", 1, "same")), 2, 2, "valid",
+                     "max")
+        c = pool_ref(conv(b, "c", 2, "same"), 2, 2, "valid", "max")
+        d = pool_ref(torch.relu(conv(a, "d")), 3, 3, "valid", "max")
+        h = torch.cat([c.reshape(batch, -1), d.reshape(batch, -1)], dim=1)
+        logits = h @ v["logits.weight"] + v["logits.bias"]
+        problem = compare_gradients(batch, loss, grads, logits, label, v)
+        if problem:
+            return problem
+    return None
+
+
 # Layers 512 wide: B's rows are 2 KiB apart, so nnc-tile-and-vectorize
 # packs each block's panel of B (the weights forward, dy in the filter
 # gradients x^T dy) and transposes W's panel per block for dy W^T. The
@@ -377,10 +421,7 @@ loss = cross_entropy(logits, label)
 
 
 def wide_gradients(nnc, rng):
-    model = nncpy.Model(nncpy.compile(WIDE, nnc, name="wide"), "wide")
-    model.init(5)
-    v = {k: torch.from_numpy(a.copy()).requires_grad_()
-         for k, a in model.variables().items()}
+    model, v, _ = model_and_variables(WIDE, nnc, "wide", 5)
     for batch in (1, 7, 13, 300):
         x = rng.standard_normal((batch, 200)).astype(np.float32)
         label = rng.integers(0, 10, size=batch).astype(np.int32)
@@ -447,6 +488,9 @@ def main():
     if not args.only or args.only in "cnn_gradients":
         checks.append(("cnn_gradients/f32",
                        lambda: cnn_gradients(args.nnc, rng)))
+    if not args.only or args.only in "pooled_gradients":
+        checks.append(("pooled_gradients/f32",
+                       lambda: pooled_gradients(args.nnc, rng)))
     if not args.only or args.only in "wide_gradients":
         checks.append(("wide_gradients/f32",
                        lambda: wide_gradients(args.nnc, rng)))

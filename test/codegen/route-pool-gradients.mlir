@@ -1,0 +1,111 @@
+// RUN: nnc-opt %s -split-input-file -nnc-route-pool-gradients | FileCheck %s
+
+// conv -> relu -> 2x2 max pool: the bias gradient sums the pooled gradient
+// masked by relu at the winners (p > 0), and the input and filter gradients
+// add rows of KW * C = 24 at each window's first maximum (the taps T),
+// only where the gradient is nonzero: the dense dy is gone.
+
+// CHECK-LABEL: func.func @routed(
+// CHECK-SAME:    %[[X:[^:]*]]: tensor<?x10x10x8xf32>, %[[W:[^:]*]]: tensor<3x3x8x16xf32>, %{{[^:]*}}: tensor<?x8x8x16xf32>, %[[DP:[^:]*]]: tensor<?x4x4x16xf32>
+// CHECK:         %[[R:.*]] = nnc.relu
+// CHECK:         %[[P:.*]] = nnc.maxpool2d %[[R]]
+// CHECK:         %[[G:.*]] = nnc.where_positive %[[P]], %[[DP]], %[[P]] : tensor<?x4x4x16xf32>
+// CHECK:         %[[T:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction", "parallel", "reduction", "parallel"]
+// CHECK:         %[[DB:.*]] = nnc.reduce_sum %[[G]] {axes = array<i64: 0, 1, 2>, keepdims = true}
+// The input gradient: the filter's rows per channel, image by image.
+// CHECK:         %[[WT:.*]] = linalg.transpose ins(%[[W]] : tensor<3x3x8x16xf32>) {{.*}} permutation = [3, 0, 1, 2]
+// CHECK:         %[[WR:.*]] = tensor.collapse_shape %[[WT]] {{.*}} into tensor<16x3x24xf32>
+// CHECK:         %[[DXP:.*]] = scf.forall (%[[N:.*]]) in (%{{.*}}) shared_outs(%[[S:.*]] = %{{.*}}) -> (tensor<?x10x80xf32>)
+// CHECK:           nnc.parallel_work
+// CHECK:           linalg.fill {{.*}} -> tensor<10x80xf32>
+// CHECK:           scf.for
+// CHECK:             scf.for
+// CHECK:               scf.for %[[F:[^ ]*]] =
+// CHECK:                 %[[GV:.*]] = tensor.extract %[[G]][%[[N]], {{.*}}, %[[F]]]
+// CHECK:                 %[[TV:.*]] = tensor.extract %[[T]][%[[N]], {{.*}}, %[[F]]]
+// CHECK:                 arith.cmpf une, %[[GV]]
+// CHECK:                 arith.cmpf olt, %[[TV]]
+// CHECK:                 scf.if
+// CHECK:                   %[[ROWS:.*]] = tensor.extract_slice %[[WR]][%[[F]], 0, 0] [1, 3, 24]
+// CHECK:                   linalg.generic {{.*}} ins(%[[ROWS]] : tensor<3x24xf32>)
+// CHECK:                     arith.mulf %[[GV]]
+// CHECK:           tensor.parallel_insert_slice {{.*}} into %[[S]][%[[N]], 0, 0] [1, 10, 80]
+// CHECK:         %[[DX:.*]] = tensor.expand_shape %[[DXP]] {{.*}} into tensor<?x10x10x8xf32>
+// The filter gradient: 4 thread-private parts [F, KH, KW * C].
+// CHECK:         %[[XR:.*]] = tensor.collapse_shape %[[X]] {{.*}} into tensor<?x10x80xf32>
+// CHECK:         %[[PARTS:.*]] = scf.forall (%{{.*}}) in (4) {{.*}} -> (tensor<4x16x3x24xf32>)
+// CHECK:                   tensor.extract_slice %[[XR]][{{.*}}] [1, 3, 24]
+// CHECK:         linalg.generic {{.*}} ins({{.*}} : tensor<16x3x24xf32>, tensor<16x3x24xf32>, tensor<16x3x24xf32>, tensor<16x3x24xf32>)
+// CHECK:         %[[DW:.*]] = linalg.transpose {{.*}} permutation = [1, 2, 3, 0]
+// CHECK:         return %[[DW]], %[[DX]], %[[DB]]
+// CHECK-NOT:     nnc.maxpool2d_grad
+// CHECK-NOT:     nnc.conv2d_input_grad
+// CHECK-NOT:     nnc.conv2d_filter_grad
+func.func @routed(%x: tensor<?x10x10x8xf32>, %w: tensor<3x3x8x16xf32>, %pre: tensor<?x8x8x16xf32>, %dp: tensor<?x4x4x16xf32>) -> (tensor<3x3x8x16xf32>, tensor<?x10x10x8xf32>, tensor<1x1x1x16xf32>) {
+  %r = nnc.relu %pre : tensor<?x8x8x16xf32>
+  %p = nnc.maxpool2d %r {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>, window = array<i64: 2, 2>} : tensor<?x8x8x16xf32> -> tensor<?x4x4x16xf32>
+  %g = nnc.maxpool2d_grad %r, %p, %dp {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>, window = array<i64: 2, 2>} : tensor<?x8x8x16xf32>, tensor<?x4x4x16xf32>
+  %dy = nnc.where_positive %r, %g, %r : tensor<?x8x8x16xf32>
+  %db = nnc.reduce_sum %dy {axes = array<i64: 0, 1, 2>, keepdims = true} : tensor<?x8x8x16xf32> -> tensor<1x1x1x16xf32>
+  %dx = nnc.conv2d_input_grad %dy, %w {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : tensor<?x8x8x16xf32>, tensor<3x3x8x16xf32> -> tensor<?x10x10x8xf32>
+  %dw = nnc.conv2d_filter_grad %x, %dy {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : tensor<?x10x10x8xf32>, tensor<?x8x8x16xf32> -> tensor<3x3x8x16xf32>
+  return %dw, %dx, %db : tensor<3x3x8x16xf32>, tensor<?x10x10x8xf32>, tensor<1x1x1x16xf32>
+}
+
+// -----
+
+// No activation, 'same' padding and stride 2: G is the pooled gradient
+// itself; the input gradient is computed padded ([9, 9 * 8]) and cropped
+// to the input; the patches start at rows and columns oh * 2, ow * 2.
+
+// CHECK-LABEL: func.func @padded_strided(
+// CHECK-SAME:    %{{[^:]*}}: tensor<?x8x8x8xf32>, %{{[^:]*}}: tensor<3x3x8x16xf32>, %{{[^:]*}}: tensor<?x4x4x16xf32>, %[[DP:[^:]*]]: tensor<?x2x2x16xf32>
+// CHECK-NOT:     nnc.where_positive
+// CHECK:         scf.forall {{.*}} -> (tensor<?x9x72xf32>)
+// CHECK:           tensor.extract %[[DP]]
+// CHECK:           arith.muli %{{.*}}, %c2
+// CHECK:           arith.muli %{{.*}}, %c16
+// CHECK:         tensor.expand_shape {{.*}} into tensor<?x9x9x8xf32>
+// CHECK:         tensor.extract_slice {{.*}}[0, 0, 0, 0] [%{{.*}}, 8, 8, 8] [1, 1, 1, 1] : tensor<?x9x9x8xf32> to tensor<?x8x8x8xf32>
+// CHECK-NOT:     nnc.conv2d_input_grad
+func.func @padded_strided(%x: tensor<?x8x8x8xf32>, %w: tensor<3x3x8x16xf32>, %y: tensor<?x4x4x16xf32>, %dp: tensor<?x2x2x16xf32>) -> tensor<?x8x8x8xf32> {
+  %p = nnc.maxpool2d %y {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>, window = array<i64: 2, 2>} : tensor<?x4x4x16xf32> -> tensor<?x2x2x16xf32>
+  %g = nnc.maxpool2d_grad %y, %p, %dp {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>, window = array<i64: 2, 2>} : tensor<?x4x4x16xf32>, tensor<?x2x2x16xf32>
+  %dx = nnc.conv2d_input_grad %g, %w {padding = array<i64: 0, 1, 0, 1>, strides = array<i64: 2, 2>} : tensor<?x4x4x16xf32>, tensor<3x3x8x16xf32> -> tensor<?x8x8x8xf32>
+  return %dx : tensor<?x8x8x8xf32>
+}
+
+// -----
+
+// Left dense: rows of KW * C = 3 (a first layer's C = 1), overlapping
+// windows (3 x 3, stride 2), and a dy that something else reads too.
+
+// CHECK-LABEL: func.func @narrow_rows(
+// CHECK:         nnc.maxpool2d_grad
+// CHECK:         nnc.conv2d_filter_grad
+func.func @narrow_rows(%x: tensor<?x10x10x1xf32>, %r: tensor<?x8x8x16xf32>, %dp: tensor<?x4x4x16xf32>) -> tensor<3x3x1x16xf32> {
+  %p = nnc.maxpool2d %r {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>, window = array<i64: 2, 2>} : tensor<?x8x8x16xf32> -> tensor<?x4x4x16xf32>
+  %g = nnc.maxpool2d_grad %r, %p, %dp {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>, window = array<i64: 2, 2>} : tensor<?x8x8x16xf32>, tensor<?x4x4x16xf32>
+  %dw = nnc.conv2d_filter_grad %x, %g {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : tensor<?x10x10x1xf32>, tensor<?x8x8x16xf32> -> tensor<3x3x1x16xf32>
+  return %dw : tensor<3x3x1x16xf32>
+}
+
+// CHECK-LABEL: func.func @overlapping(
+// CHECK:         nnc.maxpool2d_grad
+// CHECK:         nnc.conv2d_filter_grad
+func.func @overlapping(%x: tensor<?x10x10x8xf32>, %r: tensor<?x8x8x16xf32>, %dp: tensor<?x3x3x16xf32>) -> tensor<3x3x8x16xf32> {
+  %p = nnc.maxpool2d %r {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>, window = array<i64: 3, 3>} : tensor<?x8x8x16xf32> -> tensor<?x3x3x16xf32>
+  %g = nnc.maxpool2d_grad %r, %p, %dp {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>, window = array<i64: 3, 3>} : tensor<?x8x8x16xf32>, tensor<?x3x3x16xf32>
+  %dw = nnc.conv2d_filter_grad %x, %g {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : tensor<?x10x10x8xf32>, tensor<?x8x8x16xf32> -> tensor<3x3x8x16xf32>
+  return %dw : tensor<3x3x8x16xf32>
+}
+
+// CHECK-LABEL: func.func @read_elsewhere(
+// CHECK:         nnc.maxpool2d_grad
+// CHECK:         nnc.conv2d_filter_grad
+func.func @read_elsewhere(%x: tensor<?x10x10x8xf32>, %r: tensor<?x8x8x16xf32>, %dp: tensor<?x4x4x16xf32>) -> (tensor<3x3x8x16xf32>, tensor<?x8x8x16xf32>) {
+  %p = nnc.maxpool2d %r {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>, window = array<i64: 2, 2>} : tensor<?x8x8x16xf32> -> tensor<?x4x4x16xf32>
+  %g = nnc.maxpool2d_grad %r, %p, %dp {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>, window = array<i64: 2, 2>} : tensor<?x8x8x16xf32>, tensor<?x4x4x16xf32>
+  %dw = nnc.conv2d_filter_grad %x, %g {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : tensor<?x10x10x8xf32>, tensor<?x8x8x16xf32> -> tensor<3x3x8x16xf32>
+  return %dw, %g : tensor<3x3x8x16xf32>, tensor<?x8x8x16xf32>
+}
