@@ -34,6 +34,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
@@ -141,9 +142,9 @@ struct Router {
                     llvm::function_ref<Value(Value, Value, Value, Value,
                                              Value)>
                         update) {
-    return loop(c(0), c(ph), acc, [&](Value y, Value acc) {
-      return loop(c(0), c(pw), acc, [&](Value x, Value acc) {
-        return loop(c(0), c(f), acc, [&](Value ch, Value acc) {
+    return loop(c(0), c(f), acc, [&](Value ch, Value acc) {
+      return loop(c(0), c(ph), acc, [&](Value y, Value acc) {
+        return loop(c(0), c(pw), acc, [&](Value x, Value acc) {
           ValueRange at = {img, y, x, ch};
           Value grad = b.create<tensor::ExtractOp>(loc, g, at);
           Value tap = b.create<tensor::ExtractOp>(loc, taps, at);
@@ -177,7 +178,7 @@ struct Router {
     });
   }
 
-  /// `acc` + `scale` * `x`, two [KH, KW * C] tiles.
+  /// `acc` + `scale` * `x`, two [KH, KW * C] tiles (fused multiply-adds).
   Value axpy(Value acc, Value scale, Value x) {
     auto type = cast<RankedTensorType>(acc.getType());
     SmallVector<AffineMap> maps(2, b.getMultiDimIdentityMap(2));
@@ -188,9 +189,8 @@ struct Router {
             loc, TypeRange{type}, ValueRange{x}, ValueRange{acc}, maps,
             parallel,
             [&](OpBuilder &nb, Location l, ValueRange a) {
-              Value product = nb.create<arith::MulFOp>(l, scale, a[0]);
               nb.create<linalg::YieldOp>(
-                  l, ValueRange{nb.create<arith::AddFOp>(l, a[1], product)});
+                  l, ValueRange{nb.create<math::FmaOp>(l, scale, a[0], a[1])});
             })
         .getResult(0);
   }

@@ -18,9 +18,9 @@
 // CHECK:         %[[DXP:.*]] = scf.forall (%[[N:.*]]) in (%{{.*}}) shared_outs(%[[S:.*]] = %{{.*}}) -> (tensor<?x10x80xf32>)
 // CHECK:           nnc.parallel_work
 // CHECK:           linalg.fill {{.*}} -> tensor<10x80xf32>
-// CHECK:           scf.for
+// CHECK:           scf.for %[[F:[^ ]*]] =
 // CHECK:             scf.for
-// CHECK:               scf.for %[[F:[^ ]*]] =
+// CHECK:               scf.for
 // CHECK:                 %[[GV:.*]] = tensor.extract %[[G]][%[[N]], {{.*}}, %[[F]]]
 // CHECK:                 %[[TV:.*]] = tensor.extract %[[T]][%[[N]], {{.*}}, %[[F]]]
 // CHECK:                 arith.cmpf une, %[[GV]]
@@ -28,7 +28,7 @@
 // CHECK:                 scf.if
 // CHECK:                   %[[ROWS:.*]] = tensor.extract_slice %[[WR]][%[[F]], 0, 0] [1, 3, 24]
 // CHECK:                   linalg.generic {{.*}} ins(%[[ROWS]] : tensor<3x24xf32>)
-// CHECK:                     arith.mulf %[[GV]]
+// CHECK:                     math.fma %[[GV]]
 // CHECK:           tensor.parallel_insert_slice {{.*}} into %[[S]][%[[N]], 0, 0] [1, 10, 80]
 // CHECK:         %[[DX:.*]] = tensor.expand_shape %[[DXP]] {{.*}} into tensor<?x10x10x8xf32>
 // The filter gradient: 4 thread-private parts [F, KH, KW * C].
