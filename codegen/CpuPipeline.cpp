@@ -53,7 +53,8 @@ LogicalResult nnc::buildLinalgPipeline(OpPassManager &pm,
           : std::string("nnc-describe-model,");
   // A pooled convolution's backward at the pooling's winners (CPU).
   if (options.optLevel > 0 && !options.cuda)
-    pipeline += "func.func(nnc-route-pool-gradients),";
+    pipeline += "func.func(nnc-route-pool-gradients{vector-bits=" +
+                std::to_string(options.vectorBits) + "}),";
   pipeline += "func.func(nnc-lower-to-linalg, canonicalize, cse),"
               "func.func(nnc-fuse-elementwise),"
               "canonicalize, cse";

@@ -40,7 +40,12 @@ def RoutePoolGradients : Pass<"nnc-route-pool-gradients", "mlir::func::FuncOp"> 
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
-    "::mlir::scf::SCFDialect"
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
+  ];
+  let options = [
+    Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"512",
+           "the target's vector register width in bits (the filter "
+           "gradient's accumulators are registers of it)">
   ];
 }
 

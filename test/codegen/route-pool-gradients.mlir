@@ -1,4 +1,5 @@
 // RUN: nnc-opt %s -split-input-file -nnc-route-pool-gradients | FileCheck %s
+// RUN: nnc-opt %s -split-input-file -nnc-route-pool-gradients="vector-bits=256" | FileCheck %s --check-prefix=AVX2
 
 // conv -> relu -> 2x2 max pool: the bias gradient sums the pooled gradient
 // masked by relu at the winners (p > 0), and the input and filter gradients
@@ -31,10 +32,22 @@
 // CHECK:                     math.fma %[[GV]]
 // CHECK:           tensor.parallel_insert_slice {{.*}} into %[[S]][%[[N]], 0, 0] [1, 10, 80]
 // CHECK:         %[[DX:.*]] = tensor.expand_shape %[[DXP]] {{.*}} into tensor<?x10x10x8xf32>
-// The filter gradient: 4 thread-private parts [F, KH, KW * C].
+// The filter gradient: 4 thread-private parts [F, KH, KW * C]; a
+// channel's 3 x 24 rows stay in registers (16 + 8 lanes a row at 512 bits,
+// 3 x 8 at 256) across the image's windows.
 // CHECK:         %[[XR:.*]] = tensor.collapse_shape %[[X]] {{.*}} into tensor<?x10x80xf32>
 // CHECK:         %[[PARTS:.*]] = scf.forall (%{{.*}}) in (4) {{.*}} -> (tensor<4x16x3x24xf32>)
-// CHECK:                   tensor.extract_slice %[[XR]][{{.*}}] [1, 3, 24]
+// CHECK:           scf.for
+// CHECK:             scf.for
+// CHECK-COUNT-6:       vector.transfer_read {{.*}} : tensor<3x24xf32>, vector<{{16|8}}xf32>
+// CHECK:               scf.for {{.*}} -> (vector<16xf32>, vector<8xf32>, vector<16xf32>, vector<8xf32>, vector<16xf32>, vector<8xf32>)
+// CHECK:                 scf.if
+// CHECK:                   %[[XV:.*]] = vector.transfer_read %[[XR]]{{.*}} : tensor<?x10x80xf32>, vector<16xf32>
+// CHECK:                   vector.fma %{{.*}}, %[[XV]]
+// CHECK-COUNT-6:       vector.transfer_write
+// AVX2-LABEL:  func.func @routed(
+// AVX2:          scf.forall (%{{.*}}) in (4)
+// AVX2:          scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // CHECK:         linalg.generic {{.*}} ins({{.*}} : tensor<16x3x24xf32>, tensor<16x3x24xf32>, tensor<16x3x24xf32>, tensor<16x3x24xf32>)
 // CHECK:         %[[DW:.*]] = linalg.transpose {{.*}} permutation = [1, 2, 3, 0]
 // CHECK:         return %[[DW]], %[[DX]], %[[DB]]
