@@ -1277,7 +1277,10 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
         indexAttrs(b, SmallVector<int64_t>(rank, 1)));
     Value image = slice;
     SmallVector<tensor::ExtractSliceOp> work = {slice};
-    while (!work.empty()) {
+    // The first slice taken is the image's (not `s == slice`: once erased,
+    // its address may be a later slice's, whose tile would become the
+    // image: a nondeterministic miscompile of cnn.nn in f64).
+    for (bool first = true; !work.empty(); first = false) {
       tensor::ExtractSliceOp s = work.pop_back_val();
       auto producer = cast<OpResult>(s.getSource());
       OpBuilder::InsertionGuard guard(b);
@@ -1286,7 +1289,7 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
           tensor::replaceExtractSliceWithTiledProducer(b, s, producer);
       if (failed(tiled) || tiled->tiledValues.size() != 1)
         continue;
-      if (s == slice)
+      if (first)
         image = tiled->tiledValues[0];
       s.replaceAllUsesWith(tiled->tiledValues[0]);
       s.erase();
