@@ -84,6 +84,30 @@ private:
   mlir::Value batchSize;
 };
 
+/// Index attributes of `values` (static offsets, sizes and strides).
+inline llvm::SmallVector<mlir::OpFoldResult>
+indexAttrs(mlir::OpBuilder &b, llvm::ArrayRef<int64_t> values) {
+  llvm::SmallVector<mlir::OpFoldResult> out;
+  for (int64_t v : values)
+    out.push_back(b.getIndexAttr(v));
+  return out;
+}
+
+/// An scf.for from `lb` to `ub` (step 1) carrying `accs` through
+/// `body(b, iv, accs)`; its results.
+llvm::SmallVector<mlir::Value>
+loops(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lb, mlir::Value ub,
+      mlir::ValueRange accs,
+      llvm::function_ref<llvm::SmallVector<mlir::Value>(
+          mlir::OpBuilder &, mlir::Value, mlir::ValueRange)>
+          body);
+/// The same carrying one value.
+mlir::Value loop(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lb,
+                 mlir::Value ub, mlir::Value acc,
+                 llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Value,
+                                                mlir::Value)>
+                     body);
+
 /// Pads H and W of an NHWC tensor by [top, bottom, left, right] with `value`.
 mlir::Value padNHWC(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                     llvm::ArrayRef<int64_t> pad, double value);

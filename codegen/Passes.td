@@ -31,9 +31,10 @@ def RoutePoolGradients : Pass<"nnc-route-pool-gradients", "mlir::func::FuncOp"> 
     gradient (a sum over N, H, W), they are computed from the pooled
     gradient directly: for each window and channel with a nonzero
     gradient, a row update of KW * C contiguous elements per filter row
-    (scf loops around static linalg.generic ops, the filter gradient in
-    thread-private parts, the input gradient image by image) instead of
-    dense convolutions of a gradient that is mostly zeros. Runs before
+    (the filter gradient in thread-private parts, a channel's rows in
+    registers across an image's windows; the input gradient image by
+    image, static linalg.generic ops in scf loops) instead of dense
+    convolutions of a gradient that is mostly zeros. Runs before
     nnc-lower-to-linalg, on the CPU at -O1 and above; rows of KW * C < 16
     are left dense.
   }];

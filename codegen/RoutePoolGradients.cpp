@@ -14,12 +14,14 @@
 //     dW[f][kh][:] += G * x[n, oh * sh + kh, ow * sw .. + KW][:]   (KW * C)
 //     dx[n, oh * sh + kh, ow * sw .. + KW][:] += G * W[kh, :, :, f]
 //
-// Each update is a row of KW * C contiguous floats per kh (NHWC), a static
-// linalg.generic that nnc-tile-and-vectorize vectorizes. The filter
-// gradient runs as kBatchParts thread-private partials (BatchParts.h), the
-// input gradient image by image (its padded image, then cropped); the bias
-// gradient (reduce_sum of dy over N, H, W) sums G instead. Exact: the same
-// products, in another summation order.
+// Each update is a row of KW * C contiguous floats per kh (NHWC). The
+// filter gradient runs as kBatchParts thread-private partials
+// (BatchParts.h), each (image, channel)'s rows in registers across the
+// image's windows (vector.fma); the input gradient image by image into its
+// padded image, then cropped, each update a static linalg.generic that
+// nnc-tile-and-vectorize vectorizes. The bias gradient (reduce_sum of dy
+// over N, H, W) sums G instead. Exact: the same products, in another
+// summation order.
 //
 // Only where every reader of dy is one of these (a filter gradient, an
 // input gradient, a sum over N, H, W) and KW * C >= 16 (a first layer's
@@ -132,14 +134,10 @@ struct Router {
   /// `acc` through a loop from `lo` to `hi`.
   Value loop(Value lo, Value hi, Value acc,
              llvm::function_ref<Value(Value, Value)> body) {
-    return b
-        .create<scf::ForOp>(loc, lo, hi, c(1), ValueRange{acc},
-                            [&](OpBuilder &, Location, Value iv,
-                                ValueRange args) {
-                              b.create<scf::YieldOp>(loc,
-                                                     body(iv, args[0]));
-                            })
-        .getResult(0);
+    return nnc::loop(b, loc, lo, hi, acc,
+                     [&](OpBuilder &, Value iv, Value acc) {
+                       return body(iv, acc);
+                     });
   }
 
   /// The gradient of window (y, x) of image `img` in channel `ch`,
@@ -176,20 +174,10 @@ struct Router {
       llvm::function_ref<SmallVector<Value>(ValueRange, const Winner &)>;
   SmallVector<Value> overWindows(Value img, Value ch, ValueRange accs,
                                  Update update) {
-    auto loops = [&](Value lo, Value hi, ValueRange init,
-                     llvm::function_ref<SmallVector<Value>(Value,
-                                                           ValueRange)>
-                         body) {
-      return SmallVector<Value>(
-          b.create<scf::ForOp>(loc, lo, hi, c(1), init,
-                               [&](OpBuilder &, Location, Value iv,
-                                   ValueRange args) {
-                                 b.create<scf::YieldOp>(loc, body(iv, args));
-                               })
-              .getResults());
-    };
-    return loops(c(0), c(ph), accs, [&](Value y, ValueRange accs) {
-      return loops(c(0), c(pw), accs, [&](Value x, ValueRange accs) {
+    return loops(b, loc, c(0), c(ph), accs,
+                 [&](OpBuilder &, Value y, ValueRange accs) {
+      return loops(b, loc, c(0), c(pw), accs,
+                   [&](OpBuilder &, Value x, ValueRange accs) {
         Winner w = winner(img, y, x, ch);
         auto branch = b.create<scf::IfOp>(loc, accs.getTypes(), w.some,
                                           /*withElse=*/true);
@@ -237,13 +225,6 @@ struct Router {
 };
 } // namespace
 
-static SmallVector<OpFoldResult> attrs(OpBuilder &b, ArrayRef<int64_t> v) {
-  SmallVector<OpFoldResult> out;
-  for (int64_t x : v)
-    out.push_back(b.getIndexAttr(x));
-  return out;
-}
-
 /// The filter gradient: kBatchParts partials [F, KH, KW * C], added up and
 /// transposed to [KH, KW, C, F].
 static Value filterGradient(IRRewriter &rw, Router &r, Conv2DFilterGradOp op,
@@ -272,9 +253,9 @@ static Value filterGradient(IRRewriter &rw, Router &r, Conv2DFilterGradOp op,
   auto [forall, first, last] = overBatchParts(rw, loc, n, {init}, work);
   Value part = forall.getInductionVar(0);
   SmallVector<OpFoldResult> partAt = {part};
-  partAt.append(attrs(rw, {0, 0, 0}));
-  SmallVector<OpFoldResult> partSizes = attrs(rw, {1, f, kh, row});
-  SmallVector<OpFoldResult> ones = attrs(rw, {1, 1, 1, 1});
+  partAt.append(indexAttrs(rw, {0, 0, 0}));
+  SmallVector<OpFoldResult> partSizes = indexAttrs(rw, {1, f, kh, row});
+  SmallVector<OpFoldResult> ones = indexAttrs(rw, {1, 1, 1, 1});
   Value acc = rw.create<tensor::ExtractSliceOp>(
       loc, partType, forall.getRegionIterArgs()[0], partAt, partSizes, ones);
   // Each channel's rows stay in registers across the image's windows, in
@@ -291,8 +272,8 @@ static Value filterGradient(IRRewriter &rw, Router &r, Conv2DFilterGradOp op,
     return r.loop(r.c(0), r.c(f), acc, [&](Value filter, Value acc) {
       SmallVector<OpFoldResult> at = {filter, rw.getIndexAttr(0),
                                       rw.getIndexAttr(0)};
-      SmallVector<OpFoldResult> sizes = attrs(rw, {1, kh, row});
-      SmallVector<OpFoldResult> unit = attrs(rw, {1, 1, 1});
+      SmallVector<OpFoldResult> sizes = indexAttrs(rw, {1, kh, row});
+      SmallVector<OpFoldResult> unit = indexAttrs(rw, {1, 1, 1});
       Value cur =
           rw.create<tensor::ExtractSliceOp>(loc, tile, acc, at, sizes, unit);
       for (int64_t c0 = 0; c0 < row; c0 += chunk) {
@@ -394,8 +375,8 @@ static Value inputGradient(IRRewriter &rw, Router &r, Conv2DInputGradOp op) {
   Value img = forall.getInductionVar(0);
   SmallVector<OpFoldResult> at = {img, rw.getIndexAttr(0),
                                   rw.getIndexAttr(0)};
-  SmallVector<OpFoldResult> sizes = attrs(rw, {1, hp, wp * ch});
-  SmallVector<OpFoldResult> unit = attrs(rw, {1, 1, 1});
+  SmallVector<OpFoldResult> sizes = indexAttrs(rw, {1, hp, wp * ch});
+  SmallVector<OpFoldResult> unit = indexAttrs(rw, {1, 1, 1});
   auto imageType = RankedTensorType::get({hp, wp * ch}, el);
   // Zeroed in place (a fill of a fresh tensor would be a copy).
   Value mine = rw.create<linalg::FillOp>(
@@ -411,14 +392,14 @@ static Value inputGradient(IRRewriter &rw, Router &r, Conv2DInputGradOp op) {
     Value y = rw.create<arith::MulIOp>(loc, oh, r.c(strides[0]));
     Value col = rw.create<arith::MulIOp>(loc, ow, r.c(strides[1] * ch));
     SmallVector<OpFoldResult> patchAt = {y, col};
-    SmallVector<OpFoldResult> patchSizes = attrs(rw, {kh, row});
-    SmallVector<OpFoldResult> ones = attrs(rw, {1, 1});
+    SmallVector<OpFoldResult> patchSizes = indexAttrs(rw, {kh, row});
+    SmallVector<OpFoldResult> ones = indexAttrs(rw, {1, 1});
     Value cur = rw.create<tensor::ExtractSliceOp>(loc, tile, acc, patchAt,
                                                   patchSizes, ones);
     SmallVector<OpFoldResult> wAt = {filter, rw.getIndexAttr(0),
                                      rw.getIndexAttr(0)};
     Value rows = rw.create<tensor::ExtractSliceOp>(
-        loc, tile, wRows, wAt, attrs(rw, {1, kh, row}), unit);
+        loc, tile, wRows, wAt, indexAttrs(rw, {1, kh, row}), unit);
     return rw
         .create<tensor::InsertSliceOp>(loc, r.axpy(cur, grad, rows), acc,
                                        patchAt, patchSizes, ones)
@@ -434,12 +415,12 @@ static Value inputGradient(IRRewriter &rw, Router &r, Conv2DInputGradOp op) {
       SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
   if (nhwc == out)
     return dx;
-  SmallVector<OpFoldResult> cropAt = attrs(rw, {0, pad[0], pad[2], 0});
+  SmallVector<OpFoldResult> cropAt = indexAttrs(rw, {0, pad[0], pad[2], 0});
   SmallVector<OpFoldResult> cropSizes = {
       OpFoldResult(n), rw.getIndexAttr(out.getDimSize(1)),
       rw.getIndexAttr(out.getDimSize(2)), rw.getIndexAttr(ch)};
   return rw.create<tensor::ExtractSliceOp>(loc, out, dx, cropAt, cropSizes,
-                                           attrs(rw, {1, 1, 1, 1}));
+                                           indexAttrs(rw, {1, 1, 1, 1}));
 }
 
 static void route(IRRewriter &rw, Pooled &m, int64_t vectorBits) {

@@ -1,5 +1,6 @@
 //===- TileAndVectorize.cpp - CPU tiling, epilogue fusion, vectors --------===//
 #include "codegen/BatchParts.h"
+#include "codegen/LinalgBuilder.h"
 #include "codegen/Passes.h"
 #include "ir/NncOps.h"
 
@@ -21,16 +22,11 @@ namespace nnc {
 using namespace mlir;
 using LoopType = scf::SCFTilingOptions::LoopType;
 using nnc::addParts;
+using nnc::indexAttrs;
+using nnc::loop;
 using nnc::kBatchParts;
 using nnc::overBatchParts;
 
-static SmallVector<OpFoldResult> indexAttrs(OpBuilder &b,
-                                            ArrayRef<int64_t> values) {
-  SmallVector<OpFoldResult> out;
-  for (int64_t v : values)
-    out.push_back(b.getIndexAttr(v));
-  return out;
-}
 
 /// Ops whose result tiles are computed by a reduction over a window or a
 /// contraction: worth fusing into their consumer's tiles.
@@ -1161,21 +1157,6 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
       acc = body(b, b.create<arith::ConstantIndexOp>(loc, whole), n - whole,
                  acc);
     return acc;
-  }
-
-  /// A loop from `lb` to `ub` (step 1) carrying `acc`.
-  static Value loop(OpBuilder &b, Location loc, Value lb, Value ub, Value acc,
-                    llvm::function_ref<Value(OpBuilder &, Value, Value)> body) {
-    return b
-        .create<scf::ForOp>(loc, lb, ub,
-                            b.create<arith::ConstantIndexOp>(loc, 1),
-                            ValueRange{acc},
-                            [&](OpBuilder &nb, Location l, Value iv,
-                                ValueRange args) {
-                              nb.create<scf::YieldOp>(
-                                  l, body(nb, iv, args[0]));
-                            })
-        .getResult(0);
   }
 
   /// A filter gradient's dy that tileFilterGradient computes image by
