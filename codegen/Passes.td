@@ -33,8 +33,10 @@ def RoutePoolGradients : Pass<"nnc-route-pool-gradients", "mlir::func::FuncOp"> 
     gradient, a row update of KW * C contiguous elements per filter row
     (the filter gradient in thread-private parts, a channel's rows in
     registers across an image's windows; the input gradient image by
-    image, static linalg.generic ops in scf loops) instead of dense
-    convolutions of a gradient that is mostly zeros. Runs before
+    image, each window's patch in registers across its channels), the
+    routed windows and channels taken from bit masks (one loop over the
+    set bits, no branch per element), instead of dense convolutions of a
+    gradient that is mostly zeros. Runs before
     nnc-lower-to-linalg, on the CPU at -O1 and above; rows of KW * C < 16
     are left dense.
   }];
@@ -45,8 +47,8 @@ def RoutePoolGradients : Pass<"nnc-route-pool-gradients", "mlir::func::FuncOp"> 
   ];
   let options = [
     Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"512",
-           "the target's vector register width in bits (the filter "
-           "gradient's accumulators are registers of it)">
+           "the target's vector register width in bits (the filter and "
+           "input gradients' accumulators are registers of it)">
   ];
 }
 

@@ -14,14 +14,22 @@
 //     dW[f][kh][:] += G * x[n, oh * sh + kh, ow * sw .. + KW][:]   (KW * C)
 //     dx[n, oh * sh + kh, ow * sw .. + KW][:] += G * W[kh, :, :, f]
 //
-// Each update is a row of KW * C contiguous floats per kh (NHWC). The
-// filter gradient runs as kBatchParts thread-private partials
-// (BatchParts.h), each (image, channel)'s rows in registers across the
-// image's windows (vector.fma); the input gradient image by image into its
-// padded image, then cropped, each update a static linalg.generic that
-// nnc-tile-and-vectorize vectorizes. The bias gradient (reduce_sum of dy
-// over N, H, W) sums G instead. Exact: the same products, in another
-// summation order.
+// Each update is a row of KW * C contiguous floats per kh (NHWC). Which
+// windows and channels have G != 0 is read as bit masks of up to 64
+// lanes (a vector compare), then one loop over each mask's set bits: a
+// branch per (window, channel) on G != 0 was mispredicted about one time
+// in two after relu. The filter gradient runs as kBatchParts
+// thread-private partials (BatchParts.h), each (image, channel)'s rows in
+// registers across the image's routed windows (vector.fma). The input
+// gradient goes image by image into its padded image, then cropped; each
+// window's patch (the pixels under the taps at any of its winners) is
+// accumulated in registers over the channels routed to each winner (a
+// mask per winner position, so the registers a channel adds to are
+// static), in groups of pixels and chunks of C that fit the register
+// file, and then added to the image: the patches of neighbouring windows
+// overlap, so rows updated in memory waited on each other's stores. The
+// bias gradient (reduce_sum of dy over N, H, W) sums G instead. Exact:
+// the same products, in another summation order.
 //
 // Only where every reader of dy is one of these (a filter gradient, an
 // input gradient, a sum over N, H, W) and KW * C >= 16 (a first layer's
@@ -128,6 +136,7 @@ struct Router {
   int64_t ph, pw, f;      // their static sizes
   int64_t wh, ww;         // the pooling window
   Type el;
+  Value routed = {}; // G where routed (else 0): [N, F, PH * PW]
 
   Value c(int64_t v) { return b.create<arith::ConstantIndexOp>(loc, v); }
 
@@ -140,22 +149,11 @@ struct Router {
                      });
   }
 
-  /// The gradient of window (y, x) of image `img` in channel `ch`,
-  /// whether it is routed (nonzero, and a maximum was found), and its
-  /// winner (oh, ow) in the convolution's output.
-  struct Winner {
-    Value grad, some, oh, ow;
-  };
-  Winner winner(Value img, Value y, Value x, Value ch) {
-    ValueRange at = {img, y, x, ch};
-    Value grad = b.create<tensor::ExtractOp>(loc, g, at);
-    Value tap = b.create<tensor::ExtractOp>(loc, taps, at);
-    Value some = b.create<arith::AndIOp>(
-        loc,
-        b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNE, grad,
-                                cst(b, loc, el, 0)),
-        b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, tap,
-                                cst(b, loc, el, wh * ww)));
+  /// The winner (oh, ow) of window (y, x) of image `img` in channel `ch`
+  /// in the convolution's output.
+  std::pair<Value, Value> winner(Value img, Value y, Value x, Value ch) {
+    Value tap = b.create<tensor::ExtractOp>(loc, taps,
+                                            ValueRange{img, y, x, ch});
     Value t = b.create<arith::IndexCastOp>(
         loc, b.getIndexType(),
         b.create<arith::FPToSIOp>(loc, b.getI32Type(), tap));
@@ -165,62 +163,141 @@ struct Router {
     Value ow = b.create<arith::AddIOp>(
         loc, b.create<arith::MulIOp>(loc, x, c(ww)),
         b.create<arith::RemUIOp>(loc, t, c(ww)));
-    return {grad, some, oh, ow};
+    return {oh, ow};
   }
 
-  /// `accs` through `update(accs, winner)` for each window of image `img`
-  /// in channel `ch` whose gradient is routed.
+  /// The routed gradients come from bit masks of up to 64 lanes, one loop
+  /// over a mask's set bits: no branch per window and channel, so no
+  /// mispredicted one (about one in two of them was, after relu).
+  using Block =
+      llvm::function_ref<SmallVector<Value>(Value, int64_t, ValueRange)>;
+  /// `accs` through `block(start, width, accs)` over [0, total) in blocks
+  /// of 64: the whole ones in a loop, the rest after it.
+  SmallVector<Value> overBlocks(int64_t total, ValueRange accs, Block block) {
+    SmallVector<Value> out(accs);
+    if (int64_t whole = total / 64)
+      out = loops(b, loc, c(0), c(whole), out,
+                  [&](OpBuilder &, Value i, ValueRange accs) {
+                    return block(b.create<arith::MulIOp>(loc, i, c(64)), 64,
+                                 accs);
+                  });
+    if (int64_t rest = total % 64)
+      out = block(c(total - rest), rest, out);
+    return out;
+  }
+
+  /// `bits` (vector<width x i1>, width <= 64) as an i64 mask.
+  Value maskOf(Value bits) {
+    int64_t width = cast<VectorType>(bits.getType()).getDimSize(0);
+    Type word = b.getIntegerType(width);
+    Value mask = b.create<vector::ExtractOp>(
+        loc, b.create<vector::BitCastOp>(loc, VectorType::get({1}, word), bits),
+        ArrayRef<int64_t>{0});
+    if (width < 64)
+      mask = b.create<arith::ExtUIOp>(loc, b.getI64Type(), mask);
+    return mask;
+  }
+
+  /// `accs` through `body(accs, lane)` for each set bit of the i64 `mask`,
+  /// lowest first (lane: its index).
+  using Lane = llvm::function_ref<SmallVector<Value>(ValueRange, Value)>;
+  SmallVector<Value> overBits(Value mask, ValueRange accs, Lane body) {
+    SmallVector<Value> init = {mask};
+    llvm::append_range(init, accs);
+    auto loop = b.create<scf::WhileOp>(
+        loc, ValueRange(init).getTypes(), init,
+        [&](OpBuilder &nb, Location l, ValueRange args) {
+          Value more = nb.create<arith::CmpIOp>(
+              l, arith::CmpIPredicate::ne, args[0],
+              nb.create<arith::ConstantIntOp>(l, 0, 64));
+          nb.create<scf::ConditionOp>(l, more, args);
+        },
+        [&](OpBuilder &nb, Location l, ValueRange args) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToStart(nb.getInsertionBlock());
+          Value m = args[0];
+          Value lane = b.create<arith::IndexCastOp>(
+              loc, b.getIndexType(),
+              b.create<math::CountTrailingZerosOp>(loc, m));
+          Value rest = b.create<arith::AndIOp>(
+              loc, m,
+              b.create<arith::SubIOp>(
+                  loc, m, b.create<arith::ConstantIntOp>(loc, 1, 64)));
+          SmallVector<Value> next = {rest};
+          llvm::append_range(next, body(args.drop_front(), lane));
+          b.create<scf::YieldOp>(loc, next);
+        });
+    return SmallVector<Value>(loop.getResults().drop_front());
+  }
+
+  /// `accs` through `update(accs, gradient, oh, ow)` for each window of
+  /// image `img` whose gradient in channel `ch` is routed, the winner
+  /// (oh, ow) in the convolution's output. Reads `routed`.
   using Update =
-      llvm::function_ref<SmallVector<Value>(ValueRange, const Winner &)>;
+      llvm::function_ref<SmallVector<Value>(ValueRange, Value, Value, Value)>;
   SmallVector<Value> overWindows(Value img, Value ch, ValueRange accs,
                                  Update update) {
-    return loops(b, loc, c(0), c(ph), accs,
-                 [&](OpBuilder &, Value y, ValueRange accs) {
-      return loops(b, loc, c(0), c(pw), accs,
-                   [&](OpBuilder &, Value x, ValueRange accs) {
-        Winner w = winner(img, y, x, ch);
-        auto branch = b.create<scf::IfOp>(loc, accs.getTypes(), w.some,
-                                          /*withElse=*/true);
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(branch.thenBlock());
-        b.create<scf::YieldOp>(loc, update(accs, w));
-        b.setInsertionPointToStart(branch.elseBlock());
-        b.create<scf::YieldOp>(loc, accs);
-        return SmallVector<Value>(branch.getResults());
-      });
-    });
+    return overBlocks(
+        ph * pw, accs, [&](Value w0, int64_t width, ValueRange accs) {
+          auto vt = VectorType::get({width}, el);
+          Value zero = cst(b, loc, el, 0);
+          Value gv = b.create<vector::TransferReadOp>(
+              loc, vt, routed, ValueRange{img, ch, w0}, zero,
+              ArrayRef<bool>{true});
+          Value bits = b.create<arith::CmpFOp>(
+              loc, arith::CmpFPredicate::UNE, gv,
+              b.create<vector::BroadcastOp>(loc, vt, zero));
+          return overBits(maskOf(bits), accs,
+                          [&](ValueRange accs, Value lane) {
+            Value w = b.create<arith::AddIOp>(loc, w0, lane);
+            Value grad = b.create<tensor::ExtractOp>(
+                loc, routed, ValueRange{img, ch, w});
+            Value y = b.create<arith::DivUIOp>(loc, w, c(pw));
+            Value x = b.create<arith::RemUIOp>(loc, w, c(pw));
+            auto [oh, ow] = winner(img, y, x, ch);
+            return update(accs, grad, oh, ow);
+          });
+        });
   }
 
-  /// `acc` through `update(acc, gradient, channel, oh, ow)` for each
-  /// channel and window of image `img` with a routed gradient.
-  Value overWinners(Value img, Value acc,
-                    llvm::function_ref<Value(Value, Value, Value, Value,
-                                             Value)>
-                        update) {
-    return loop(c(0), c(f), acc, [&](Value ch, Value acc) {
-      return overWindows(img, ch, acc,
-                         [&](ValueRange accs, const Winner &w) {
-                           return SmallVector<Value>{
-                               update(accs[0], w.grad, ch, w.oh, w.ow)};
-                         })[0];
+  /// `accs` through `update(accs, gradient, channel, q)` for each channel
+  /// of window (y, x) of image `img` whose gradient is routed to tap q of
+  /// the window (q = a * WW + b), for the taps that `wanted(q)`.
+  using TapUpdate = llvm::function_ref<SmallVector<Value>(
+      ValueRange, Value, Value, int64_t)>;
+  SmallVector<Value> overTaps(Value img, Value y, Value x, ValueRange accs,
+                              llvm::function_ref<bool(int64_t)> wanted,
+                              TapUpdate update) {
+    return overBlocks(f, accs, [&](Value f0, int64_t width, ValueRange accs) {
+      auto vt = VectorType::get({width}, el);
+      SmallVector<Value, 4> at = {img, y, x, f0};
+      Value zero = cst(b, loc, el, 0);
+      auto splat = [&](double v) {
+        return b.create<vector::BroadcastOp>(loc, vt, cst(b, loc, el, v));
+      };
+      Value gv = b.create<vector::TransferReadOp>(loc, vt, g, at, zero,
+                                                  ArrayRef<bool>{true});
+      Value tv = b.create<vector::TransferReadOp>(loc, vt, taps, at, zero,
+                                                  ArrayRef<bool>{true});
+      Value nonzero = b.create<arith::CmpFOp>(
+          loc, arith::CmpFPredicate::UNE, gv, splat(0));
+      SmallVector<Value> out(accs);
+      for (int64_t q = 0; q < wh * ww; ++q) {
+        if (!wanted(q))
+          continue;
+        Value bits = b.create<arith::AndIOp>(
+            loc, nonzero,
+            b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, tv,
+                                    splat(q)));
+        out = overBits(maskOf(bits), out, [&](ValueRange accs, Value lane) {
+          Value chan = b.create<arith::AddIOp>(loc, f0, lane);
+          Value grad = b.create<tensor::ExtractOp>(
+              loc, g, ValueRange{img, y, x, chan});
+          return update(accs, grad, chan, q);
+        });
+      }
+      return out;
     });
-  }
-
-  /// `acc` + `scale` * `x`, two [KH, KW * C] tiles (fused multiply-adds).
-  Value axpy(Value acc, Value scale, Value x) {
-    auto type = cast<RankedTensorType>(acc.getType());
-    SmallVector<AffineMap> maps(2, b.getMultiDimIdentityMap(2));
-    SmallVector<utils::IteratorType> parallel(2,
-                                              utils::IteratorType::parallel);
-    return b
-        .create<linalg::GenericOp>(
-            loc, TypeRange{type}, ValueRange{x}, ValueRange{acc}, maps,
-            parallel,
-            [&](OpBuilder &nb, Location l, ValueRange a) {
-              nb.create<linalg::YieldOp>(
-                  l, ValueRange{nb.create<math::FmaOp>(l, scale, a[0], a[1])});
-            })
-        .getResult(0);
   }
 };
 } // namespace
@@ -289,10 +366,10 @@ static Value filterGradient(IRRewriter &rw, Router &r, Conv2DFilterGradOp op,
               ValueRange{r.c(i), r.c(o)}, pad, ArrayRef<bool>{true}));
         regs = r.overWindows(
             img, filter, regs,
-            [&](ValueRange regs, const Router::Winner &w) {
-              Value y = rw.create<arith::MulIOp>(loc, w.oh, r.c(strides[0]));
+            [&](ValueRange regs, Value grad, Value oh, Value ow) {
+              Value y = rw.create<arith::MulIOp>(loc, oh, r.c(strides[0]));
               Value col =
-                  rw.create<arith::MulIOp>(loc, w.ow, r.c(strides[1] * ch));
+                  rw.create<arith::MulIOp>(loc, ow, r.c(strides[1] * ch));
               SmallVector<Value> out;
               for (auto [k, piece] : llvm::enumerate(pieces)) {
                 auto [i, o, width] = piece;
@@ -302,7 +379,7 @@ static Value filterGradient(IRRewriter &rw, Router &r, Conv2DFilterGradOp op,
                     ValueRange{img, rw.create<arith::AddIOp>(loc, y, r.c(i)),
                                rw.create<arith::AddIOp>(loc, col, r.c(o))},
                     pad, ArrayRef<bool>{true});
-                Value scale = rw.create<vector::BroadcastOp>(loc, vt, w.grad);
+                Value scale = rw.create<vector::BroadcastOp>(loc, vt, grad);
                 out.push_back(
                     rw.create<vector::FMAOp>(loc, scale, xi, regs[k]));
               }
@@ -338,9 +415,21 @@ static Value filterGradient(IRRewriter &rw, Router &r, Conv2DFilterGradOp op,
       .getResult()[0];
 }
 
+/// The vector registers that a window's patch of the input gradient
+/// takes at once: 16 of AVX-512's 32 (cnn.nn's second layer: 4 x 4 pixels
+/// of 16 channels), 8 of AVX2's 16.
+static int64_t patchRegisters(int64_t vectorBits) {
+  return vectorBits >= 512 ? 16 : 8;
+}
+
 /// The input gradient: each image's padded gradient [Hp, Wp * C] zeroed,
-/// then the filter's rows added at the winners; cropped to the input.
-static Value inputGradient(IRRewriter &rw, Router &r, Conv2DInputGradOp op) {
+/// then window by window: the window's patch (the input pixels under its
+/// KH x KW taps at every winner, (WH - 1) * SH + KH rows by
+/// (WW - 1) * SW + KW pixels) accumulated in registers over the channels
+/// routed to it, a group of pixels and a chunk of C at a time, and added
+/// to the image; cropped to the input.
+static Value inputGradient(IRRewriter &rw, Router &r, Conv2DInputGradOp op,
+                           int64_t vectorBits) {
   Location loc = op.getLoc();
   RankedTensorType out = op.getType(); // N, H, W, C
   Value w = op.getFilter();
@@ -348,6 +437,7 @@ static Value inputGradient(IRRewriter &rw, Router &r, Conv2DInputGradOp op) {
   int64_t kh = ft.getDimSize(0), kw = ft.getDimSize(1),
           ch = ft.getDimSize(2), f = ft.getDimSize(3), row = kw * ch;
   ArrayRef<int64_t> strides = op.getStrides(), pad = op.getPadding();
+  int64_t sh = strides[0], sw = strides[1];
   Type el = r.el;
   // The filter as [F, KH, KW * C]: each channel's rows contiguous.
   Value wt = rw.create<linalg::TransposeOp>(
@@ -386,24 +476,85 @@ static Value inputGradient(IRRewriter &rw, Router &r, Conv2DInputGradOp op) {
                            sizes, unit)
                          .getResult())
                    .getResult(0);
-  auto tile = RankedTensorType::get({kh, row}, el);
-  mine = r.overWinners(img, mine, [&](Value acc, Value grad, Value filter,
-                                      Value oh, Value ow) {
-    Value y = rw.create<arith::MulIOp>(loc, oh, r.c(strides[0]));
-    Value col = rw.create<arith::MulIOp>(loc, ow, r.c(strides[1] * ch));
-    SmallVector<OpFoldResult> patchAt = {y, col};
-    SmallVector<OpFoldResult> patchSizes = indexAttrs(rw, {kh, row});
-    SmallVector<OpFoldResult> ones = indexAttrs(rw, {1, 1});
-    Value cur = rw.create<tensor::ExtractSliceOp>(loc, tile, acc, patchAt,
-                                                  patchSizes, ones);
-    SmallVector<OpFoldResult> wAt = {filter, rw.getIndexAttr(0),
-                                     rw.getIndexAttr(0)};
-    Value rows = rw.create<tensor::ExtractSliceOp>(
-        loc, tile, wRows, wAt, indexAttrs(rw, {1, kh, row}), unit);
-    return rw
-        .create<tensor::InsertSliceOp>(loc, r.axpy(cur, grad, rows), acc,
-                                       patchAt, patchSizes, ones)
-        .getResult();
+  // The patch's groups: rows [r0, r0 + rows) by pixels [p0, p0 + cols),
+  // channels [c0, c0 + width), one register per pixel.
+  struct Group {
+    int64_t r0, rows, p0, cols, c0, width;
+  };
+  int64_t patchH = (r.wh - 1) * sh + kh, patchW = (r.ww - 1) * sw + kw;
+  int64_t lanes = std::max<int64_t>(1, vectorBits / el.getIntOrFloatBitWidth());
+  int64_t budget = patchRegisters(vectorBits);
+  int64_t cols = std::min(patchW, budget),
+          rows = std::max<int64_t>(1, budget / cols);
+  SmallVector<Group> groups;
+  for (int64_t c0 = 0; c0 < ch; c0 += lanes)
+    for (int64_t r0 = 0; r0 < patchH; r0 += rows)
+      for (int64_t p0 = 0; p0 < patchW; p0 += cols)
+        groups.push_back({r0, std::min(rows, patchH - r0), p0,
+                          std::min(cols, patchW - p0), c0,
+                          std::min(lanes, ch - c0)});
+  Value pad0 = cst(rw, loc, el, 0);
+  mine = r.loop(r.c(0), r.c(r.ph), mine, [&](Value y, Value mine) {
+    return r.loop(r.c(0), r.c(r.pw), mine, [&](Value x, Value mine) {
+      for (const Group &gr : groups) {
+        auto vt = VectorType::get({gr.width}, el);
+        // Where tap q's filter element (i, j) lands in the group, if it
+        // does: the register's index.
+        auto reg = [&](int64_t q, int64_t i, int64_t j) -> int64_t {
+          int64_t pr = q / r.ww * sh + i - gr.r0, pc = q % r.ww * sw + j - gr.p0;
+          if (pr < 0 || pr >= gr.rows || pc < 0 || pc >= gr.cols)
+            return -1;
+          return pr * gr.cols + pc;
+        };
+        auto wanted = [&](int64_t q) {
+          for (int64_t i = 0; i < kh; ++i)
+            for (int64_t j = 0; j < kw; ++j)
+              if (reg(q, i, j) >= 0)
+                return true;
+          return false;
+        };
+        Value zeros = rw.create<arith::ConstantOp>(
+            loc, vt, DenseElementsAttr::get(vt, rw.getZeroAttr(el)));
+        SmallVector<Value> accs(gr.rows * gr.cols, zeros);
+        accs = r.overTaps(
+            img, y, x, accs, wanted,
+            [&](ValueRange accs, Value grad, Value chan, int64_t q) {
+              SmallVector<Value> next(accs);
+              Value scale = rw.create<vector::BroadcastOp>(loc, vt, grad);
+              for (int64_t i = 0; i < kh; ++i)
+                for (int64_t j = 0; j < kw; ++j) {
+                  int64_t k = reg(q, i, j);
+                  if (k < 0)
+                    continue;
+                  Value wv = rw.create<vector::TransferReadOp>(
+                      loc, vt, wRows,
+                      ValueRange{chan, r.c(i), r.c(j * ch + gr.c0)}, pad0,
+                      ArrayRef<bool>{true});
+                  next[k] = rw.create<vector::FMAOp>(loc, scale, wv, next[k]);
+                }
+              return next;
+            });
+        // The group added to the image.
+        Value top = rw.create<arith::MulIOp>(loc, y, r.c(r.wh * sh));
+        Value left = rw.create<arith::MulIOp>(loc, x, r.c(r.ww * sw * ch));
+        for (int64_t i = 0; i < gr.rows; ++i)
+          for (int64_t j = 0; j < gr.cols; ++j) {
+            SmallVector<Value, 2> to = {
+                rw.create<arith::AddIOp>(loc, top, r.c(gr.r0 + i)),
+                rw.create<arith::AddIOp>(
+                    loc, left, r.c((gr.p0 + j) * ch + gr.c0))};
+            Value cur = rw.create<vector::TransferReadOp>(
+                loc, vt, mine, to, pad0, ArrayRef<bool>{true});
+            mine = rw.create<vector::TransferWriteOp>(
+                         loc,
+                         rw.create<arith::AddFOp>(loc, cur,
+                                                  accs[i * gr.cols + j]),
+                         mine, to, ArrayRef<bool>{true})
+                       .getResult();
+          }
+      }
+      return mine;
+    });
   });
   rw.setInsertionPointToStart(forall.getTerminator().getBody());
   rw.create<tensor::ParallelInsertSliceOp>(
@@ -421,6 +572,41 @@ static Value inputGradient(IRRewriter &rw, Router &r, Conv2DInputGradOp op) {
       rw.getIndexAttr(out.getDimSize(2)), rw.getIndexAttr(ch)};
   return rw.create<tensor::ExtractSliceOp>(loc, out, dx, cropAt, cropSizes,
                                            indexAttrs(rw, {1, 1, 1, 1}));
+}
+
+/// G where a maximum was found (else 0), transposed to [N, F, PH * PW]:
+/// a channel's windows contiguous, for the filter gradient's masks.
+static Value routedByChannel(OpBuilder &b, Location loc, Value g, Value taps,
+                             int64_t none) {
+  RankedTensorType gt = typeOf(g); // N, PH, PW, F
+  int64_t ph = gt.getDimSize(1), pw = gt.getDimSize(2), f = gt.getDimSize(3);
+  Type el = gt.getElementType();
+  Value n = b.create<tensor::DimOp>(loc, g, 0);
+  Value init = b.create<tensor::EmptyOp>(
+      loc, ArrayRef<int64_t>{ShapedType::kDynamic, f, ph, pw}, el,
+      ValueRange{n});
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0, d1, d2, d3;
+  bindDims(ctx, d0, d1, d2, d3);
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(4, 0, {d0, d2, d3, d1}, ctx),
+      AffineMap::get(4, 0, {d0, d2, d3, d1}, ctx),
+      b.getMultiDimIdentityMap(4)};
+  SmallVector<utils::IteratorType> parallel(4, utils::IteratorType::parallel);
+  Value out =
+      b.create<linalg::GenericOp>(
+           loc, TypeRange{init.getType()}, ValueRange{g, taps},
+           ValueRange{init}, maps, parallel,
+           [&](OpBuilder &nb, Location l, ValueRange a) {
+             Value found = nb.create<arith::CmpFOp>(
+                 l, arith::CmpFPredicate::OLT, a[1], cst(nb, l, el, none));
+             nb.create<linalg::YieldOp>(
+                 l, ValueRange{nb.create<arith::SelectOp>(
+                        l, found, a[0], cst(nb, l, el, 0))});
+           })
+          .getResult(0);
+  return b.create<tensor::CollapseShapeOp>(
+      loc, out, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
 }
 
 static void route(IRRewriter &rw, Pooled &m, int64_t vectorBits) {
@@ -446,6 +632,8 @@ static void route(IRRewriter &rw, Pooled &m, int64_t vectorBits) {
            pool.getWindow()[0],
            pool.getWindow()[1],
            pt.getElementType()};
+  if (!m.filters.empty())
+    r.routed = routedByChannel(rw, loc, g, taps, r.wh * r.ww);
   for (ReduceSumOp sum : m.biases)
     rw.modifyOpInPlace(sum, [&] { sum->setOperand(0, g); });
   for (Conv2DFilterGradOp op : m.filters) {
@@ -454,7 +642,7 @@ static void route(IRRewriter &rw, Pooled &m, int64_t vectorBits) {
   }
   for (Conv2DInputGradOp op : m.inputs) {
     rw.setInsertionPoint(op);
-    rw.replaceOp(op, inputGradient(rw, r, op));
+    rw.replaceOp(op, inputGradient(rw, r, op, vectorBits));
   }
   if (m.relu)
     rw.eraseOp(m.relu);

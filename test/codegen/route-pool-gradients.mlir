@@ -4,7 +4,9 @@
 // conv -> relu -> 2x2 max pool: the bias gradient sums the pooled gradient
 // masked by relu at the winners (p > 0), and the input and filter gradients
 // add rows of KW * C = 24 at each window's first maximum (the taps T),
-// only where the gradient is nonzero: the dense dy is gone.
+// only where the gradient is nonzero: the dense dy is gone. Which windows
+// and channels are routed comes from bit masks of up to 64 lanes, one
+// scf.while over a mask's set bits (math.cttz): no branch per element.
 
 // CHECK-LABEL: func.func @routed(
 // CHECK-SAME:    %[[X:[^:]*]]: tensor<?x10x10x8xf32>, %[[W:[^:]*]]: tensor<3x3x8x16xf32>, %{{[^:]*}}: tensor<?x8x8x16xf32>, %[[DP:[^:]*]]: tensor<?x4x4x16xf32>
@@ -12,42 +14,75 @@
 // CHECK:         %[[P:.*]] = nnc.maxpool2d %[[R]]
 // CHECK:         %[[G:.*]] = nnc.where_positive %[[P]], %[[DP]], %[[P]] : tensor<?x4x4x16xf32>
 // CHECK:         %[[T:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction", "parallel", "reduction", "parallel"]
+// For the filter gradient's masks: G where a maximum was found, each
+// channel's 4 x 4 windows contiguous.
+// CHECK:         %[[GT:.*]] = linalg.generic {{.*}} ins(%[[G]], %[[T]] : {{.*}}) outs(%{{.*}} : tensor<?x16x4x4xf32>)
+// CHECK:           arith.cmpf olt
+// CHECK:           arith.select
+// CHECK:         %[[RT:.*]] = tensor.collapse_shape %[[GT]] {{.*}} into tensor<?x16x16xf32>
 // CHECK:         %[[DB:.*]] = nnc.reduce_sum %[[G]] {axes = array<i64: 0, 1, 2>, keepdims = true}
-// The input gradient: the filter's rows per channel, image by image.
+// The input gradient, image by image and window by window: the window's
+// 4 x 4 pixel patch in 16 registers of 8 channels, one mask and loop per
+// tap q (G != 0 and T == q); tap q's filter rows go to the registers of
+// its pixels (tap 1: one pixel right, tap 2: one row down); then the
+// patch is added to the image.
 // CHECK:         %[[WT:.*]] = linalg.transpose ins(%[[W]] : tensor<3x3x8x16xf32>) {{.*}} permutation = [3, 0, 1, 2]
 // CHECK:         %[[WR:.*]] = tensor.collapse_shape %[[WT]] {{.*}} into tensor<16x3x24xf32>
 // CHECK:         %[[DXP:.*]] = scf.forall (%[[N:.*]]) in (%{{.*}}) shared_outs(%[[S:.*]] = %{{.*}}) -> (tensor<?x10x80xf32>)
 // CHECK:           nnc.parallel_work
 // CHECK:           linalg.fill {{.*}} -> tensor<10x80xf32>
-// CHECK:           scf.for %[[F:[^ ]*]] =
-// CHECK:             scf.for
-// CHECK:               scf.for
-// CHECK:                 %[[GV:.*]] = tensor.extract %[[G]][%[[N]], {{.*}}, %[[F]]]
-// CHECK:                 %[[TV:.*]] = tensor.extract %[[T]][%[[N]], {{.*}}, %[[F]]]
-// CHECK:                 arith.cmpf une, %[[GV]]
-// CHECK:                 arith.cmpf olt, %[[TV]]
-// CHECK:                 scf.if
-// CHECK:                   %[[ROWS:.*]] = tensor.extract_slice %[[WR]][%[[F]], 0, 0] [1, 3, 24]
-// CHECK:                   linalg.generic {{.*}} ins(%[[ROWS]] : tensor<3x24xf32>)
-// CHECK:                     math.fma %[[GV]]
+// CHECK:           scf.for %[[Y:[^ ]*]] =
+// CHECK:             scf.for %[[XX:[^ ]*]] =
+// CHECK:               %[[GV:.*]] = vector.transfer_read %[[G]][%[[N]], %[[Y]], %[[XX]], %{{[^]]*}}]{{.*}} vector<16xf32>
+// CHECK:               %[[TV:.*]] = vector.transfer_read %[[T]][%[[N]], %[[Y]], %[[XX]], %{{[^]]*}}]{{.*}} vector<16xf32>
+// CHECK:               %[[NZ:.*]] = arith.cmpf une, %[[GV]]
+// CHECK:               %[[Q0:.*]] = arith.cmpf oeq, %[[TV]]
+// CHECK:               %[[B0:.*]] = arith.andi %[[NZ]], %[[Q0]] : vector<16xi1>
+// CHECK:               vector.bitcast %[[B0]] : vector<16xi1> to vector<1xi16>
+// CHECK:               scf.while (%{{[^ ]*}} = %{{[^,]*}}, %[[P0:[^ ]*]] = %{{[^,]*}}, {{.*}} : (i64, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK:                 math.cttz
+// CHECK:                 %[[GQ:.*]] = tensor.extract %[[G]][%[[N]], %[[Y]], %[[XX]], %{{.*}}]
+// CHECK:                 %[[SC:.*]] = vector.broadcast %[[GQ]] : f32 to vector<8xf32>
+// CHECK:                 %[[W0:.*]] = vector.transfer_read %[[WR]]{{.*}} : tensor<16x3x24xf32>, vector<8xf32>
+// CHECK:                 vector.fma %[[SC]], %[[W0]], %[[P0]] : vector<8xf32>
+// CHECK-COUNT-8:         vector.fma %[[SC]]
+// CHECK:               arith.cmpf oeq, %[[TV]]
+// CHECK:               scf.while (%{{[^ ]*}} = %{{[^,]*}}, %{{[^ ]*}} = %{{[^,]*}}, %[[P1:[^ ]*]] = %{{[^,]*}},
+// CHECK:                 vector.fma %{{.*}}, %{{.*}}, %[[P1]] : vector<8xf32>
+// CHECK:               arith.cmpf oeq, %[[TV]]
+// CHECK:               scf.while (%{{[^ ]*}} = %{{[^,]*}}{{, %[^ ]* = %[^,]*, %[^ ]* = %[^,]*, %[^ ]* = %[^,]*, %[^ ]* = %[^,]*}}, %[[P4:[^ ]*]] = %{{[^,]*}},
+// CHECK:                 vector.fma %{{.*}}, %{{.*}}, %[[P4]] : vector<8xf32>
+// CHECK:               arith.cmpf oeq, %[[TV]]
+// CHECK:               scf.while
+// CHECK-COUNT-16:      vector.transfer_write {{.*}} : vector<8xf32>, tensor<10x80xf32>
 // CHECK:           tensor.parallel_insert_slice {{.*}} into %[[S]][%[[N]], 0, 0] [1, 10, 80]
 // CHECK:         %[[DX:.*]] = tensor.expand_shape %[[DXP]] {{.*}} into tensor<?x10x10x8xf32>
 // The filter gradient: 4 thread-private parts [F, KH, KW * C]; a
 // channel's 3 x 24 rows stay in registers (16 + 8 lanes a row at 512 bits,
-// 3 x 8 at 256) across the image's windows.
+// 3 x 8 at 256) across the image's routed windows (a mask of its 16).
 // CHECK:         %[[XR:.*]] = tensor.collapse_shape %[[X]] {{.*}} into tensor<?x10x80xf32>
 // CHECK:         %[[PARTS:.*]] = scf.forall (%{{.*}}) in (4) {{.*}} -> (tensor<4x16x3x24xf32>)
-// CHECK:           scf.for
-// CHECK:             scf.for
+// CHECK:           scf.for %[[IMG:[^ ]*]] =
+// CHECK:             scf.for %[[F:[^ ]*]] =
 // CHECK-COUNT-6:       vector.transfer_read {{.*}} : tensor<3x24xf32>, vector<{{16|8}}xf32>
-// CHECK:               scf.for {{.*}} -> (vector<16xf32>, vector<8xf32>, vector<16xf32>, vector<8xf32>, vector<16xf32>, vector<8xf32>)
-// CHECK:                 scf.if
-// CHECK:                   %[[XV:.*]] = vector.transfer_read %[[XR]]{{.*}} : tensor<?x10x80xf32>, vector<16xf32>
-// CHECK:                   vector.fma %{{.*}}, %[[XV]]
+// CHECK:               %[[RV:.*]] = vector.transfer_read %[[RT]][%[[IMG]], %[[F]], %{{[^]]*}}]{{.*}} vector<16xf32>
+// CHECK:               %[[NZW:.*]] = arith.cmpf une, %[[RV]]
+// CHECK:               vector.bitcast %[[NZW]] : vector<16xi1> to vector<1xi16>
+// CHECK:               scf.while {{.*}} : (i64, vector<16xf32>, vector<8xf32>, vector<16xf32>, vector<8xf32>, vector<16xf32>, vector<8xf32>)
+// CHECK:                 math.cttz
+// CHECK:                 tensor.extract %[[T]]
+// CHECK:                 %[[XV:.*]] = vector.transfer_read %[[XR]]{{.*}} : tensor<?x10x80xf32>, vector<16xf32>
+// CHECK:                 vector.fma %{{.*}}, %[[XV]]
 // CHECK-COUNT-6:       vector.transfer_write
 // AVX2-LABEL:  func.func @routed(
+// The patch in two groups of 2 x 4 pixels (8 of AVX2's registers).
+// AVX2:          scf.forall
+// AVX2:          scf.while {{.*}} : (i64, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// AVX2-COUNT-8:  vector.transfer_write {{.*}} : vector<8xf32>, tensor<10x80xf32>
+// AVX2:          scf.while {{.*}} : (i64, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// AVX2-COUNT-8:  vector.transfer_write {{.*}} : vector<8xf32>, tensor<10x80xf32>
 // AVX2:          scf.forall (%{{.*}}) in (4)
-// AVX2:          scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// AVX2:          scf.while {{.*}} : (i64, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // CHECK:         linalg.generic {{.*}} ins({{.*}} : tensor<16x3x24xf32>, tensor<16x3x24xf32>, tensor<16x3x24xf32>, tensor<16x3x24xf32>)
 // CHECK:         %[[DW:.*]] = linalg.transpose {{.*}} permutation = [1, 2, 3, 0]
 // CHECK:         return %[[DW]], %[[DX]], %[[DB]]
@@ -69,15 +104,21 @@ func.func @routed(%x: tensor<?x10x10x8xf32>, %w: tensor<3x3x8x16xf32>, %pre: ten
 
 // No activation, 'same' padding and stride 2: G is the pooled gradient
 // itself; the input gradient is computed padded ([9, 9 * 8]) and cropped
-// to the input; the patches start at rows and columns oh * 2, ow * 2.
+// to the input. A window's patch is 5 x 5 pixels (its taps 2 apart): in
+// groups of 3 x 5 and 2 x 5 registers, added at rows y * 4 and columns
+// x * 4 (x * 32 elements).
 
 // CHECK-LABEL: func.func @padded_strided(
 // CHECK-SAME:    %{{[^:]*}}: tensor<?x8x8x8xf32>, %{{[^:]*}}: tensor<3x3x8x16xf32>, %{{[^:]*}}: tensor<?x4x4x16xf32>, %[[DP:[^:]*]]: tensor<?x2x2x16xf32>
 // CHECK-NOT:     nnc.where_positive
 // CHECK:         scf.forall {{.*}} -> (tensor<?x9x72xf32>)
-// CHECK:           tensor.extract %[[DP]]
-// CHECK:           arith.muli %{{.*}}, %c2
-// CHECK:           arith.muli %{{.*}}, %c16
+// CHECK:           %{{.*}}:16 = scf.while
+// CHECK:             tensor.extract %[[DP]]
+// CHECK:           arith.muli %{{.*}}, %c4
+// CHECK:           arith.muli %{{.*}}, %c32
+// CHECK-COUNT-15:  vector.transfer_write {{.*}} : vector<8xf32>, tensor<9x72xf32>
+// CHECK:           %{{.*}}:11 = scf.while
+// CHECK-COUNT-10:  vector.transfer_write {{.*}} : vector<8xf32>, tensor<9x72xf32>
 // CHECK:         tensor.expand_shape {{.*}} into tensor<?x9x9x8xf32>
 // CHECK:         tensor.extract_slice {{.*}}[0, 0, 0, 0] [%{{.*}}, 8, 8, 8] [1, 1, 1, 1] : tensor<?x9x9x8xf32> to tensor<?x8x8x8xf32>
 // CHECK-NOT:     nnc.conv2d_input_grad

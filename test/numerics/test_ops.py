@@ -370,12 +370,13 @@ def compare_gradients(batch, loss, grads, logits, label, v):
 # filter and bias gradients at the pooling's winners only. Covers 'same'
 # padding, a strided convolution, no activation, 3 x 3 windows, rows and
 # columns that no window covers, and an input gradient without a filter
-# row of 16 (conv a: C = 3, left dense).
+# row of 16 (conv a: C = 3, left dense). Conv b's 70 channels and 9 x 9
+# windows take the pass's masks of 64 lanes as a whole block and a rest.
 POOLED = """model pooled
-input image: f32[batch, 14, 15, 3]
+input image: f32[batch, 18, 19, 3]
 target label: i32[batch]
 a = conv2d(image, 8, kernel=3, padding=same, activation=relu)
-b = a |> conv2d(16, kernel=3, padding=same, activation=relu) |> maxpool2d(2)
+b = a |> conv2d(70, kernel=3, padding=same, activation=relu) |> maxpool2d(2)
 c = b |> conv2d(12, kernel=3, stride=2, padding=same) |> maxpool2d(2)
 d = a |> conv2d(8, kernel=2, activation=relu) |> maxpool2d(3)
 logits = concat(flatten(c), flatten(d)) |> dense(10)
@@ -387,7 +388,7 @@ loss = cross_entropy(logits, label)
 def pooled_gradients(nnc, rng):
     model, v, conv = model_and_variables(POOLED, nnc, "pooled", 7)
     for batch in (1, 13, 64):
-        image = rng.standard_normal((batch, 14, 15, 3)).astype(np.float32)
+        image = rng.standard_normal((batch, 18, 19, 3)).astype(np.float32)
         label = rng.integers(0, 10, size=batch).astype(np.int32)
         loss, grads = model.gradients([image], [label])
         a = torch.relu(conv(torch.from_numpy(image), "a", 1, "same"))
