@@ -130,9 +130,8 @@ double CsvReader::number(const Columns &c, int column,
     fail("a missing value", c, column);
   if (!parseNumber(s, v))
     fail("'" + s + "' is not a number", c, column);
-  std::string problem = spec.problem(v);
-  if (!problem.empty())
-    fail(problem, c, column);
+  if (!spec.fits(v))
+    fail(spec.problem(v), c, column);
   return v;
 }
 

@@ -97,6 +97,23 @@ void Field::append(double v) {
   }
 }
 
+void Field::appendSample(const double *values) {
+  size_t at = bytes.size();
+  bytes.resize(at + sampleBytes());
+  char *to = &bytes[at];
+  for (int64_t e = 0; e < width; ++e) {
+    if (dtype == NNC_F32) {
+      float f = (float)values[e];
+      std::memcpy(to + e * sizeof f, &f, sizeof f);
+    } else if (dtype == NNC_F64) {
+      std::memcpy(to + e * sizeof(double), &values[e], sizeof(double));
+    } else {
+      int32_t i = (int32_t)values[e];
+      std::memcpy(to + e * sizeof i, &i, sizeof i);
+    }
+  }
+}
+
 static Field tailOf(Field &f, int64_t n) {
   Field tail{f.dtype, f.width, {}};
   auto from = f.bytes.end() - (ptrdiff_t)(n * f.sampleBytes());

@@ -11,6 +11,8 @@
 
 #include "runtime/nnc_runtime.h"
 
+#include <climits>
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -28,6 +30,16 @@ struct FieldSpec {
   int64_t width = 1;
   int64_t classes = 0; // 0: no range check
 
+  /// Whether `v` is fine as one of this field's values (finite, an i32
+  /// where one is wanted, a class id in range): the check per value,
+  /// without building problem()'s message.
+  bool fits(double v) const {
+    if (!std::isfinite(v))
+      return false;
+    if (dtype == NNC_I32 && (v != std::floor(v) || std::abs(v) > INT32_MAX))
+      return false;
+    return classes <= 0 || (v >= 0 && v < (double)classes);
+  }
   /// What is wrong with `v` as one of this field's values ("" if nothing).
   std::string problem(double v) const;
 };
@@ -52,6 +64,8 @@ struct Field {
   }
   void reserve(int64_t samples) { bytes.reserve(samples * sampleBytes()); }
   void append(double v);
+  /// One sample's `width` values, converted to the dtype.
+  void appendSample(const double *values);
 };
 
 /// Features and labels of the same samples.

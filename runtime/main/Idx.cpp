@@ -107,6 +107,7 @@ Field nnc::exe::readIdx(const std::string &path, const FieldSpec &spec) {
   Field field{spec.dtype, spec.width, {}};
   field.reserve(std::min<int64_t>(count, 1 << 16)); // the header may lie
   std::vector<unsigned char> chunk(type.size * width);
+  std::vector<double> values(width);
   for (int64_t s = 0; s < count; ++s) {
     if (in.read(chunk.data(), chunk.size()) != chunk.size())
       throw Error(path + " is truncated: its header promises " +
@@ -114,12 +115,12 @@ Field nnc::exe::readIdx(const std::string &path, const FieldSpec &spec) {
                   std::to_string(s));
     for (int64_t e = 0; e < width; ++e) {
       double v = type.decode(&chunk[e * type.size]);
-      std::string problem = spec.problem(v);
-      if (!problem.empty())
-        throw Error(problem + " in " + path + " at sample " +
+      if (!spec.fits(v))
+        throw Error(spec.problem(v) + " in " + path + " at sample " +
                     std::to_string(s));
-      field.append(v);
+      values[e] = v;
     }
+    field.appendSample(values.data());
   }
   char extra;
   if (in.read(&extra, 1) != 0)
