@@ -353,23 +353,33 @@ static Value filterGradient(IRRewriter &rw, Router &r, Conv2DFilterGradOp op,
       SmallVector<OpFoldResult> unit = indexAttrs(rw, {1, 1, 1});
       Value cur =
           rw.create<tensor::ExtractSliceOp>(loc, tile, acc, at, sizes, unit);
-      for (int64_t c0 = 0; c0 < row; c0 += chunk) {
-        // The chunk's registers: (row i, column offset, width).
+      // A chunk of columns [c0, c0 + cw) of the channel's rows: read into
+      // registers, updated at the image's routed windows, written back.
+      auto update = [&](Value c0, int64_t cw, Value cur) -> Value {
+        // The chunk's registers: (row i, column offset in it, width).
         SmallVector<std::tuple<int64_t, int64_t, int64_t>> pieces;
         for (int64_t i = 0; i < kh; ++i)
-          for (int64_t o = c0; o < std::min(row, c0 + chunk); o += lanes)
-            pieces.push_back({i, o, std::min(lanes, row - o)});
+          for (int64_t o = 0; o < cw; o += lanes)
+            pieces.push_back({i, o, std::min(lanes, cw - o)});
+        // One read and write per register: wider vectors would reach LLVM
+        // (test/tools/bounded-vectors.test). One-shot bufferization's
+        // analysis compares the pairs of subset ops on `cur`, so the chunks
+        // go in a loop below: with all of a row's registers unrolled (400
+        // for a 5 x 5 filter over 256 channels) it did not finish in
+        // minutes.
         SmallVector<Value> regs;
         for (auto [i, o, width] : pieces)
           regs.push_back(rw.create<vector::TransferReadOp>(
               loc, VectorType::get({width}, el), cur,
-              ValueRange{r.c(i), r.c(o)}, pad, ArrayRef<bool>{true}));
+              ValueRange{r.c(i), rw.create<arith::AddIOp>(loc, c0, r.c(o))},
+              pad, ArrayRef<bool>{true}));
         regs = r.overWindows(
             img, filter, regs,
             [&](ValueRange regs, Value grad, Value oh, Value ow) {
               Value y = rw.create<arith::MulIOp>(loc, oh, r.c(strides[0]));
-              Value col =
-                  rw.create<arith::MulIOp>(loc, ow, r.c(strides[1] * ch));
+              Value col = rw.create<arith::AddIOp>(
+                  loc, rw.create<arith::MulIOp>(loc, ow, r.c(strides[1] * ch)),
+                  c0);
               SmallVector<Value> out;
               for (auto [k, piece] : llvm::enumerate(pieces)) {
                 auto [i, o, width] = piece;
@@ -388,11 +398,25 @@ static Value filterGradient(IRRewriter &rw, Router &r, Conv2DFilterGradOp op,
         for (auto [k, piece] : llvm::enumerate(pieces)) {
           auto [i, o, width] = piece;
           cur = rw.create<vector::TransferWriteOp>(
-                      loc, regs[k], cur, ValueRange{r.c(i), r.c(o)},
+                      loc, regs[k], cur,
+                      ValueRange{r.c(i),
+                                 rw.create<arith::AddIOp>(loc, c0, r.c(o))},
                       ArrayRef<bool>{true})
                     .getResult();
         }
-      }
+        return cur;
+      };
+      // The whole chunks in a loop (one copy of the code), the rest after.
+      int64_t whole = row / chunk, rest = row % chunk;
+      if (whole == 1)
+        cur = update(r.c(0), chunk, cur);
+      else if (whole > 1)
+        cur = r.loop(r.c(0), r.c(whole), cur, [&](Value k, Value cur) {
+          return update(rw.create<arith::MulIOp>(loc, k, r.c(chunk)), chunk,
+                        cur);
+        });
+      if (rest)
+        cur = update(r.c(whole * chunk), rest, cur);
       return rw
           .create<tensor::InsertSliceOp>(loc, cur, acc, at, sizes, unit)
           .getResult();
@@ -479,7 +503,7 @@ static Value inputGradient(IRRewriter &rw, Router &r, Conv2DInputGradOp op,
   // The patch's groups: rows [r0, r0 + rows) by pixels [p0, p0 + cols),
   // channels [c0, c0 + width), one register per pixel.
   struct Group {
-    int64_t r0, rows, p0, cols, c0, width;
+    int64_t r0, rows, p0, cols;
   };
   int64_t patchH = (r.wh - 1) * sh + kh, patchW = (r.ww - 1) * sw + kw;
   int64_t lanes = std::max<int64_t>(1, vectorBits / el.getIntOrFloatBitWidth());
@@ -487,81 +511,100 @@ static Value inputGradient(IRRewriter &rw, Router &r, Conv2DInputGradOp op,
   int64_t cols = std::min(patchW, budget),
           rows = std::max<int64_t>(1, budget / cols);
   SmallVector<Group> groups;
-  for (int64_t c0 = 0; c0 < ch; c0 += lanes)
-    for (int64_t r0 = 0; r0 < patchH; r0 += rows)
-      for (int64_t p0 = 0; p0 < patchW; p0 += cols)
-        groups.push_back({r0, std::min(rows, patchH - r0), p0,
-                          std::min(cols, patchW - p0), c0,
-                          std::min(lanes, ch - c0)});
+  for (int64_t r0 = 0; r0 < patchH; r0 += rows)
+    for (int64_t p0 = 0; p0 < patchW; p0 += cols)
+      groups.push_back({r0, std::min(rows, patchH - r0), p0,
+                        std::min(cols, patchW - p0)});
   Value pad0 = cst(rw, loc, el, 0);
+  // Window (y, x)'s groups over channels [c0, c0 + width), added to the
+  // image.
+  auto addGroups = [&](Value y, Value x, Value c0, int64_t width,
+                       Value mine) -> Value {
+    auto vt = VectorType::get({width}, el);
+    for (const Group &gr : groups) {
+      // Where tap q's filter element (i, j) lands in the group, if it
+      // does: the register's index.
+      auto reg = [&](int64_t q, int64_t i, int64_t j) -> int64_t {
+        int64_t pr = q / r.ww * sh + i - gr.r0, pc = q % r.ww * sw + j - gr.p0;
+        if (pr < 0 || pr >= gr.rows || pc < 0 || pc >= gr.cols)
+          return -1;
+        return pr * gr.cols + pc;
+      };
+      auto wanted = [&](int64_t q) {
+        for (int64_t i = 0; i < kh; ++i)
+          for (int64_t j = 0; j < kw; ++j)
+            if (reg(q, i, j) >= 0)
+              return true;
+        return false;
+      };
+      Value zeros = rw.create<arith::ConstantOp>(
+          loc, vt, DenseElementsAttr::get(vt, rw.getZeroAttr(el)));
+      SmallVector<Value> accs(gr.rows * gr.cols, zeros);
+      accs = r.overTaps(
+          img, y, x, accs, wanted,
+          [&](ValueRange accs, Value grad, Value chan, int64_t q) {
+            SmallVector<Value> next(accs);
+            Value scale = rw.create<vector::BroadcastOp>(loc, vt, grad);
+            for (int64_t i = 0; i < kh; ++i)
+              for (int64_t j = 0; j < kw; ++j) {
+                int64_t k = reg(q, i, j);
+                if (k < 0)
+                  continue;
+                Value wv = rw.create<vector::TransferReadOp>(
+                    loc, vt, wRows,
+                    ValueRange{chan, r.c(i),
+                               rw.create<arith::AddIOp>(loc, c0,
+                                                        r.c(j * ch))},
+                    pad0, ArrayRef<bool>{true});
+                next[k] = rw.create<vector::FMAOp>(loc, scale, wv, next[k]);
+              }
+            return next;
+          });
+      // The group added to the image: one 3-D read and write each (the
+      // bufferization's analysis and the loop-invariant subset hoisting
+      // compare every pair of subset ops on the image: 1-D ones per
+      // register made deep_cnn compile twice as long).
+      Value top = rw.create<arith::MulIOp>(loc, y, r.c(r.wh * sh));
+      Value left = rw.create<arith::MulIOp>(loc, x, r.c(r.ww * sw));
+      auto groupType = VectorType::get({gr.rows, gr.cols, width}, el);
+      Value sum = rw.create<arith::ConstantOp>(
+          loc, groupType,
+          DenseElementsAttr::get(groupType, rw.getZeroAttr(el)));
+      for (int64_t i = 0; i < gr.rows; ++i)
+        for (int64_t j = 0; j < gr.cols; ++j)
+          sum = rw.create<vector::InsertOp>(loc, accs[i * gr.cols + j], sum,
+                                            ArrayRef<int64_t>{i, j});
+      SmallVector<Value, 3> to = {
+          rw.create<arith::AddIOp>(loc, top, r.c(gr.r0)),
+          rw.create<arith::AddIOp>(loc, left, r.c(gr.p0)), c0};
+      SmallVector<bool, 3> inBounds(3, true);
+      Value cur = rw.create<vector::TransferReadOp>(loc, groupType, mine, to,
+                                                    pad0, inBounds);
+      mine = rw.create<vector::TransferWriteOp>(
+                   loc, rw.create<arith::AddFOp>(loc, cur, sum), mine, to,
+                   inBounds)
+                 .getResult();
+    }
+    return mine;
+  };
   // The image as [Hp, Wp, C] for the groups' reads and writes.
   mine = rw.create<tensor::ExpandShapeOp>(
       loc, RankedTensorType::get({hp, wp, ch}, el), mine,
       SmallVector<ReassociationIndices>{{0}, {1, 2}});
   mine = r.loop(r.c(0), r.c(r.ph), mine, [&](Value y, Value mine) {
     return r.loop(r.c(0), r.c(r.pw), mine, [&](Value x, Value mine) {
-      for (const Group &gr : groups) {
-        auto vt = VectorType::get({gr.width}, el);
-        // Where tap q's filter element (i, j) lands in the group, if it
-        // does: the register's index.
-        auto reg = [&](int64_t q, int64_t i, int64_t j) -> int64_t {
-          int64_t pr = q / r.ww * sh + i - gr.r0, pc = q % r.ww * sw + j - gr.p0;
-          if (pr < 0 || pr >= gr.rows || pc < 0 || pc >= gr.cols)
-            return -1;
-          return pr * gr.cols + pc;
-        };
-        auto wanted = [&](int64_t q) {
-          for (int64_t i = 0; i < kh; ++i)
-            for (int64_t j = 0; j < kw; ++j)
-              if (reg(q, i, j) >= 0)
-                return true;
-          return false;
-        };
-        Value zeros = rw.create<arith::ConstantOp>(
-            loc, vt, DenseElementsAttr::get(vt, rw.getZeroAttr(el)));
-        SmallVector<Value> accs(gr.rows * gr.cols, zeros);
-        accs = r.overTaps(
-            img, y, x, accs, wanted,
-            [&](ValueRange accs, Value grad, Value chan, int64_t q) {
-              SmallVector<Value> next(accs);
-              Value scale = rw.create<vector::BroadcastOp>(loc, vt, grad);
-              for (int64_t i = 0; i < kh; ++i)
-                for (int64_t j = 0; j < kw; ++j) {
-                  int64_t k = reg(q, i, j);
-                  if (k < 0)
-                    continue;
-                  Value wv = rw.create<vector::TransferReadOp>(
-                      loc, vt, wRows,
-                      ValueRange{chan, r.c(i), r.c(j * ch + gr.c0)}, pad0,
-                      ArrayRef<bool>{true});
-                  next[k] = rw.create<vector::FMAOp>(loc, scale, wv, next[k]);
-                }
-              return next;
-            });
-        // The group added to the image: one 3-D read and write each (the
-        // bufferization's analysis and the loop-invariant subset hoisting
-        // compare every pair of subset ops on the image: 1-D ones per
-        // register made deep_cnn compile twice as long).
-        Value top = rw.create<arith::MulIOp>(loc, y, r.c(r.wh * sh));
-        Value left = rw.create<arith::MulIOp>(loc, x, r.c(r.ww * sw));
-        auto groupType = VectorType::get({gr.rows, gr.cols, gr.width}, el);
-        Value sum = rw.create<arith::ConstantOp>(
-            loc, groupType, DenseElementsAttr::get(groupType, rw.getZeroAttr(el)));
-        for (int64_t i = 0; i < gr.rows; ++i)
-          for (int64_t j = 0; j < gr.cols; ++j)
-            sum = rw.create<vector::InsertOp>(loc, accs[i * gr.cols + j], sum,
-                                              ArrayRef<int64_t>{i, j});
-        SmallVector<Value, 3> to = {
-            rw.create<arith::AddIOp>(loc, top, r.c(gr.r0)),
-            rw.create<arith::AddIOp>(loc, left, r.c(gr.p0)), r.c(gr.c0)};
-        SmallVector<bool, 3> inBounds(3, true);
-        Value cur = rw.create<vector::TransferReadOp>(loc, groupType, mine, to,
-                                                      pad0, inBounds);
-        mine = rw.create<vector::TransferWriteOp>(
-                     loc, rw.create<arith::AddFOp>(loc, cur, sum), mine, to,
-                     inBounds)
-                   .getResult();
-      }
+      // The whole chunks of channels in a loop (one copy of the code),
+      // the rest after.
+      int64_t whole = ch / lanes, rest = ch % lanes;
+      if (whole == 1)
+        mine = addGroups(y, x, r.c(0), lanes, mine);
+      else if (whole > 1)
+        mine = r.loop(r.c(0), r.c(whole), mine, [&](Value k, Value mine) {
+          return addGroups(y, x, rw.create<arith::MulIOp>(loc, k, r.c(lanes)),
+                           lanes, mine);
+        });
+      if (rest)
+        mine = addGroups(y, x, r.c(whole * lanes), rest, mine);
       return mine;
     });
   });

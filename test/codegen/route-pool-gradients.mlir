@@ -167,3 +167,36 @@ func.func @read_elsewhere(%x: tensor<?x10x10x8xf32>, %r: tensor<?x8x8x16xf32>, %
   %dw = nnc.conv2d_filter_grad %x, %g {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : tensor<?x10x10x8xf32>, tensor<?x8x8x16xf32> -> tensor<3x3x8x16xf32>
   return %dw, %g : tensor<3x3x8x16xf32>, tensor<?x8x8x16xf32>
 }
+
+// -----
+
+// Wide rows: a 5 x 5 filter over 64 channels (rows of 320) under 3 x 3
+// windows. The filter gradient's chunks of 3 registers a row (15 of the
+// 18) run in a loop of 6 and a rest of 32 columns (10 registers); the
+// input gradient's chunks of 16 channels in a loop of 4, each a 7 x 7
+// pixel patch in groups of 2 x 7 (and 1 x 7) registers. One copy of the
+// code per chunk shape: unrolled, a row's 100 registers made one-shot
+// bufferization's analysis of the reads and writes run for minutes.
+
+// CHECK-LABEL: func.func @wide_rows(
+// CHECK:         scf.forall (%{{.*}}) in (%{{.*}}) {{.*}} -> (tensor<?x10x640xf32>)
+// CHECK:           scf.for
+// CHECK:             scf.for
+// CHECK:               scf.for %{{.*}} = %{{.*}} to %c4{{.*}} -> (tensor<10x10x64xf32>)
+// CHECK-COUNT-3:         vector.transfer_write {{.*}} : vector<2x7x16xf32>, tensor<10x10x64xf32>
+// CHECK:                 vector.transfer_write {{.*}} : vector<1x7x16xf32>, tensor<10x10x64xf32>
+// CHECK:         scf.forall (%{{.*}}) in (4) {{.*}} -> (tensor<4x16x5x320xf32>)
+// CHECK:               scf.for %{{.*}} = %{{.*}} to %c6{{.*}} -> (tensor<5x320xf32>)
+// CHECK:                 scf.while {{.*}} : (i64, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK-COUNT-15:        vector.transfer_write {{.*}} : vector<16xf32>, tensor<5x320xf32>
+// CHECK:               scf.while {{.*}} : (i64, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK-COUNT-10:      vector.transfer_write {{.*}} : vector<16xf32>, tensor<5x320xf32>
+func.func @wide_rows(%x: tensor<?x10x10x64xf32>, %w: tensor<5x5x64x16xf32>, %pre: tensor<?x6x6x16xf32>, %dp: tensor<?x2x2x16xf32>) -> (tensor<5x5x64x16xf32>, tensor<?x10x10x64xf32>) {
+  %r = nnc.relu %pre : tensor<?x6x6x16xf32>
+  %p = nnc.maxpool2d %r {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 3, 3>, window = array<i64: 3, 3>} : tensor<?x6x6x16xf32> -> tensor<?x2x2x16xf32>
+  %g = nnc.maxpool2d_grad %r, %p, %dp {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 3, 3>, window = array<i64: 3, 3>} : tensor<?x6x6x16xf32>, tensor<?x2x2x16xf32>
+  %dy = nnc.where_positive %r, %g, %r : tensor<?x6x6x16xf32>
+  %dx = nnc.conv2d_input_grad %dy, %w {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : tensor<?x6x6x16xf32>, tensor<5x5x64x16xf32> -> tensor<?x10x10x64xf32>
+  %dw = nnc.conv2d_filter_grad %x, %dy {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : tensor<?x10x10x64xf32>, tensor<?x6x6x16xf32> -> tensor<5x5x64x16xf32>
+  return %dw, %dx : tensor<5x5x64x16xf32>, tensor<?x10x10x64xf32>
+}
