@@ -1,6 +1,5 @@
 //===- BatchParts.cpp - a batch split in fixed parts among threads --------===//
 #include "codegen/BatchParts.h"
-#include "codegen/LinalgBuilder.h"
 #include "ir/NncOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -66,27 +65,4 @@ nnc::overBatchParts(RewriterBase &rw, Location loc, Value n, ValueRange inits,
   Value last = rw.create<arith::MinUIOp>(
       loc, rw.create<arith::AddIOp>(loc, first, perPart), n);
   return {forall, first, last};
-}
-
-SmallVector<Value>
-nnc::loops(OpBuilder &b, Location loc, Value lb, Value ub, ValueRange accs,
-           llvm::function_ref<SmallVector<Value>(OpBuilder &, Value,
-                                                 ValueRange)>
-               body) {
-  return SmallVector<Value>(
-      b.create<scf::ForOp>(loc, lb, ub,
-                           b.create<arith::ConstantIndexOp>(loc, 1), accs,
-                           [&](OpBuilder &nb, Location l, Value iv,
-                               ValueRange args) {
-                             nb.create<scf::YieldOp>(l, body(nb, iv, args));
-                           })
-          .getResults());
-}
-
-Value nnc::loop(OpBuilder &b, Location loc, Value lb, Value ub, Value acc,
-                llvm::function_ref<Value(OpBuilder &, Value, Value)> body) {
-  return loops(b, loc, lb, ub, acc,
-               [&](OpBuilder &nb, Value iv, ValueRange args) {
-                 return SmallVector<Value>{body(nb, iv, args[0])};
-               })[0];
 }

@@ -1,6 +1,7 @@
 //===- LowerToLinalg.cpp - nnc ops to linalg on tensors -------------------===//
 #include "codegen/LinalgBuilder.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -329,6 +330,29 @@ static LogicalResult lowerMatmul(MatmulOp op, PatternRewriter &rw) {
   else
     rw.replaceOpWithNewOp<tensor::ExpandShapeOp>(op, out, mm, groups);
   return success();
+}
+
+SmallVector<Value>
+nnc::loops(OpBuilder &b, Location loc, Value lb, Value ub, ValueRange accs,
+           llvm::function_ref<SmallVector<Value>(OpBuilder &, Value,
+                                                 ValueRange)>
+               body) {
+  return SmallVector<Value>(
+      b.create<scf::ForOp>(loc, lb, ub,
+                           b.create<arith::ConstantIndexOp>(loc, 1), accs,
+                           [&](OpBuilder &nb, Location l, Value iv,
+                               ValueRange args) {
+                             nb.create<scf::YieldOp>(l, body(nb, iv, args));
+                           })
+          .getResults());
+}
+
+Value nnc::loop(OpBuilder &b, Location loc, Value lb, Value ub, Value acc,
+                llvm::function_ref<Value(OpBuilder &, Value, Value)> body) {
+  return loops(b, loc, lb, ub, acc,
+               [&](OpBuilder &nb, Value iv, ValueRange args) {
+                 return SmallVector<Value>{body(nb, iv, args[0])};
+               })[0];
 }
 
 Value nnc::padNHWC(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> pad,

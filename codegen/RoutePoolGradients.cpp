@@ -68,6 +68,11 @@ static int64_t accumulators(int64_t vectorBits) {
   return vectorBits >= 512 ? 18 : 12;
 }
 
+/// Elements of `el` in a vector register of `vectorBits`.
+static int64_t lanesOf(int64_t vectorBits, Type el) {
+  return std::max<int64_t>(1, vectorBits / el.getIntOrFloatBitWidth());
+}
+
 /// A pooled convolution's output gradient and its readers.
 struct Pooled {
   MaxPool2DGradOp pool;
@@ -166,26 +171,39 @@ struct Router {
     return {oh, ow};
   }
 
+  /// `accs` through `body(start, width, accs)` over [0, total) in chunks
+  /// of `size`: the whole ones in an scf.for (one copy of the code; a
+  /// single one inline), the narrower rest after it.
+  using Chunk =
+      llvm::function_ref<SmallVector<Value>(Value, int64_t, ValueRange)>;
+  SmallVector<Value> chunks(int64_t total, int64_t size, ValueRange accs,
+                            Chunk body) {
+    SmallVector<Value> out(accs);
+    int64_t whole = total / size, rest = total % size;
+    if (whole == 1)
+      out = body(c(0), size, out);
+    else if (whole > 1)
+      out = loops(b, loc, c(0), c(whole), out,
+                  [&](OpBuilder &, Value i, ValueRange accs) {
+                    return body(b.create<arith::MulIOp>(loc, i, c(size)),
+                                size, accs);
+                  });
+    if (rest)
+      out = body(c(whole * size), rest, out);
+    return out;
+  }
+  /// The same carrying one value.
+  Value chunks(int64_t total, int64_t size, Value acc,
+               llvm::function_ref<Value(Value, int64_t, Value)> body) {
+    return chunks(total, size, ValueRange{acc},
+                  [&](Value start, int64_t width, ValueRange accs) {
+                    return SmallVector<Value>{body(start, width, accs[0])};
+                  })[0];
+  }
+
   /// The routed gradients come from bit masks of up to 64 lanes, one loop
   /// over a mask's set bits: no branch per window and channel, so no
   /// mispredicted one (about one in two of them was, after relu).
-  using Block =
-      llvm::function_ref<SmallVector<Value>(Value, int64_t, ValueRange)>;
-  /// `accs` through `block(start, width, accs)` over [0, total) in blocks
-  /// of 64: the whole ones in a loop, the rest after it.
-  SmallVector<Value> overBlocks(int64_t total, ValueRange accs, Block block) {
-    SmallVector<Value> out(accs);
-    if (int64_t whole = total / 64)
-      out = loops(b, loc, c(0), c(whole), out,
-                  [&](OpBuilder &, Value i, ValueRange accs) {
-                    return block(b.create<arith::MulIOp>(loc, i, c(64)), 64,
-                                 accs);
-                  });
-    if (int64_t rest = total % 64)
-      out = block(c(total - rest), rest, out);
-    return out;
-  }
-
   /// `bits` (vector<width x i1>, width <= 64) as an i64 mask.
   Value maskOf(Value bits) {
     int64_t width = cast<VectorType>(bits.getType()).getDimSize(0);
@@ -237,8 +255,8 @@ struct Router {
       llvm::function_ref<SmallVector<Value>(ValueRange, Value, Value, Value)>;
   SmallVector<Value> overWindows(Value img, Value ch, ValueRange accs,
                                  Update update) {
-    return overBlocks(
-        ph * pw, accs, [&](Value w0, int64_t width, ValueRange accs) {
+    return chunks(
+        ph * pw, 64, accs, [&](Value w0, int64_t width, ValueRange accs) {
           auto vt = VectorType::get({width}, el);
           Value zero = cst(b, loc, el, 0);
           Value gv = b.create<vector::TransferReadOp>(
@@ -268,7 +286,7 @@ struct Router {
   SmallVector<Value> overTaps(Value img, Value y, Value x, ValueRange accs,
                               llvm::function_ref<bool(int64_t)> wanted,
                               TapUpdate update) {
-    return overBlocks(f, accs, [&](Value f0, int64_t width, ValueRange accs) {
+    return chunks(f, 64, accs, [&](Value f0, int64_t width, ValueRange accs) {
       auto vt = VectorType::get({width}, el);
       SmallVector<Value, 4> at = {img, y, x, f0};
       Value zero = cst(b, loc, el, 0);
@@ -341,7 +359,7 @@ static Value filterGradient(IRRewriter &rw, Router &r, Conv2DFilterGradOp op,
   // vector of several registers, such as <96 x float>). Updated in memory
   // window by window, each update waited for the previous one's stores.
   auto tile = RankedTensorType::get({kh, row}, el);
-  int64_t lanes = std::max<int64_t>(1, vectorBits / el.getIntOrFloatBitWidth());
+  int64_t lanes = lanesOf(vectorBits, el);
   int64_t chunk = std::min<int64_t>(
       row, std::max<int64_t>(1, accumulators(vectorBits) / kh) * lanes);
   Value pad = cst(rw, loc, el, 0);
@@ -406,17 +424,7 @@ static Value filterGradient(IRRewriter &rw, Router &r, Conv2DFilterGradOp op,
         }
         return cur;
       };
-      // The whole chunks in a loop (one copy of the code), the rest after.
-      int64_t whole = row / chunk, rest = row % chunk;
-      if (whole == 1)
-        cur = update(r.c(0), chunk, cur);
-      else if (whole > 1)
-        cur = r.loop(r.c(0), r.c(whole), cur, [&](Value k, Value cur) {
-          return update(rw.create<arith::MulIOp>(loc, k, r.c(chunk)), chunk,
-                        cur);
-        });
-      if (rest)
-        cur = update(r.c(whole * chunk), rest, cur);
+      cur = r.chunks(row, chunk, cur, update);
       return rw
           .create<tensor::InsertSliceOp>(loc, cur, acc, at, sizes, unit)
           .getResult();
@@ -506,7 +514,7 @@ static Value inputGradient(IRRewriter &rw, Router &r, Conv2DInputGradOp op,
     int64_t r0, rows, p0, cols;
   };
   int64_t patchH = (r.wh - 1) * sh + kh, patchW = (r.ww - 1) * sw + kw;
-  int64_t lanes = std::max<int64_t>(1, vectorBits / el.getIntOrFloatBitWidth());
+  int64_t lanes = lanesOf(vectorBits, el);
   int64_t budget = patchRegisters(vectorBits);
   int64_t cols = std::min(patchW, budget),
           rows = std::max<int64_t>(1, budget / cols);
@@ -593,19 +601,10 @@ static Value inputGradient(IRRewriter &rw, Router &r, Conv2DInputGradOp op,
       SmallVector<ReassociationIndices>{{0}, {1, 2}});
   mine = r.loop(r.c(0), r.c(r.ph), mine, [&](Value y, Value mine) {
     return r.loop(r.c(0), r.c(r.pw), mine, [&](Value x, Value mine) {
-      // The whole chunks of channels in a loop (one copy of the code),
-      // the rest after.
-      int64_t whole = ch / lanes, rest = ch % lanes;
-      if (whole == 1)
-        mine = addGroups(y, x, r.c(0), lanes, mine);
-      else if (whole > 1)
-        mine = r.loop(r.c(0), r.c(whole), mine, [&](Value k, Value mine) {
-          return addGroups(y, x, rw.create<arith::MulIOp>(loc, k, r.c(lanes)),
-                           lanes, mine);
-        });
-      if (rest)
-        mine = addGroups(y, x, r.c(whole * lanes), rest, mine);
-      return mine;
+      return r.chunks(ch, lanes, mine,
+                      [&](Value c0, int64_t width, Value mine) {
+                        return addGroups(y, x, c0, width, mine);
+                      });
     });
   });
   mine = rw.create<tensor::CollapseShapeOp>(

@@ -27,7 +27,6 @@ using nnc::loop;
 using nnc::kBatchParts;
 using nnc::overBatchParts;
 
-
 /// Ops whose result tiles are computed by a reduction over a window or a
 /// contraction: worth fusing into their consumer's tiles.
 static bool isAnchor(Operation *op) {

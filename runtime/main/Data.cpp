@@ -64,6 +64,8 @@ static std::string number(double v) {
 }
 
 std::string FieldSpec::problem(double v) const {
+  if (fits(v))
+    return "";
   if (std::isnan(v))
     return "NaN";
   if (std::isinf(v))
@@ -71,10 +73,8 @@ std::string FieldSpec::problem(double v) const {
   if (dtype == NNC_I32 && (v != std::floor(v) || std::abs(v) > INT32_MAX))
     return "value " + number(v) + " (not an i32) for " + role + " '" + name +
            "'";
-  if (classes > 0 && (v < 0 || v >= (double)classes))
-    return "label " + number(v) + " out of range [0, " +
-           std::to_string(classes) + ")";
-  return "";
+  return "label " + number(v) + " out of range [0, " +
+         std::to_string(classes) + ")";
 }
 
 int64_t Field::count() const { return (int64_t)(bytes.size() / sampleBytes()); }
@@ -83,35 +83,30 @@ size_t Field::sampleBytes() const {
   return (size_t)width * nnc::rt::dtypeSize(dtype);
 }
 
-void Field::append(double v) {
-  size_t at = bytes.size();
-  bytes.resize(at + nnc::rt::dtypeSize(dtype));
+/// `v` converted to `dtype` at `to`.
+static void store(int dtype, char *to, double v) {
   if (dtype == NNC_F32) {
     float f = (float)v;
-    std::memcpy(&bytes[at], &f, sizeof f);
+    std::memcpy(to, &f, sizeof f);
   } else if (dtype == NNC_F64) {
-    std::memcpy(&bytes[at], &v, sizeof v);
+    std::memcpy(to, &v, sizeof v);
   } else {
     int32_t i = (int32_t)v;
-    std::memcpy(&bytes[at], &i, sizeof i);
+    std::memcpy(to, &i, sizeof i);
   }
 }
 
-void Field::appendSample(const double *values) {
+void Field::append(double v) {
   size_t at = bytes.size();
+  bytes.resize(at + nnc::rt::dtypeSize(dtype));
+  store(dtype, &bytes[at], v);
+}
+
+void Field::appendSample(const double *values) {
+  size_t at = bytes.size(), size = nnc::rt::dtypeSize(dtype);
   bytes.resize(at + sampleBytes());
-  char *to = &bytes[at];
-  for (int64_t e = 0; e < width; ++e) {
-    if (dtype == NNC_F32) {
-      float f = (float)values[e];
-      std::memcpy(to + e * sizeof f, &f, sizeof f);
-    } else if (dtype == NNC_F64) {
-      std::memcpy(to + e * sizeof(double), &values[e], sizeof(double));
-    } else {
-      int32_t i = (int32_t)values[e];
-      std::memcpy(to + e * sizeof i, &i, sizeof i);
-    }
-  }
+  for (int64_t e = 0; e < width; ++e)
+    store(dtype, &bytes[at + e * size], values[e]);
 }
 
 static Field tailOf(Field &f, int64_t n) {

@@ -32,7 +32,8 @@ struct FieldSpec {
 
   /// Whether `v` is fine as one of this field's values (finite, an i32
   /// where one is wanted, a class id in range): the check per value,
-  /// without building problem()'s message.
+  /// without building problem()'s message, and the only one (problem()
+  /// asks it first).
   bool fits(double v) const {
     if (!std::isfinite(v))
       return false;
