@@ -51,9 +51,12 @@ LogicalResult nnc::buildLinalgPipeline(OpPassManager &pm,
           ? "nnc-describe-model{device=cuda gpu-arch=" +
                 options.gpuArch + "},"
           : std::string("nnc-describe-model,");
-  // A pooled convolution's backward at the pooling's winners (CPU).
+  // A pooled convolution's backward at the pooling's winners; 3 x 3
+  // convolutions as Winograd F(2 x 2, 3 x 3) (CPU).
   if (options.optLevel > 0 && !options.cuda)
     pipeline += "func.func(nnc-route-pool-gradients{vector-bits=" +
+                std::to_string(options.vectorBits) +
+                "}, nnc-winograd-conv{vector-bits=" +
                 std::to_string(options.vectorBits) + "}),";
   pipeline += "func.func(nnc-lower-to-linalg, canonicalize, cse),"
               "func.func(nnc-fuse-elementwise),"

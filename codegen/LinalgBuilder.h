@@ -108,6 +108,20 @@ mlir::Value loop(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lb,
                                                 mlir::Value)>
                      body);
 
+/// `accs` through `body(start, width, accs)` over [0, total) in chunks of
+/// `size`: the whole ones in an scf.for (one copy of the code; a single
+/// one inline), the narrower rest after it.
+using ChunkFn = llvm::function_ref<llvm::SmallVector<mlir::Value>(
+    mlir::Value, int64_t, mlir::ValueRange)>;
+llvm::SmallVector<mlir::Value> chunks(mlir::OpBuilder &b, mlir::Location loc,
+                                      int64_t total, int64_t size,
+                                      mlir::ValueRange accs, ChunkFn body);
+/// The same carrying one value.
+mlir::Value
+chunks(mlir::OpBuilder &b, mlir::Location loc, int64_t total, int64_t size,
+       mlir::Value acc,
+       llvm::function_ref<mlir::Value(mlir::Value, int64_t, mlir::Value)> body);
+
 /// Pads H and W of an NHWC tensor by [top, bottom, left, right] with `value`.
 mlir::Value padNHWC(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                     llvm::ArrayRef<int64_t> pad, double value);

@@ -355,6 +355,33 @@ Value nnc::loop(OpBuilder &b, Location loc, Value lb, Value ub, Value acc,
                })[0];
 }
 
+SmallVector<Value> nnc::chunks(OpBuilder &b, Location loc, int64_t total,
+                               int64_t size, ValueRange accs, ChunkFn body) {
+  SmallVector<Value> out(accs);
+  int64_t whole = total / size, rest = total % size;
+  auto c = [&](int64_t v) { return b.create<arith::ConstantIndexOp>(loc, v); };
+  if (whole == 1)
+    out = body(c(0), size, out);
+  else if (whole > 1)
+    out = loops(b, loc, c(0), c(whole), out,
+                [&](OpBuilder &, Value i, ValueRange accs) {
+                  return body(b.create<arith::MulIOp>(loc, i, c(size)), size,
+                              accs);
+                });
+  if (rest)
+    out = body(c(whole * size), rest, out);
+  return out;
+}
+
+Value nnc::chunks(OpBuilder &b, Location loc, int64_t total, int64_t size,
+                  Value acc,
+                  llvm::function_ref<Value(Value, int64_t, Value)> body) {
+  return chunks(b, loc, total, size, ValueRange{acc},
+                [&](Value start, int64_t width, ValueRange accs) {
+                  return SmallVector<Value>{body(start, width, accs[0])};
+                })[0];
+}
+
 Value nnc::padNHWC(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> pad,
                   double value) {
   if (llvm::all_of(pad, [](int64_t p) { return p == 0; }))

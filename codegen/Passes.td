@@ -52,6 +52,30 @@ def RoutePoolGradients : Pass<"nnc-route-pool-gradients", "mlir::func::FuncOp"> 
   ];
 }
 
+def WinogradConv : Pass<"nnc-winograd-conv", "mlir::func::FuncOp"> {
+  let summary = "3 x 3 stride-1 convolutions as Winograd F(2 x 2, 3 x 3)";
+  let description = [{
+    nnc.conv2d with a 3 x 3 filter, stride 1, at least 16 input and output
+    channels and a transformed filter of at most 512 KiB becomes loops
+    over rows of 2 x 2 output tiles (image by image, in parallel): each
+    tile's 4 x 4 inputs transformed (B^T d B), 16 matmuls over the input
+    channels with the transformed filter (G g G^T) in register tiles, and
+    the output transform (A^T m A), which also adds the bias and applies
+    relu when the convolution's only reader is a bias add and its only
+    reader a relu. 16 multiply-adds for 4 outputs instead of 36. Runs
+    before nnc-lower-to-linalg, on the CPU at -O1 and above.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
+  ];
+  let options = [
+    Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"512",
+           "the target's vector register width in bits (the matmuls' "
+           "register tiles are vectors of it)">
+  ];
+}
+
 def FuseElementwise : Pass<"nnc-fuse-elementwise", "mlir::func::FuncOp"> {
   let summary = "linalg-fuse-elementwise-ops that keeps named ops named";
   let description = [{

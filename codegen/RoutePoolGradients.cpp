@@ -171,34 +171,14 @@ struct Router {
     return {oh, ow};
   }
 
-  /// `accs` through `body(start, width, accs)` over [0, total) in chunks
-  /// of `size`: the whole ones in an scf.for (one copy of the code; a
-  /// single one inline), the narrower rest after it.
-  using Chunk =
-      llvm::function_ref<SmallVector<Value>(Value, int64_t, ValueRange)>;
+  /// nnc::chunks with this builder.
   SmallVector<Value> chunks(int64_t total, int64_t size, ValueRange accs,
-                            Chunk body) {
-    SmallVector<Value> out(accs);
-    int64_t whole = total / size, rest = total % size;
-    if (whole == 1)
-      out = body(c(0), size, out);
-    else if (whole > 1)
-      out = loops(b, loc, c(0), c(whole), out,
-                  [&](OpBuilder &, Value i, ValueRange accs) {
-                    return body(b.create<arith::MulIOp>(loc, i, c(size)),
-                                size, accs);
-                  });
-    if (rest)
-      out = body(c(whole * size), rest, out);
-    return out;
+                            ChunkFn body) {
+    return nnc::chunks(b, loc, total, size, accs, body);
   }
-  /// The same carrying one value.
   Value chunks(int64_t total, int64_t size, Value acc,
                llvm::function_ref<Value(Value, int64_t, Value)> body) {
-    return chunks(total, size, ValueRange{acc},
-                  [&](Value start, int64_t width, ValueRange accs) {
-                    return SmallVector<Value>{body(start, width, accs[0])};
-                  })[0];
+    return nnc::chunks(b, loc, total, size, acc, body);
   }
 
   /// The routed gradients come from bit masks of up to 64 lanes, one loop

@@ -77,6 +77,19 @@ def pool_ref(x, size, stride, padding, kind):
     return to_nhwc(y)
 
 
+def valid_conv_case(name, shape, filters, activation):
+    """y = conv2d(x, filters, kernel=3, activation=...) over x: shape."""
+    fn = getattr(torch, activation)
+    return Case(name,
+                "input x: {dt}[batch, %d, %d, %d]\n" % shape +
+                "output y = conv2d(x, %d, kernel=3, activation=%s)"
+                % (filters, activation),
+                {"x": (shape, "normal")},
+                lambda i, v: [fn(conv_ref(i["x"], v["y.weight"], v["y.bias"],
+                                          (1, 1), "valid"))],
+                long_sums=True)
+
+
 def cases():
     c = []
     unary = {"relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh,
@@ -121,13 +134,7 @@ def cases():
                   lambda i, v: [torch.sigmoid(torch.relu(
                       i["x"] @ v["h.weight"] + v["h.bias"]) @ v["y.weight"])],
                   long_sums=True))
-    c.append(Case("conv2d_valid",
-                  "input x: {dt}[batch, 9, 11, 3]\n"
-                  "output y = conv2d(x, 5, kernel=3, activation=relu)",
-                  {"x": ((9, 11, 3), "normal")},
-                  lambda i, v: [torch.relu(conv_ref(
-                      i["x"], v["y.weight"], v["y.bias"], (1, 1), "valid"))],
-                  long_sums=True))
+    c.append(valid_conv_case("conv2d_valid", (9, 11, 3), 5, "relu"))
     c.append(Case("conv2d_same_strided",
                   "input x: {dt}[batch, 10, 7, 2]\n"
                   "output y = conv2d(x, 4, kernel=[2, 3], stride=2, "
@@ -136,6 +143,25 @@ def cases():
                   lambda i, v: [conv_ref(i["x"], v["y.weight"], v["y.bias"],
                                          (2, 2), "same")],
                   long_sums=True))
+    # 3 x 3 stride-1 convolutions of >= 16 channels run as Winograd
+    # F(2 x 2, 3 x 3) (nnc-winograd-conv): odd and even output sizes (a
+    # last row or column of tiles half used), 'same' padding, channel
+    # counts that are not multiples of the vector width, with and without
+    # the bias and relu that the output transform applies.
+    c.append(Case("conv2d_winograd_odd",
+                  "input x: {dt}[batch, 9, 11, 20]\n"
+                  "output y = conv2d(x, 24, kernel=3, padding=same, "
+                  "activation=relu)\n"
+                  "output z = conv2d(x, 17, kernel=3, use_bias=false)",
+                  {"x": ((9, 11, 20), "normal")},
+                  lambda i, v: [
+                      torch.relu(conv_ref(i["x"], v["y.weight"], v["y.bias"],
+                                          (1, 1), "same")),
+                      conv_ref(i["x"], v["z.weight"], None, (1, 1),
+                               "valid")],
+                  long_sums=True))
+    c.append(valid_conv_case("conv2d_winograd_even", (8, 10, 16), 32,
+                             "tanh"))
     for kind in ("max", "avg"):
         c.append(Case("%spool2d" % kind,
                       "input x: {dt}[batch, 9, 8, 3]\n"

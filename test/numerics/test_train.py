@@ -8,7 +8,8 @@ torch.optim.SGD with momentum/Nesterov, Adam, AdamW), and afterwards every
 parameter, optimizer slot and running statistic must agree after the
 first step:
   max |nnc - torch| <= 1e-4 * max |torch|   (per tensor),
-and within 1e-3 after three steps (in f32, rounding differences grow with
+(after Adam's first step only where |gradient| >= 10 eps: see
+adam_first_step_conditioned), and within 1e-3 after three steps (in f32, rounding differences grow with
 SGD's momentum through batchnorm and relu kinks). The same run in f64 (the
 examples' types made f64, PyTorch in double) must agree within 1e-9 after
 the first step and 1e-8 after the third: the same math, step for step.
@@ -229,13 +230,33 @@ def compare(label, got, want, rtol=RTOL):
     return None if err <= rtol else "%s: relative difference %.3g" % (label, err)
 
 
+def adam_first_step_conditioned(opt, p, step):
+    """Where Adam's first step is well-conditioned: |g| >= 10 eps.
+
+    That step moves a parameter by lr * g / (|g| + eps): for a gradient
+    within a few eps of zero (1e-6 of the largest one, say) a rounding
+    difference of a few percent in it (a sum that cancels: another
+    convolution algorithm, another summation order) moves the parameter by
+    a sizeable part of lr, far beyond 1e-4 of the parameters' scale. Such
+    elements are checked through their gradient instead (the m slot,
+    0.1 g, to the same tolerance); later steps' m and v smooth it out.
+    """
+    if step != 1 or FLOAT != np.float32 or "exp_avg" not in opt.state[p]:
+        return None
+    eps = opt.param_groups[0]["eps"]
+    return np.abs(p.grad.numpy()) >= 10 * eps
+
+
 def compare_state(model, opt, P, S, step, rtol):
     """Parameters, optimizer slots and running statistics."""
     variables = model.variables()
     problems = []
     for n, p in P.items():
-        problems.append(compare("step %d %s" % (step, n), variables[n],
-                                p.detach().numpy(), rtol))
+        got, want = variables[n], p.detach().numpy()
+        where = adam_first_step_conditioned(opt, p, step)
+        if where is not None and where.any():
+            got, want = got[where], want[where]
+        problems.append(compare("step %d %s" % (step, n), got, want, rtol))
         for slot, torch_slot in (("m", "exp_avg"), ("v", "exp_avg_sq"),
                                  ("momentum", "momentum_buffer")):
             key = "optimizer.%s.%s" % (slot, n)

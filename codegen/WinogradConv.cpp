@@ -1,0 +1,440 @@
+//===- WinogradConv.cpp - 3 x 3 convolutions as Winograd F(2 x 2, 3 x 3) ---===//
+//
+// A 3 x 3, stride-1 convolution computes each 2 x 2 block of its output
+// from a 4 x 4 block of its input (Lavin and Gray, "Fast Algorithms for
+// Convolutional Neural Networks", 2016):
+//
+//   U[xi, nu, c, f] = (G g[:, :, c, f] G^T)[xi, nu]       (the filter, once)
+//   V[xi, nu, t, c] = (B^T d_t[:, :, c] B)[xi, nu]        (each input tile t)
+//   M[xi, nu, t, f] = sum_c V[xi, nu, t, c] U[xi, nu, c, f]   (16 matmuls)
+//   y_t[:, :, f]    = A^T M[:, :, t, f] A                 (2 x 2 outputs)
+//
+// 16 multiply-adds per input and output channel for 4 outputs instead of
+// 36: 2.25x fewer (less where an odd output size computes a row or column
+// of tiles that is dropped), for additions in the transforms that are
+// shared over the channels. The transforms are written out as sums
+// (B^T, A^T and 2G hold only 0 and +-1), vectorized over the channels.
+//
+// Each iteration of the parallel loop takes one row of tiles of one image
+// (two output rows): its input tiles are transformed into V [16, TW, C],
+// the 16 matmuls run as register tiles (rows of V by vectors of U,
+// accumulated over C), and the output transform adds the bias and applies
+// relu when the convolution's only reader is a bias add (and its only one
+// a relu): V and M stay in L1/L2 and the filter's U (at most 512 KiB) in
+// L2. Runs before nnc-lower-to-linalg on the CPU at -O1 and above, after
+// nnc-route-pool-gradients (whose match reads the relu).
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/LinalgBuilder.h"
+#include "codegen/Passes.h"
+#include "ir/NncOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+namespace nnc {
+#define GEN_PASS_DEF_WINOGRADCONV
+#include "codegen/Passes.h.inc"
+} // namespace nnc
+
+using namespace mlir;
+using namespace nnc;
+
+namespace {
+
+/// Fewer input or output channels than this stay direct: the transforms'
+/// additions would not be paid back (a first layer's C = 1).
+constexpr int64_t kMinChannels = 16;
+/// The transformed filter U is read once per row of tiles: larger ones
+/// (deep_cnn's 128 -> 256 over 7 x 7: 2 MiB for 9 tiles an image) would
+/// stream from memory and stay direct.
+constexpr int64_t kMaxFilterBytes = 512 * 1024;
+
+/// A convolution to rewrite, with the epilogue it absorbs.
+struct Candidate {
+  Conv2DOp conv;
+  AddOp bias; // or null
+  ReluOp relu; // or null (only after a bias add)
+};
+
+static std::optional<Candidate> match(Conv2DOp conv, int64_t vectorBits) {
+  RankedTensorType in = typeOf(conv.getInput()), w = typeOf(conv.getFilter()),
+                   out = conv.getType();
+  Type el = out.getElementType();
+  if (!isa<FloatType>(el) || in.getRank() != 4 || !w.hasStaticShape() ||
+      w.getDimSize(0) != 3 || w.getDimSize(1) != 3 ||
+      llvm::any_of(conv.getStrides(), [](int64_t s) { return s != 1; }))
+    return std::nullopt;
+  for (int64_t i = 1; i < 4; ++i)
+    if (in.isDynamicDim(i) || out.isDynamicDim(i))
+      return std::nullopt;
+  int64_t c = w.getDimSize(2), f = w.getDimSize(3);
+  int64_t bytes = 16 * c * f * el.getIntOrFloatBitWidth() / 8;
+  // Two tiles a row at least: a row of one is a matmul of one row.
+  if (c < kMinChannels || f < kMinChannels || bytes > kMaxFilterBytes ||
+      out.getDimSize(1) < 2 || out.getDimSize(2) < 3 || vectorBits < 128)
+    return std::nullopt;
+  Candidate m{conv, nullptr, nullptr};
+  Value y = conv.getResult();
+  if (!y.hasOneUse())
+    return m;
+  auto add = dyn_cast<AddOp>(*y.getUsers().begin());
+  if (!add || add.getLhs() != y || add.getType() != out)
+    return m;
+  RankedTensorType bt = typeOf(add.getRhs());
+  if (bt.getRank() != 1 || bt.getDimSize(0) != f)
+    return m;
+  m.bias = add;
+  if (add.getResult().hasOneUse())
+    m.relu = dyn_cast<ReluOp>(*add.getResult().getUsers().begin());
+  return m;
+}
+
+/// Builds one convolution's loops.
+struct Winograd {
+  OpBuilder &b;
+  Location loc;
+  Type el;
+  int64_t lanes;
+  int64_t c, f;      // input and output channels
+  int64_t oh, ow;    // output size
+  int64_t tw;        // tiles in a row: ceil(OW / 2)
+  int64_t rowBlock;  // the matmuls' register tile: rows of V ...
+  int64_t colBlock;  // ... by elements of U (whole vectors)
+
+  Value idx(int64_t v) { return b.create<arith::ConstantIndexOp>(loc, v); }
+  Value plus(Value x, int64_t v) {
+    return v ? b.create<arith::AddIOp>(loc, x, idx(v)).getResult() : x;
+  }
+  Value times(Value x, int64_t v) {
+    return b.create<arith::MulIOp>(loc, x, idx(v));
+  }
+  VectorType vec(ArrayRef<int64_t> shape) { return VectorType::get(shape, el); }
+
+  // Sums where a null value is a zero term (an input outside the image).
+  Value add(Value x, Value y) {
+    if (!x || !y)
+      return x ? x : y;
+    return b.create<arith::AddFOp>(loc, x, y);
+  }
+  Value sub(Value x, Value y) {
+    if (!y)
+      return x;
+    if (!x)
+      return b.create<arith::NegFOp>(loc, y);
+    return b.create<arith::SubFOp>(loc, x, y);
+  }
+  Value half(Value x) {
+    if (!x)
+      return x;
+    auto t = cast<VectorType>(x.getType());
+    return b.create<arith::MulFOp>(
+        loc, x, b.create<vector::BroadcastOp>(loc, t, cst(b, loc, el, 0.5)));
+  }
+
+  // The 1-D transforms.
+  SmallVector<Value> bt(ArrayRef<Value> d) { // B^T d: 4 -> 4
+    return {sub(d[0], d[2]), add(d[1], d[2]), sub(d[2], d[1]),
+            sub(d[1], d[3])};
+  }
+  SmallVector<Value> g(ArrayRef<Value> w) { // G w: 3 -> 4
+    Value outer = add(w[0], w[2]);
+    return {w[0], half(add(outer, w[1])), half(sub(outer, w[1])), w[2]};
+  }
+  SmallVector<Value> at(ArrayRef<Value> m) { // A^T m: 4 -> 2
+    Value mid = add(m[1], m[2]);
+    return {add(m[0], mid), sub(sub(m[1], m[2]), m[3])};
+  }
+  /// `t` applied to the columns of `in` (rows x cols, row-major), then to
+  /// the rows of the result: t in[:, :] t^T, row-major.
+  SmallVector<Value>
+  twoD(ArrayRef<Value> in, int64_t rows, int64_t cols,
+       llvm::function_ref<SmallVector<Value>(ArrayRef<Value>)> t) {
+    SmallVector<SmallVector<Value>> byColumn;
+    for (int64_t j = 0; j < cols; ++j) {
+      SmallVector<Value> column;
+      for (int64_t i = 0; i < rows; ++i)
+        column.push_back(in[i * cols + j]);
+      byColumn.push_back(t(column));
+    }
+    SmallVector<Value> out;
+    for (size_t i = 0; i < byColumn[0].size(); ++i) {
+      SmallVector<Value> row;
+      for (int64_t j = 0; j < cols; ++j)
+        row.push_back(byColumn[j][i]);
+      llvm::append_range(out, t(row));
+    }
+    return out;
+  }
+
+  /// An (outer..., w) vector from its 1-D parts, row-major over `outer`.
+  Value pack(ArrayRef<int64_t> outer, ArrayRef<Value> parts) {
+    int64_t w = cast<VectorType>(parts[0].getType()).getDimSize(0);
+    SmallVector<int64_t> shape(outer);
+    shape.push_back(w);
+    VectorType t = vec(shape);
+    Value out = b.create<arith::ConstantOp>(
+        loc, t, DenseElementsAttr::get(t, b.getZeroAttr(el)));
+    for (auto [k, part] : llvm::enumerate(parts)) {
+      SmallVector<int64_t> pos;
+      for (int64_t rest = k, d = outer.size() - 1; d >= 0; --d) {
+        pos.insert(pos.begin(), rest % outer[d]);
+        rest /= outer[d];
+      }
+      out = b.create<vector::InsertOp>(loc, part, out, pos);
+    }
+    return out;
+  }
+  /// The 1-D parts of `v`, row-major.
+  SmallVector<Value> unpack(Value v) {
+    ArrayRef<int64_t> shape = cast<VectorType>(v.getType()).getShape();
+    SmallVector<int64_t> outer(shape.drop_back());
+    int64_t count = 1;
+    for (int64_t d : outer)
+      count *= d;
+    SmallVector<Value> out;
+    for (int64_t k = 0; k < count; ++k) {
+      SmallVector<int64_t> pos;
+      for (int64_t rest = k, d = outer.size() - 1; d >= 0; --d) {
+        pos.insert(pos.begin(), rest % outer[d]);
+        rest /= outer[d];
+      }
+      out.push_back(b.create<vector::ExtractOp>(loc, v, pos));
+    }
+    return out;
+  }
+  Value read(Value t, VectorType type, ValueRange at) {
+    SmallVector<bool> inBounds(type.getRank(), true);
+    return b.create<vector::TransferReadOp>(loc, type, t, at,
+                                            cst(b, loc, el, 0), inBounds);
+  }
+  Value write(Value v, Value t, ValueRange at) {
+    SmallVector<bool> inBounds(cast<VectorType>(v.getType()).getRank(), true);
+    return b.create<vector::TransferWriteOp>(loc, v, t, at, inBounds)
+        .getResult();
+  }
+
+  /// U [16, C, F]: G g G^T for each (c, f), vectors over f.
+  Value filter(Value w) {
+    Value u = b.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{16, c, f}, el);
+    return loop(b, loc, idx(0), idx(c), u, [&](OpBuilder &, Value ch, Value u) {
+      return chunks(b, loc, f, lanes, u, [&](Value f0, int64_t wd, Value u) {
+        Value taps = read(w, vec({3, 3, 1, wd}), {idx(0), idx(0), ch, f0});
+        SmallVector<Value> t = twoD(unpack(taps), 3, 3,
+                                    [&](ArrayRef<Value> v) { return g(v); });
+        return write(pack({16, 1}, t), u, {idx(0), ch, f0});
+      });
+    });
+  }
+
+  /// `body(tile, cols)` for the tiles of a row: the whole ones (two output
+  /// columns) in a loop, the last one of an odd width (one column) after.
+  Value overTiles(Value acc,
+                  llvm::function_ref<Value(Value, int64_t, Value)> body) {
+    acc = loop(b, loc, idx(0), idx(ow / 2), acc,
+               [&](OpBuilder &, Value t, Value acc) { return body(t, 2, acc); });
+    if (ow % 2)
+      acc = body(idx(ow / 2), 1, acc);
+    return acc;
+  }
+
+  /// One row of tiles: output rows [2 th, 2 th + rows) of image `img` of
+  /// the (padded) input x, written into `out` [rows, OW, F].
+  Value tileRow(Value x, Value u, Value bias, bool relu, Value img, Value th,
+                int64_t rows, Value out) {
+    Value top = times(th, 2);
+    // V [16, TW, C]: the input tiles, transformed.
+    Value v = b.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{16, tw, c}, el);
+    v = overTiles(v, [&](Value t, int64_t cols, Value v) {
+      return chunks(b, loc, c, lanes, v, [&](Value c0, int64_t wd, Value v) {
+        // rows + 2 by cols + 2 inputs: the rest of the 4 x 4 tile is
+        // past the image (an odd output size), zero.
+        Value d = read(x, vec({rows + 2, cols + 2, wd}),
+                       {img, top, times(t, 2), c0});
+        SmallVector<Value> parts = unpack(d), tile;
+        for (int64_t i = 0; i < 4; ++i)
+          for (int64_t j = 0; j < 4; ++j)
+            tile.push_back(i < rows + 2 && j < cols + 2
+                               ? parts[i * (cols + 2) + j]
+                               : Value());
+        SmallVector<Value> sums = twoD(tile, 4, 4, [&](ArrayRef<Value> d) {
+          return bt(d);
+        });
+        for (Value &s : sums) // all four inputs absent: none is
+          if (!s)
+            s = b.create<arith::ConstantOp>(
+                loc, vec({wd}),
+                DenseElementsAttr::get(vec({wd}), b.getZeroAttr(el)));
+        return write(pack({16, 1}, sums), v, {idx(0), t, c0});
+      });
+    });
+    // M [16, TW, F] = V U, one [TW, C] x [C, F] matmul per (xi, nu), in
+    // register tiles of rowBlock x colBlock accumulated over C.
+    Value m = b.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{16, tw, f}, el);
+    int64_t blocks = (tw + rowBlock - 1) / rowBlock;
+    int64_t rb = (tw + blocks - 1) / blocks; // equal blocks, the rest after
+    m = loop(b, loc, idx(0), idx(16), m, [&](OpBuilder &, Value k, Value m) {
+      return chunks(b, loc, tw, rb, m, [&](Value t0, int64_t nr, Value m) {
+        return chunks(b, loc, f, colBlock, m, [&](Value f0, int64_t cw,
+                                                  Value m) {
+          SmallVector<int64_t> widths;
+          for (int64_t o = 0; o < cw; o += lanes)
+            widths.push_back(std::min(lanes, cw - o));
+          SmallVector<Value> accs;
+          for (int64_t r = 0; r < nr; ++r)
+            for (int64_t wd : widths)
+              accs.push_back(b.create<arith::ConstantOp>(
+                  loc, vec({wd}),
+                  DenseElementsAttr::get(vec({wd}), b.getZeroAttr(el))));
+          accs = loops(b, loc, idx(0), idx(c), accs,
+                       [&](OpBuilder &, Value ch, ValueRange accs) {
+            SmallVector<Value> us, next;
+            for (auto [j, wd] : llvm::enumerate(widths))
+              us.push_back(read(u, vec({wd}), {k, ch, plus(f0, j * lanes)}));
+            for (int64_t r = 0; r < nr; ++r) {
+              Value a = b.create<tensor::ExtractOp>(
+                  loc, v, ValueRange{k, plus(t0, r), ch});
+              for (auto [j, wd] : llvm::enumerate(widths))
+                next.push_back(b.create<vector::FMAOp>(
+                    loc, b.create<vector::BroadcastOp>(loc, vec({wd}), a),
+                    us[j], accs[r * widths.size() + j]));
+            }
+            return next;
+          });
+          Value tile = b.create<arith::ConstantOp>(
+              loc, vec({nr, cw}),
+              DenseElementsAttr::get(vec({nr, cw}), b.getZeroAttr(el)));
+          for (int64_t r = 0; r < nr; ++r)
+            for (auto [j, wd] : llvm::enumerate(widths))
+              tile = b.create<vector::InsertStridedSliceOp>(
+                  loc, accs[r * widths.size() + j], tile,
+                  ArrayRef<int64_t>{r, static_cast<int64_t>(j) * lanes},
+                  ArrayRef<int64_t>{1});
+          return write(tile, m, {k, t0, f0});
+        });
+      });
+    });
+    // y = A^T M A (+ bias, relu) for each tile's rows x cols outputs.
+    return overTiles(out, [&](Value t, int64_t cols, Value out) {
+      return chunks(b, loc, f, lanes, out, [&](Value f0, int64_t wd,
+                                               Value out) {
+        SmallVector<Value> sums =
+            twoD(unpack(read(m, vec({16, 1, wd}), {idx(0), t, f0})), 4, 4,
+                 [&](ArrayRef<Value> d) { return at(d); });
+        Value bv = bias ? read(bias, vec({wd}), {f0}) : Value();
+        SmallVector<Value> ys;
+        for (int64_t i = 0; i < rows; ++i)
+          for (int64_t j = 0; j < cols; ++j) {
+            Value y = add(sums[i * 2 + j], bv);
+            if (relu)
+              y = b.create<arith::MaximumFOp>(
+                  loc, y,
+                  b.create<vector::BroadcastOp>(loc, vec({wd}),
+                                                cst(b, loc, el, 0)));
+            ys.push_back(y);
+          }
+        return write(pack({rows, cols}, ys), out, {idx(0), times(t, 2), f0});
+      });
+    });
+  }
+};
+
+/// The register tile of the matmuls: rows of V by vectors of U, within
+/// 24 of AVX-512's 32 registers (6 x 4) and 12 of AVX2's 16 (6 x 2).
+static std::pair<int64_t, int64_t> registerTile(int64_t vectorBits,
+                                                int64_t vectorsOfF) {
+  int64_t budget = vectorBits >= 512 ? 24 : 12;
+  int64_t cols = std::min<int64_t>(vectorsOfF, vectorBits >= 512 ? 4 : 2);
+  return {std::min<int64_t>(6, budget / cols), cols};
+}
+
+static void rewrite(IRRewriter &rw, Candidate &m, int64_t vectorBits) {
+  Conv2DOp conv = m.conv;
+  Location loc = conv.getLoc();
+  RankedTensorType out = conv.getType(), wt = typeOf(conv.getFilter());
+  Type el = out.getElementType();
+  Operation *last = m.relu ? m.relu.getOperation()
+                    : m.bias ? m.bias.getOperation()
+                             : conv.getOperation();
+  rw.setInsertionPoint(last);
+  int64_t lanes =
+      std::max<int64_t>(1, vectorBits / el.getIntOrFloatBitWidth());
+  int64_t f = wt.getDimSize(3);
+  auto [rowBlock, cols] = registerTile(vectorBits, (f + lanes - 1) / lanes);
+  int64_t oh = out.getDimSize(1), ow = out.getDimSize(2);
+  Winograd wg{rw,
+              loc,
+              el,
+              lanes,
+              wt.getDimSize(2),
+              f,
+              oh,
+              ow,
+              (ow + 1) / 2,
+              rowBlock,
+              cols * lanes};
+  Value x = padNHWC(rw, loc, conv.getInput(), conv.getPadding(), 0.0);
+  Value u = wg.filter(conv.getFilter());
+  Value bias = m.bias ? m.bias.getRhs() : Value();
+  Value n = rw.create<tensor::DimOp>(loc, x, 0);
+  Value y = rw.create<tensor::EmptyOp>(loc, out.getShape(), el, ValueRange{n});
+  // Rows of tiles in parallel: (image, tile row) pairs for the whole ones,
+  // then the last row of an odd height (one output row) per image.
+  auto overRows = [&](Value iterations, int64_t rows, Value y,
+                      llvm::function_ref<std::pair<Value, Value>(Value)> at)
+      -> Value {
+    OpBuilder::InsertionGuard guard(rw);
+    Value work = wg.times(iterations, 16 * wg.tw * wg.c * f);
+    auto forall = rw.create<scf::ForallOp>(
+        loc, ArrayRef<OpFoldResult>{iterations}, ValueRange{y}, std::nullopt);
+    rw.setInsertionPointToStart(forall.getBody());
+    rw.create<nnc::ParallelWorkOp>(loc, work);
+    auto [img, th] = at(forall.getInductionVar(0));
+    SmallVector<OpFoldResult> offsets = {img, wg.times(th, 2),
+                                         rw.getIndexAttr(0),
+                                         rw.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = indexAttrs(rw, {1, rows, ow, f});
+    SmallVector<OpFoldResult> unit = indexAttrs(rw, {1, 1, 1, 1});
+    auto sliceType = RankedTensorType::get({rows, ow, f}, el);
+    Value mine = rw.create<tensor::ExtractSliceOp>(
+        loc, sliceType, forall.getRegionIterArgs()[0], offsets, sizes, unit);
+    mine = wg.tileRow(x, u, bias, static_cast<bool>(m.relu), img, th, rows,
+                      mine);
+    rw.setInsertionPointToStart(forall.getTerminator().getBody());
+    rw.create<tensor::ParallelInsertSliceOp>(
+        loc, mine, forall.getRegionIterArgs()[0], offsets, sizes, unit);
+    return forall.getResult(0);
+  };
+  int64_t whole = oh / 2;
+  y = overRows(wg.times(n, whole), 2, y, [&](Value i) {
+    return std::pair<Value, Value>{
+        rw.create<arith::DivUIOp>(loc, i, wg.idx(whole)),
+        rw.create<arith::RemUIOp>(loc, i, wg.idx(whole))};
+  });
+  if (oh % 2)
+    y = overRows(n, 1, y, [&](Value i) {
+      return std::pair<Value, Value>{i, wg.idx(whole)};
+    });
+  rw.replaceOp(last, y);
+  if (m.bias && m.relu)
+    rw.eraseOp(m.bias);
+  if (m.bias)
+    rw.eraseOp(conv);
+}
+
+struct WinogradConv : nnc::impl::WinogradConvBase<WinogradConv> {
+  using WinogradConvBase::WinogradConvBase;
+  void runOnOperation() override {
+    SmallVector<Candidate> found;
+    getOperation().walk([&](Conv2DOp conv) {
+      if (std::optional<Candidate> m = match(conv, vectorBits))
+        found.push_back(*m);
+    });
+    IRRewriter rw(&getContext());
+    for (Candidate &m : found)
+      rewrite(rw, m, vectorBits);
+  }
+};
+} // namespace
