@@ -57,8 +57,8 @@ def WinogradConv : Pass<"nnc-winograd-conv", "mlir::func::FuncOp"> {
   let description = [{
     nnc.conv2d with a 3 x 3 filter, stride 1, at least 16 input and output
     channels and a transformed filter of at most 512 KiB becomes loops
-    over rows of 2 x 2 output tiles (image by image, in parallel): each
-    tile's 4 x 4 inputs transformed (B^T d B), 16 matmuls over the input
+    over rows of 2 x 2 output tiles (the batch in parallel parts, image by
+    image): each tile's 4 x 4 inputs transformed (B^T d B), 16 matmuls over the input
     channels with the transformed filter (G g G^T) in register tiles, and
     the output transform (A^T m A), which also adds the bias and applies
     relu when the convolution's only reader is a bias add and its only

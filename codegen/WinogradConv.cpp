@@ -15,16 +15,20 @@
 // shared over the channels. The transforms are written out as sums
 // (B^T, A^T and 2G hold only 0 and +-1), vectorized over the channels.
 //
-// Each iteration of the parallel loop takes one row of tiles of one image
-// (two output rows): its input tiles are transformed into V [16, TW, C],
-// the 16 matmuls run as register tiles (rows of V by vectors of U,
-// accumulated over C), and the output transform adds the bias and applies
-// relu when the convolution's only reader is a bias add (and its only one
-// a relu): V and M stay in L1/L2 and the filter's U (at most 512 KiB) in
-// L2. Runs before nnc-lower-to-linalg on the CPU at -O1 and above, after
+// The batch runs in kBatchParts parallel parts (BatchParts.h), each going
+// through its images a row of tiles (two output rows) at a time: the
+// row's input tiles are transformed into V [16, TW, C], the 16 matmuls run
+// as register tiles (rows of V by vectors of U, accumulated over C) into
+// M [16, TW, F], and the output transform adds the bias and applies relu
+// when the convolution's only reader is a bias add (and its only one a
+// relu). Each part allocates its V and M once (on the stack when small:
+// one per iteration of a loop over rows was never released before the
+// loop ended), so they stay in L1/L2 and the filter's U (at most 512 KiB)
+// in L2. Runs before nnc-lower-to-linalg on the CPU at -O1 and above, after
 // nnc-route-pool-gradients (whose match reads the relu).
 //
 //===----------------------------------------------------------------------===//
+#include "codegen/BatchParts.h"
 #include "codegen/LinalgBuilder.h"
 #include "codegen/Passes.h"
 #include "ir/NncOps.h"
@@ -241,12 +245,13 @@ struct Winograd {
   }
 
   /// One row of tiles: output rows [2 th, 2 th + rows) of image `img` of
-  /// the (padded) input x, written into `out` [rows, OW, F].
-  Value tileRow(Value x, Value u, Value bias, bool relu, Value img, Value th,
-                int64_t rows, Value out) {
+  /// the (padded) input x, written into `out` [rows, OW, F]; `v` and `m`
+  /// (V [16, TW, C] and M [16, TW, F]) are overwritten. Returns the three.
+  SmallVector<Value> tileRow(Value x, Value u, Value bias, bool relu,
+                             Value img, Value th, int64_t rows, Value out,
+                             Value v, Value m) {
     Value top = times(th, 2);
-    // V [16, TW, C]: the input tiles, transformed.
-    Value v = b.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{16, tw, c}, el);
+    // V: the input tiles, transformed.
     v = overTiles(v, [&](Value t, int64_t cols, Value v) {
       return chunks(b, loc, c, lanes, v, [&](Value c0, int64_t wd, Value v) {
         // rows + 2 by cols + 2 inputs: the rest of the 4 x 4 tile is
@@ -272,7 +277,6 @@ struct Winograd {
     });
     // M [16, TW, F] = V U, one [TW, C] x [C, F] matmul per (xi, nu), in
     // register tiles of rowBlock x colBlock accumulated over C.
-    Value m = b.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{16, tw, f}, el);
     int64_t blocks = (tw + rowBlock - 1) / rowBlock;
     int64_t rb = (tw + blocks - 1) / blocks; // equal blocks, the rest after
     m = loop(b, loc, idx(0), idx(16), m, [&](OpBuilder &, Value k, Value m) {
@@ -317,7 +321,7 @@ struct Winograd {
       });
     });
     // y = A^T M A (+ bias, relu) for each tile's rows x cols outputs.
-    return overTiles(out, [&](Value t, int64_t cols, Value out) {
+    out = overTiles(out, [&](Value t, int64_t cols, Value out) {
       return chunks(b, loc, f, lanes, out, [&](Value f0, int64_t wd,
                                                Value out) {
         SmallVector<Value> sums =
@@ -338,6 +342,7 @@ struct Winograd {
         return write(pack({rows, cols}, ys), out, {idx(0), times(t, 2), f0});
       });
     });
+    return {out, v, m};
   }
 };
 
@@ -380,43 +385,59 @@ static void rewrite(IRRewriter &rw, Candidate &m, int64_t vectorBits) {
   Value bias = m.bias ? m.bias.getRhs() : Value();
   Value n = rw.create<tensor::DimOp>(loc, x, 0);
   Value y = rw.create<tensor::EmptyOp>(loc, out.getShape(), el, ValueRange{n});
-  // Rows of tiles in parallel: (image, tile row) pairs for the whole ones,
-  // then the last row of an odd height (one output row) per image.
-  auto overRows = [&](Value iterations, int64_t rows, Value y,
-                      llvm::function_ref<std::pair<Value, Value>(Value)> at)
-      -> Value {
-    OpBuilder::InsertionGuard guard(rw);
-    Value work = wg.times(iterations, 16 * wg.tw * wg.c * f);
-    auto forall = rw.create<scf::ForallOp>(
-        loc, ArrayRef<OpFoldResult>{iterations}, ValueRange{y}, std::nullopt);
-    rw.setInsertionPointToStart(forall.getBody());
-    rw.create<nnc::ParallelWorkOp>(loc, work);
-    auto [img, th] = at(forall.getInductionVar(0));
-    SmallVector<OpFoldResult> offsets = {img, wg.times(th, 2),
-                                         rw.getIndexAttr(0),
-                                         rw.getIndexAttr(0)};
+  // The batch in kBatchParts parallel parts, each with its own V and M
+  // (allocated once: on the stack, one per iteration of a parallel loop
+  // over (image, tile row) was not released between iterations) going
+  // through its images' rows of tiles, the last one of an odd height
+  // (one output row) after the whole ones.
+  Value work = wg.times(n, 16 * ((oh + 1) / 2) * wg.tw * wg.c * f);
+  auto [forall, first, lastImage] = overBatchParts(rw, loc, n, {y}, work);
+  Value count = rw.create<arith::SubIOp>(loc, lastImage, first);
+  SmallVector<OpFoldResult> partAt = {first};
+  partAt.append(indexAttrs(rw, {0, 0, 0}));
+  SmallVector<OpFoldResult> partSizes = {count};
+  partSizes.append(indexAttrs(rw, {oh, ow, f}));
+  SmallVector<OpFoldResult> unit = indexAttrs(rw, {1, 1, 1, 1});
+  Value mine = rw.create<tensor::ExtractSliceOp>(
+      loc, forall.getRegionIterArgs()[0], partAt, partSizes, unit);
+  Value v = rw.create<tensor::EmptyOp>(
+      loc, ArrayRef<int64_t>{16, wg.tw, wg.c}, el);
+  Value mt = rw.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{16, wg.tw, f},
+                                        el);
+  // Output rows [2 th, 2 th + rows) of image i of the part.
+  auto row = [&](Value i, Value th, int64_t rows,
+                 ValueRange acc) -> SmallVector<Value> {
+    SmallVector<OpFoldResult> at = {i, wg.times(th, 2), rw.getIndexAttr(0),
+                                    rw.getIndexAttr(0)};
     SmallVector<OpFoldResult> sizes = indexAttrs(rw, {1, rows, ow, f});
-    SmallVector<OpFoldResult> unit = indexAttrs(rw, {1, 1, 1, 1});
-    auto sliceType = RankedTensorType::get({rows, ow, f}, el);
-    Value mine = rw.create<tensor::ExtractSliceOp>(
-        loc, sliceType, forall.getRegionIterArgs()[0], offsets, sizes, unit);
-    mine = wg.tileRow(x, u, bias, static_cast<bool>(m.relu), img, th, rows,
-                      mine);
-    rw.setInsertionPointToStart(forall.getTerminator().getBody());
-    rw.create<tensor::ParallelInsertSliceOp>(
-        loc, mine, forall.getRegionIterArgs()[0], offsets, sizes, unit);
-    return forall.getResult(0);
+    auto rowType = RankedTensorType::get({rows, ow, f}, el);
+    Value slice = rw.create<tensor::ExtractSliceOp>(loc, rowType, acc[0], at,
+                                                    sizes, unit);
+    SmallVector<Value> res = wg.tileRow(
+        x, u, bias, static_cast<bool>(m.relu),
+        rw.create<arith::AddIOp>(loc, first, i), th, rows, slice, acc[1],
+        acc[2]);
+    res[0] = rw.create<tensor::InsertSliceOp>(loc, res[0], acc[0], at, sizes,
+                                              unit);
+    return res;
   };
-  int64_t whole = oh / 2;
-  y = overRows(wg.times(n, whole), 2, y, [&](Value i) {
-    return std::pair<Value, Value>{
-        rw.create<arith::DivUIOp>(loc, i, wg.idx(whole)),
-        rw.create<arith::RemUIOp>(loc, i, wg.idx(whole))};
-  });
-  if (oh % 2)
-    y = overRows(n, 1, y, [&](Value i) {
-      return std::pair<Value, Value>{i, wg.idx(whole)};
-    });
+  SmallVector<Value> acc = loops(
+      rw, loc, wg.idx(0), count, {mine, v, mt},
+      [&](OpBuilder &, Value i, ValueRange acc) {
+        SmallVector<Value> next =
+            loops(rw, loc, wg.idx(0), wg.idx(oh / 2), acc,
+                  [&](OpBuilder &, Value th, ValueRange acc) {
+                    return row(i, th, 2, acc);
+                  });
+        if (oh % 2)
+          next = row(i, wg.idx(oh / 2), 1, next);
+        return next;
+      });
+  rw.setInsertionPointToStart(forall.getTerminator().getBody());
+  rw.create<tensor::ParallelInsertSliceOp>(
+      loc, acc[0], forall.getRegionIterArgs()[0], partAt, partSizes, unit);
+  rw.setInsertionPointAfter(forall);
+  y = forall.getResult(0);
   rw.replaceOp(last, y);
   if (m.bias && m.relu)
     rw.eraseOp(m.bias);

@@ -3,13 +3,14 @@
 
 // A 3 x 3 convolution over 20 channels into 24, its bias add and relu:
 // Winograd F(2 x 2, 3 x 3). The filter transformed once into U [16, C, F]
-// (vectors over F: 16 + 8 lanes); 7 x 9 outputs: rows of 2 x 2 tiles in
-// parallel over (image, tile row) for the three whole rows, then the last
-// (odd) output row per image; in a row, four whole tiles and a last one of
-// one column. Input tiles of 4 x 4 (3 rows in the last row of tiles, 3
-// columns in the last tile) into V [16, TW, C]; 16 matmuls of [5, 20] x
-// [20, 24] as register tiles of 5 rows x (16 + 8) lanes; the output
-// transform adds the bias and applies relu.
+// (vectors over F: 16 + 8 lanes). The batch in 4 parallel parts, each
+// with one V [16, TW, C] and one M [16, TW, F] that all its rows of tiles
+// reuse; 7 x 9 outputs: three whole rows of 2 x 2 tiles, then the last
+// (odd) output row; in a row, four whole tiles and a last one of one
+// column. Input tiles of 4 x 4 (3 rows in the last row of tiles, 3
+// columns in the last tile) into V; 16 matmuls of [5, 20] x [20, 24] as
+// register tiles of 5 rows x (16 + 8) lanes; the output transform adds
+// the bias and applies relu.
 
 // CHECK-LABEL: func.func @fused(
 // CHECK-NOT:     nnc.
@@ -17,31 +18,35 @@
 // CHECK:           vector.transfer_read %{{.*}} : tensor<3x3x20x24xf32>, vector<3x3x1x16xf32>
 // CHECK:           vector.transfer_write %{{.*}} : vector<16x1x16xf32>, tensor<16x20x24xf32>
 // CHECK:           vector.transfer_read %{{.*}} : tensor<3x3x20x24xf32>, vector<3x3x1x8xf32>
-// CHECK:         scf.forall (%[[I:.*]]) in (%{{.*}}) shared_outs({{.*}}) -> (tensor<?x7x9x24xf32>)
+// CHECK:         scf.forall (%{{.*}}) in (4) shared_outs({{.*}}) -> (tensor<?x7x9x24xf32>)
 // CHECK:           nnc.parallel_work
-// CHECK:           tensor.extract_slice %{{.*}} [1, 2, 9, 24] [1, 1, 1, 1] : tensor<?x7x9x24xf32> to tensor<2x9x24xf32>
-// CHECK:           scf.for %{{.*}} = %c0 to %c4
-// CHECK:             vector.transfer_read %{{.*}} : tensor<?x9x11x20xf32>, vector<4x4x16xf32>
-// CHECK:             vector.transfer_write %{{.*}} : vector<16x1x16xf32>, tensor<16x5x20xf32>
-// CHECK:             vector.transfer_read %{{.*}} : tensor<?x9x11x20xf32>, vector<4x4x4xf32>
-// CHECK:           vector.transfer_read %{{.*}} : tensor<?x9x11x20xf32>, vector<4x3x16xf32>
-// CHECK:           scf.for %[[K:.*]] = %c0 to %c16
-// CHECK:             scf.for %[[C:.*]] = %c0 to %c20
-// CHECK-COUNT-2:       vector.transfer_read %[[U]][%[[K]], %[[C]], %{{.*}}]
-// CHECK-COUNT-10:      vector.fma
-// CHECK:             vector.transfer_write %{{.*}} : vector<5x24xf32>, tensor<16x5x24xf32>
-// CHECK:           scf.for
-// CHECK:             vector.transfer_read %{{.*}} : tensor<16x5x24xf32>, vector<16x1x16xf32>
-// CHECK:             arith.maximumf
-// CHECK:             vector.transfer_write %{{.*}} : vector<2x2x16xf32>, tensor<2x9x24xf32>
-// CHECK:           vector.transfer_write %{{.*}} : vector<2x1x16xf32>, tensor<2x9x24xf32>
+// CHECK:           %[[V:.*]] = tensor.empty() : tensor<16x5x20xf32>
+// CHECK:           %[[M:.*]] = tensor.empty() : tensor<16x5x24xf32>
+// CHECK:           scf.for {{.*}} iter_args({{.*}} = %[[V]], {{.*}} = %[[M]])
+// CHECK:             scf.for %{{.*}} = %c0 to %c3
+// CHECK:               tensor.extract_slice %{{.*}} [1, 2, 9, 24] [1, 1, 1, 1] : tensor<?x7x9x24xf32> to tensor<2x9x24xf32>
+// CHECK:               scf.for %{{.*}} = %c0 to %c4
+// CHECK:                 vector.transfer_read %{{.*}} : tensor<?x9x11x20xf32>, vector<4x4x16xf32>
+// CHECK:                 vector.transfer_write %{{.*}} : vector<16x1x16xf32>, tensor<16x5x20xf32>
+// CHECK:                 vector.transfer_read %{{.*}} : tensor<?x9x11x20xf32>, vector<4x4x4xf32>
+// CHECK:               vector.transfer_read %{{.*}} : tensor<?x9x11x20xf32>, vector<4x3x16xf32>
+// CHECK:               scf.for %[[K:.*]] = %c0 to %c16
+// CHECK:                 scf.for %[[C:.*]] = %c0 to %c20
+// CHECK-COUNT-2:           vector.transfer_read %[[U]][%[[K]], %[[C]], %{{.*}}]
+// CHECK-COUNT-10:          vector.fma
+// CHECK:                 vector.transfer_write %{{.*}} : vector<5x24xf32>, tensor<16x5x24xf32>
+// CHECK:               scf.for
+// CHECK:                 vector.transfer_read %{{.*}} : tensor<16x5x24xf32>, vector<16x1x16xf32>
+// CHECK:                 arith.maximumf
+// CHECK:                 vector.transfer_write %{{.*}} : vector<2x2x16xf32>, tensor<2x9x24xf32>
+// CHECK:               vector.transfer_write %{{.*}} : vector<2x1x16xf32>, tensor<2x9x24xf32>
+// CHECK:               tensor.insert_slice
+// CHECK:             tensor.extract_slice %{{.*}}[%{{.*}}, 6, 0, 0] [1, 1, 9, 24]
+// CHECK:             vector.transfer_read %{{.*}} : tensor<?x9x11x20xf32>, vector<3x4x16xf32>
+// CHECK:             vector.transfer_read %{{.*}} : tensor<?x9x11x20xf32>, vector<3x3x16xf32>
+// CHECK:             vector.transfer_write %{{.*}} : vector<1x2x16xf32>, tensor<1x9x24xf32>
+// CHECK:             vector.transfer_write %{{.*}} : vector<1x1x16xf32>, tensor<1x9x24xf32>
 // CHECK:           tensor.parallel_insert_slice
-// CHECK:         scf.forall
-// CHECK:           tensor.extract_slice %{{.*}}[%{{.*}}, 6, 0, 0] [1, 1, 9, 24]
-// CHECK:           vector.transfer_read %{{.*}} : tensor<?x9x11x20xf32>, vector<3x4x16xf32>
-// CHECK:           vector.transfer_read %{{.*}} : tensor<?x9x11x20xf32>, vector<3x3x16xf32>
-// CHECK:           vector.transfer_write %{{.*}} : vector<1x2x16xf32>, tensor<1x9x24xf32>
-// CHECK:           vector.transfer_write %{{.*}} : vector<1x1x16xf32>, tensor<1x9x24xf32>
 
 // With AVX2 the register tiles are 5 rows x 2 vectors of 8, then the
 // rest of F (8 lanes) as 5 x 1.
@@ -64,13 +69,14 @@ func.func @fused(%x: tensor<?x9x11x20xf32>, %w: tensor<3x3x20x24xf32>, %b: tenso
 // -----
 
 // 'same' padding: the input padded first; 8 x 8 outputs, whole tiles
-// only (one parallel loop). The convolution's result has two readers: no
+// only. The convolution's result has two readers: no
 // bias or relu in the output transform, which writes the sums as they are.
 // CHECK-LABEL: func.func @padded(
 // CHECK:         tensor.pad %{{.*}} low[0, 1, 1, 0] high[0, 1, 1, 0]
 // CHECK:         scf.forall
 // CHECK-NOT:       arith.maximumf
 // CHECK:           vector.transfer_write %{{.*}} : vector<2x2x16xf32>, tensor<2x8x16xf32>
+// CHECK-NOT:       tensor<1x8x16xf32>
 // CHECK:           tensor.parallel_insert_slice
 // CHECK-NOT:     scf.forall (
 // CHECK:         nnc.add
