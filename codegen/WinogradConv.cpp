@@ -103,7 +103,7 @@ struct Winograd {
   Type el;
   int64_t lanes;
   int64_t c, f;      // input and output channels
-  int64_t oh, ow;    // output size
+  int64_t ow;        // output width
   int64_t tw;        // tiles in a row: ceil(OW / 2)
   int64_t rowBlock;  // the matmuls' register tile: rows of V ...
   int64_t colBlock;  // ... by elements of U (whole vectors)
@@ -173,21 +173,30 @@ struct Winograd {
     return out;
   }
 
+  /// The `k`-th index of `outer`'s dims, row-major.
+  static SmallVector<int64_t> position(int64_t k, ArrayRef<int64_t> outer) {
+    SmallVector<int64_t> pos(outer.size());
+    for (int64_t d = outer.size() - 1; d >= 0; --d) {
+      pos[d] = k % outer[d];
+      k /= outer[d];
+    }
+    return pos;
+  }
+  /// A vector of zeros.
+  Value zeros(VectorType t) {
+    return b.create<arith::ConstantOp>(
+        loc, t, DenseElementsAttr::get(t, b.getZeroAttr(el)));
+  }
+
   /// An (outer..., w) vector from its 1-D parts, row-major over `outer`.
   Value pack(ArrayRef<int64_t> outer, ArrayRef<Value> parts) {
     int64_t w = cast<VectorType>(parts[0].getType()).getDimSize(0);
     SmallVector<int64_t> shape(outer);
     shape.push_back(w);
     VectorType t = vec(shape);
-    Value out = b.create<arith::ConstantOp>(
-        loc, t, DenseElementsAttr::get(t, b.getZeroAttr(el)));
+    Value out = zeros(t);
     for (auto [k, part] : llvm::enumerate(parts)) {
-      SmallVector<int64_t> pos;
-      for (int64_t rest = k, d = outer.size() - 1; d >= 0; --d) {
-        pos.insert(pos.begin(), rest % outer[d]);
-        rest /= outer[d];
-      }
-      out = b.create<vector::InsertOp>(loc, part, out, pos);
+      out = b.create<vector::InsertOp>(loc, part, out, position(k, outer));
     }
     return out;
   }
@@ -200,12 +209,7 @@ struct Winograd {
       count *= d;
     SmallVector<Value> out;
     for (int64_t k = 0; k < count; ++k) {
-      SmallVector<int64_t> pos;
-      for (int64_t rest = k, d = outer.size() - 1; d >= 0; --d) {
-        pos.insert(pos.begin(), rest % outer[d]);
-        rest /= outer[d];
-      }
-      out.push_back(b.create<vector::ExtractOp>(loc, v, pos));
+      out.push_back(b.create<vector::ExtractOp>(loc, v, position(k, outer)));
     }
     return out;
   }
@@ -269,9 +273,7 @@ struct Winograd {
         });
         for (Value &s : sums) // all four inputs absent: none is
           if (!s)
-            s = b.create<arith::ConstantOp>(
-                loc, vec({wd}),
-                DenseElementsAttr::get(vec({wd}), b.getZeroAttr(el)));
+            s = zeros(vec({wd}));
         return write(pack({16, 1}, sums), v, {idx(0), t, c0});
       });
     });
@@ -289,9 +291,7 @@ struct Winograd {
           SmallVector<Value> accs;
           for (int64_t r = 0; r < nr; ++r)
             for (int64_t wd : widths)
-              accs.push_back(b.create<arith::ConstantOp>(
-                  loc, vec({wd}),
-                  DenseElementsAttr::get(vec({wd}), b.getZeroAttr(el))));
+              accs.push_back(zeros(vec({wd})));
           accs = loops(b, loc, idx(0), idx(c), accs,
                        [&](OpBuilder &, Value ch, ValueRange accs) {
             SmallVector<Value> us, next;
@@ -307,9 +307,7 @@ struct Winograd {
             }
             return next;
           });
-          Value tile = b.create<arith::ConstantOp>(
-              loc, vec({nr, cw}),
-              DenseElementsAttr::get(vec({nr, cw}), b.getZeroAttr(el)));
+          Value tile = zeros(vec({nr, cw}));
           for (int64_t r = 0; r < nr; ++r)
             for (auto [j, wd] : llvm::enumerate(widths))
               tile = b.create<vector::InsertStridedSliceOp>(
@@ -375,7 +373,6 @@ static void rewrite(IRRewriter &rw, Candidate &m, int64_t vectorBits) {
               lanes,
               wt.getDimSize(2),
               f,
-              oh,
               ow,
               (ow + 1) / 2,
               rowBlock,
