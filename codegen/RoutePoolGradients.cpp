@@ -27,7 +27,8 @@
 // mask per winner position, so the registers a channel adds to are
 // static), in groups of pixels and chunks of C that fit the register
 // file, and then added to the image: the patches of neighbouring windows
-// overlap, so rows updated in memory waited on each other's stores. The
+// overlap, so rows updated in memory waited on each other's stores (with
+// AVX2's 16 registers, by winner tap and filter row: tapRowRegisters). The
 // bias gradient (reduce_sum of dy over N, H, W) sums G instead. Exact:
 // the same products, in another summation order.
 //
@@ -258,6 +259,50 @@ struct Router {
         });
   }
 
+  /// Which of window (y, x)'s channels [f0, f0 + width) of image `img`
+  /// have their gradient routed to tap q (q = a * WW + b): an i64 mask per
+  /// tap, null for the taps not `wanted(q)`.
+  SmallVector<Value> tapMasks(Value img, Value y, Value x, Value f0,
+                              int64_t width,
+                              llvm::function_ref<bool(int64_t)> wanted) {
+    auto vt = VectorType::get({width}, el);
+    SmallVector<Value, 4> at = {img, y, x, f0};
+    Value zero = cst(b, loc, el, 0);
+    auto splat = [&](double v) {
+      return b.create<vector::BroadcastOp>(loc, vt, cst(b, loc, el, v));
+    };
+    Value gv = b.create<vector::TransferReadOp>(loc, vt, g, at, zero,
+                                                ArrayRef<bool>{true});
+    Value tv = b.create<vector::TransferReadOp>(loc, vt, taps, at, zero,
+                                                ArrayRef<bool>{true});
+    Value nonzero = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNE,
+                                            gv, splat(0));
+    SmallVector<Value> masks(wh * ww);
+    for (int64_t q = 0; q < wh * ww; ++q)
+      if (wanted(q))
+        masks[q] = maskOf(b.create<arith::AndIOp>(
+            loc, nonzero,
+            b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, tv,
+                                    splat(q))));
+    return masks;
+  }
+
+  /// `accs` through `update(accs, gradient, channel)` for each channel of
+  /// window (y, x) of image `img` in `mask` (a tapMasks mask of the
+  /// channels from f0).
+  using ChannelUpdate =
+      llvm::function_ref<SmallVector<Value>(ValueRange, Value, Value)>;
+  SmallVector<Value> overChannels(Value img, Value y, Value x, Value f0,
+                                  Value mask, ValueRange accs,
+                                  ChannelUpdate update) {
+    return overBits(mask, accs, [&](ValueRange accs, Value lane) {
+      Value chan = b.create<arith::AddIOp>(loc, f0, lane);
+      Value grad =
+          b.create<tensor::ExtractOp>(loc, g, ValueRange{img, y, x, chan});
+      return update(accs, grad, chan);
+    });
+  }
+
   /// `accs` through `update(accs, gradient, channel, q)` for each channel
   /// of window (y, x) of image `img` whose gradient is routed to tap q of
   /// the window (q = a * WW + b), for the taps that `wanted(q)`.
@@ -267,33 +312,14 @@ struct Router {
                               llvm::function_ref<bool(int64_t)> wanted,
                               TapUpdate update) {
     return chunks(f, 64, accs, [&](Value f0, int64_t width, ValueRange accs) {
-      auto vt = VectorType::get({width}, el);
-      SmallVector<Value, 4> at = {img, y, x, f0};
-      Value zero = cst(b, loc, el, 0);
-      auto splat = [&](double v) {
-        return b.create<vector::BroadcastOp>(loc, vt, cst(b, loc, el, v));
-      };
-      Value gv = b.create<vector::TransferReadOp>(loc, vt, g, at, zero,
-                                                  ArrayRef<bool>{true});
-      Value tv = b.create<vector::TransferReadOp>(loc, vt, taps, at, zero,
-                                                  ArrayRef<bool>{true});
-      Value nonzero = b.create<arith::CmpFOp>(
-          loc, arith::CmpFPredicate::UNE, gv, splat(0));
+      SmallVector<Value> masks = tapMasks(img, y, x, f0, width, wanted);
       SmallVector<Value> out(accs);
-      for (int64_t q = 0; q < wh * ww; ++q) {
-        if (!wanted(q))
-          continue;
-        Value bits = b.create<arith::AndIOp>(
-            loc, nonzero,
-            b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, tv,
-                                    splat(q)));
-        out = overBits(maskOf(bits), out, [&](ValueRange accs, Value lane) {
-          Value chan = b.create<arith::AddIOp>(loc, f0, lane);
-          Value grad = b.create<tensor::ExtractOp>(
-              loc, g, ValueRange{img, y, x, chan});
-          return update(accs, grad, chan, q);
-        });
-      }
+      for (int64_t q = 0; q < wh * ww; ++q)
+        if (masks[q])
+          out = overChannels(img, y, x, f0, masks[q], out,
+                             [&](ValueRange accs, Value grad, Value chan) {
+                               return update(accs, grad, chan, q);
+                             });
       return out;
     });
   }
@@ -434,12 +460,23 @@ static int64_t patchRegisters(int64_t vectorBits) {
   return vectorBits >= 512 ? 16 : 8;
 }
 
+/// With AVX2's 16 registers, a window's patch takes many passes over its
+/// routed channels, each too short to hide the FMA latency (groups of 8
+/// registers got 3 to 6 FMAs per routed channel, all on the registers of
+/// the previous one). There the input gradient goes by winner tap and
+/// filter row instead: the row's KW pixels by a chunk of C in 12
+/// registers, KW * chunk FMAs per routed channel. The registers per pixel,
+/// 0 where the patches serve.
+static int64_t tapRowRegisters(int64_t vectorBits, int64_t kw) {
+  return vectorBits >= 512 || kw > 12 ? 0 : 12 / kw;
+}
+
 /// The input gradient: each image's padded gradient [Hp, Wp * C] zeroed,
 /// then window by window: the window's patch (the input pixels under its
 /// KH x KW taps at every winner, (WH - 1) * SH + KH rows by
 /// (WW - 1) * SW + KW pixels) accumulated in registers over the channels
 /// routed to it, a group of pixels and a chunk of C at a time, and added
-/// to the image; cropped to the input.
+/// to the image (or by tap rows: tapRowRegisters); cropped to the input.
 static Value inputGradient(IRRewriter &rw, Router &r, Conv2DInputGradOp op,
                            int64_t vectorBits) {
   Location loc = op.getLoc();
@@ -579,12 +616,72 @@ static Value inputGradient(IRRewriter &rw, Router &r, Conv2DInputGradOp op,
   mine = rw.create<tensor::ExpandShapeOp>(
       loc, RankedTensorType::get({hp, wp, ch}, el), mine,
       SmallVector<ReassociationIndices>{{0}, {1, 2}});
+  // Filter row i of the channels of `mask` routed to window (y, x)'s tap
+  // q, over channels [c0, c0 + width), added to the image.
+  auto addTapRow = [&](Value y, Value x, Value f0, Value mask, int64_t q,
+                       int64_t i, Value c0, int64_t width,
+                       Value mine) -> Value {
+    auto vt = VectorType::get({width}, el);
+    Value zeros = rw.create<arith::ConstantOp>(
+        loc, vt, DenseElementsAttr::get(vt, rw.getZeroAttr(el)));
+    SmallVector<Value> accs(kw, zeros);
+    accs = r.overChannels(
+        img, y, x, f0, mask, accs,
+        [&](ValueRange accs, Value grad, Value chan) {
+          Value scale = rw.create<vector::BroadcastOp>(loc, vt, grad);
+          SmallVector<Value> next(accs);
+          for (int64_t j = 0; j < kw; ++j) {
+            Value wv = rw.create<vector::TransferReadOp>(
+                loc, vt, wRows,
+                ValueRange{chan, r.c(i),
+                           rw.create<arith::AddIOp>(loc, c0, r.c(j * ch))},
+                pad0, ArrayRef<bool>{true});
+            next[j] = rw.create<vector::FMAOp>(loc, scale, wv, next[j]);
+          }
+          return next;
+        });
+    auto rowType = VectorType::get({1, kw, width}, el);
+    Value sum = rw.create<arith::ConstantOp>(
+        loc, rowType, DenseElementsAttr::get(rowType, rw.getZeroAttr(el)));
+    for (int64_t j = 0; j < kw; ++j)
+      sum = rw.create<vector::InsertOp>(loc, accs[j], sum,
+                                        ArrayRef<int64_t>{0, j});
+    SmallVector<Value, 3> to = {
+        rw.create<arith::AddIOp>(
+            loc, rw.create<arith::MulIOp>(loc, y, r.c(r.wh * sh)),
+            r.c(q / r.ww * sh + i)),
+        rw.create<arith::AddIOp>(
+            loc, rw.create<arith::MulIOp>(loc, x, r.c(r.ww * sw)),
+            r.c(q % r.ww * sw)),
+        c0};
+    SmallVector<bool, 3> inBounds(3, true);
+    Value cur = rw.create<vector::TransferReadOp>(loc, rowType, mine, to,
+                                                  pad0, inBounds);
+    return rw
+        .create<vector::TransferWriteOp>(
+            loc, rw.create<arith::AddFOp>(loc, cur, sum), mine, to, inBounds)
+        .getResult();
+  };
+  int64_t perPixel = tapRowRegisters(vectorBits, kw);
   mine = r.loop(r.c(0), r.c(r.ph), mine, [&](Value y, Value mine) {
     return r.loop(r.c(0), r.c(r.pw), mine, [&](Value x, Value mine) {
-      return r.chunks(ch, lanes, mine,
-                      [&](Value c0, int64_t width, Value mine) {
-                        return addGroups(y, x, c0, width, mine);
-                      });
+      if (perPixel == 0)
+        return r.chunks(ch, lanes, mine,
+                        [&](Value c0, int64_t width, Value mine) {
+                          return addGroups(y, x, c0, width, mine);
+                        });
+      return r.chunks(f, 64, mine, [&](Value f0, int64_t fw, Value mine) {
+        SmallVector<Value> masks = r.tapMasks(
+            img, y, x, f0, fw, [](int64_t) { return true; });
+        for (int64_t q = 0; q < r.wh * r.ww; ++q)
+          for (int64_t i = 0; i < kh; ++i)
+            mine = r.chunks(ch, lanes * perPixel, mine,
+                            [&](Value c0, int64_t width, Value mine) {
+                              return addTapRow(y, x, f0, masks[q], q, i, c0,
+                                               width, mine);
+                            });
+        return mine;
+      });
     });
   });
   mine = rw.create<tensor::CollapseShapeOp>(

@@ -6,7 +6,8 @@
 // add rows of KW * C = 24 at each window's first maximum (the taps T),
 // only where the gradient is nonzero: the dense dy is gone. Which windows
 // and channels are routed comes from bit masks of up to 64 lanes, one
-// scf.while over a mask's set bits (math.cttz): no branch per element.
+// scf.while over a mask's set bits (math.cttz): no branch per element;
+// a window's masks (one per tap) are computed before its loops.
 
 // CHECK-LABEL: func.func @routed(
 // CHECK-SAME:    %[[X:[^:]*]]: tensor<?x10x10x8xf32>, %[[W:[^:]*]]: tensor<3x3x8x16xf32>, %{{[^:]*}}: tensor<?x8x8x16xf32>, %[[DP:[^:]*]]: tensor<?x4x4x16xf32>
@@ -40,6 +41,7 @@
 // CHECK:               %[[Q0:.*]] = arith.cmpf oeq, %[[TV]]
 // CHECK:               %[[B0:.*]] = arith.andi %[[NZ]], %[[Q0]] : vector<16xi1>
 // CHECK:               vector.bitcast %[[B0]] : vector<16xi1> to vector<1xi16>
+// CHECK-COUNT-3:       arith.cmpf oeq, %[[TV]]
 // CHECK:               scf.while (%{{[^ ]*}} = %{{[^,]*}}, %[[P0:[^ ]*]] = %{{[^,]*}}, {{.*}} : (i64, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // CHECK:                 math.cttz
 // CHECK:                 %[[GQ:.*]] = tensor.extract %[[G]][%[[N]], %[[Y]], %[[XX]], %{{.*}}]
@@ -47,13 +49,10 @@
 // CHECK:                 %[[W0:.*]] = vector.transfer_read %[[WR]]{{.*}} : tensor<16x3x24xf32>, vector<8xf32>
 // CHECK:                 vector.fma %[[SC]], %[[W0]], %[[P0]] : vector<8xf32>
 // CHECK-COUNT-8:         vector.fma %[[SC]]
-// CHECK:               arith.cmpf oeq, %[[TV]]
 // CHECK:               scf.while (%{{[^ ]*}} = %{{[^,]*}}, %{{[^ ]*}} = %{{[^,]*}}, %[[P1:[^ ]*]] = %{{[^,]*}},
 // CHECK:                 vector.fma %{{.*}}, %{{.*}}, %[[P1]] : vector<8xf32>
-// CHECK:               arith.cmpf oeq, %[[TV]]
 // CHECK:               scf.while (%{{[^ ]*}} = %{{[^,]*}}{{, %[^ ]* = %[^,]*, %[^ ]* = %[^,]*, %[^ ]* = %[^,]*, %[^ ]* = %[^,]*}}, %[[P4:[^ ]*]] = %{{[^,]*}},
 // CHECK:                 vector.fma %{{.*}}, %{{.*}}, %[[P4]] : vector<8xf32>
-// CHECK:               arith.cmpf oeq, %[[TV]]
 // CHECK:               scf.while
 // CHECK:               vector.insert %{{.*}}, %{{.*}} [3, 3] : vector<8xf32> into vector<4x4x8xf32>
 // CHECK:               %[[OLD:.*]] = vector.transfer_read {{.*}} : tensor<10x10x8xf32>, vector<4x4x8xf32>
@@ -79,12 +78,22 @@
 // CHECK:                 vector.fma %{{.*}}, %[[XV]]
 // CHECK-COUNT-6:       vector.transfer_write
 // AVX2-LABEL:  func.func @routed(
-// The patch in two groups of 2 x 4 pixels (8 of AVX2's registers).
+// With AVX2, by winner tap and filter row instead of patches: the 4 taps'
+// masks once per window, then for each tap q and filter row i a loop over
+// q's channels with the row's 3 pixels in registers (3 FMAs per channel
+// here, C = 8; up to 12 with chunks of 32 channels), added to the image
+// at the row of q's winner: 4 x 3 loops and writes.
 // AVX2:          scf.forall
-// AVX2:          scf.while {{.*}} : (i64, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
-// AVX2:          vector.transfer_write {{.*}} : vector<2x4x8xf32>, tensor<10x10x8xf32>
-// AVX2:          scf.while {{.*}} : (i64, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
-// AVX2:          vector.transfer_write {{.*}} : vector<2x4x8xf32>, tensor<10x10x8xf32>
+// AVX2:            scf.for
+// AVX2:              scf.for
+// AVX2-COUNT-4:        arith.cmpf oeq
+// AVX2-NOT:            arith.cmpf
+// AVX2:                scf.while {{.*}} : (i64, vector<8xf32>, vector<8xf32>, vector<8xf32>) -> (i64, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// AVX2-COUNT-3:          vector.fma {{.*}} : vector<8xf32>
+// AVX2-NOT:              vector.fma
+// AVX2:                vector.transfer_write {{.*}} : vector<1x3x8xf32>, tensor<10x10x8xf32>
+// AVX2-COUNT-11:       vector.transfer_write {{.*}} : vector<1x3x8xf32>, tensor<10x10x8xf32>
+// AVX2-NOT:            vector.transfer_write {{.*}} tensor<10x10x8xf32>
 // AVX2:          scf.forall (%{{.*}}) in (4)
 // AVX2:          scf.while {{.*}} : (i64, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // CHECK:         linalg.generic {{.*}} ins({{.*}} : tensor<16x3x24xf32>, tensor<16x3x24xf32>, tensor<16x3x24xf32>, tensor<16x3x24xf32>)
@@ -199,4 +208,25 @@ func.func @wide_rows(%x: tensor<?x10x10x64xf32>, %w: tensor<5x5x64x16xf32>, %pre
   %dx = nnc.conv2d_input_grad %dy, %w {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : tensor<?x6x6x16xf32>, tensor<5x5x64x16xf32> -> tensor<?x10x10x64xf32>
   %dw = nnc.conv2d_filter_grad %x, %dy {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : tensor<?x10x10x64xf32>, tensor<?x6x6x16xf32> -> tensor<5x5x64x16xf32>
   return %dw, %dx : tensor<5x5x64x16xf32>, tensor<?x10x10x64xf32>
+}
+
+// -----
+
+// With AVX2, channels in chunks of 12 registers per filter row: C = 40 as
+// 32 (3 pixels x 4 registers) and the 8 left. (AVX-512 keeps patches.)
+// AVX2-LABEL:  func.func @tap_row_chunks(
+// AVX2:          scf.while {{.*}} : (i64, vector<32xf32>, vector<32xf32>, vector<32xf32>) -> (i64, vector<32xf32>, vector<32xf32>, vector<32xf32>)
+// AVX2-COUNT-3:    vector.fma {{.*}} : vector<32xf32>
+// AVX2:          vector.transfer_write {{.*}} : vector<1x3x32xf32>, tensor<10x10x40xf32>
+// AVX2:          scf.while {{.*}} : (i64, vector<8xf32>, vector<8xf32>, vector<8xf32>) -> (i64, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// AVX2-COUNT-3:    vector.fma {{.*}} : vector<8xf32>
+// AVX2:          vector.transfer_write {{.*}} : vector<1x3x8xf32>, tensor<10x10x40xf32>
+// CHECK-LABEL: func.func @tap_row_chunks(
+// CHECK-NOT:     vector<1x3x32xf32>
+// CHECK:         vector.transfer_write {{.*}} : vector<4x4x16xf32>, tensor<10x10x40xf32>
+func.func @tap_row_chunks(%w: tensor<3x3x40x16xf32>, %y: tensor<?x8x8x16xf32>, %dp: tensor<?x4x4x16xf32>) -> tensor<?x10x10x40xf32> {
+  %p = nnc.maxpool2d %y {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>, window = array<i64: 2, 2>} : tensor<?x8x8x16xf32> -> tensor<?x4x4x16xf32>
+  %g = nnc.maxpool2d_grad %y, %p, %dp {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>, window = array<i64: 2, 2>} : tensor<?x8x8x16xf32>, tensor<?x4x4x16xf32>
+  %dx = nnc.conv2d_input_grad %g, %w {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : tensor<?x8x8x16xf32>, tensor<3x3x40x16xf32> -> tensor<?x10x10x40xf32>
+  return %dx : tensor<?x10x10x40xf32>
 }
