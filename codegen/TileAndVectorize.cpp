@@ -998,7 +998,14 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
     if (failed(outer))
       return;
     hintWork(rw, outer->loops.front(), work);
-    int64_t tw = pickDivisor(out.getDimSize(2), tileM);
+    // A row of up to 1.25 tileM columns is one tile: as a full tile and
+    // the rest (deep_cnn.nn's 5 columns as 4 + 1 with AVX2's tile-m of 4),
+    // the rest's one-column tile ran its FMAs back to back on the same
+    // few registers, bound by their latency.
+    int64_t ow = out.getDimSize(2);
+    int64_t tw = !ShapedType::isDynamic(ow) && ow <= tileM + tileM / 4
+                     ? ow
+                     : pickDivisor(ow, tileM);
     int64_t tc = pickTile(out.getDimSize(3), tileN);
     auto inner = tileAndFuse(rw, outer->tiledAndFusedOps.front(),
                              {0, 0, tw, tc}, LoopType::ForOp, fuse);

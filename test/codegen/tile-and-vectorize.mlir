@@ -195,6 +195,29 @@ func.func @conv_many_channels(%x: tensor<?x16x16x40xf32>, %f: tensor<3x3x40x32xf
 
 // -----
 
+// A row of up to 1.25 tile-m columns is one tile: 5 columns with tile-m=4
+// (AVX2's) as one tile of 5, not a tile of 4 and a one-column rest whose
+// FMAs wait on each other.
+// CHECK-LABEL: func.func @conv_five_columns(
+// CHECK:         scf.for {{.*}} -> (vector<1x5x32xf32>)
+// SMALL-LABEL: func.func @conv_five_columns(
+// SMALL:         scf.forall
+// SMALL:           scf.for {{.*}} -> (vector<1x5x16xf32>)
+// SMALL-NOT:       vector<1x4x16xf32>
+// SMALL-NOT:       vector<1x1x16xf32>
+// SMALL:           scf.forall.in_parallel
+func.func @conv_five_columns(%x: tensor<?x7x7x8xf32>, %f: tensor<3x3x8x32xf32>) -> tensor<?x5x5x32xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x7x7x8xf32>
+  %e = tensor.empty(%n) : tensor<?x5x5x32xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<?x5x5x32xf32>) -> tensor<?x5x5x32xf32>
+  %conv = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>} ins(%x, %f : tensor<?x7x7x8xf32>, tensor<3x3x8x32xf32>) outs(%acc : tensor<?x5x5x32xf32>) -> tensor<?x5x5x32xf32>
+  return %conv : tensor<?x5x5x32xf32>
+}
+
+// -----
+
 // A convolution of a zero-padded input (same padding, or an input
 // gradient's padded dy): output row h runs only the taps kh whose input row
 // h + kh is not padding, [max(0, 2 - h), min(3, 2 + 5 - h)) with 2 rows of
