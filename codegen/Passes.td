@@ -113,7 +113,10 @@ def TileAndVectorize : Pass<"nnc-tile-and-vectorize", "mlir::func::FuncOp"> {
     - Convolutions and pooling, with their epilogue, are tiled per output
       row (forall over batch and rows), then by `tile-m` output columns
       (peeled) and `tile-n` channels, the window one tap at a time so that
-      they decompose into 1-D ops that vectorize.
+      they decompose into 1-D ops that vectorize. A convolution whose
+      filter is over 256 KiB goes by blocks of 16 images and `tile-n`
+      output channels (a forall), each looping over its images and rows:
+      the block's slice of the filter stays in L2.
     - Other ops are tiled one sample at a time along the batch dimension
       (a forall if it is parallel, a loop if it is reduced). A sum over
       the batch is split in 4 parts of it: a forall over the parts, each

@@ -967,6 +967,21 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
   static constexpr int64_t kHalfTileMinRhs = 32768;
   /// Panels of at most this many elements are not packed (16 KiB of f32).
   static constexpr int64_t kPackMin = 4096;
+  /// A convolution's filter bytes beyond which it is read by blocks of
+  /// output channels (tileWindowed): half the smallest L2 of the project's
+  /// hosts (512 KiB on AMD Zen 2 and 3).
+  static constexpr int64_t kFilterCacheBytes = 256 * 1024;
+  /// Images per block of such a convolution.
+  static constexpr int64_t kImagesPerBlock = 16;
+
+  static int64_t filterBytes(linalg::Conv2DNhwcHwcfOp conv) {
+    auto type = cast<RankedTensorType>(conv.getInputs()[1].getType());
+    if (!type.hasStaticShape())
+      return 0;
+    return type.getNumElements() *
+           type.getElementType().getIntOrFloatBitWidth() / 8;
+  }
+
   /// Row strides (bytes) whose multiples alias in the caches.
   static constexpr int64_t kAliasingStride = 2048;
   /// Rows of a matmul block whose panel is packed.
@@ -993,11 +1008,6 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
     std::optional<std::pair<int64_t, int64_t>> rows =
         conv ? nonZeroRows(conv.getInputs()[0]) : std::nullopt;
     int64_t rowStride = conv ? conv.getStrides().getValues<int64_t>()[0] : 1;
-    auto outer =
-        tileAndFuse(rw, consumer, {1, 1, 0, 0}, LoopType::ForallOp, fuseOuter);
-    if (failed(outer))
-      return;
-    hintWork(rw, outer->loops.front(), work);
     // A row of up to 1.25 tileM columns is one tile: as a full tile and
     // the rest (deep_cnn.nn's 5 columns as 4 + 1 with AVX2's tile-m of 4),
     // the rest's one-column tile ran its FMAs back to back on the same
@@ -1007,8 +1017,37 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
                      ? ow
                      : pickDivisor(ow, tileM);
     int64_t tc = pickTile(out.getDimSize(3), tileN);
-    auto inner = tileAndFuse(rw, outer->tiledAndFusedOps.front(),
-                             {0, 0, tw, tc}, LoopType::ForOp, fuse);
+    // A filter larger than the caches keep (kFilterCacheBytes) is read
+    // block by block of tc output channels: forall over (kImagesPerBlock
+    // images, channel block), each looping over its images and rows with
+    // its block's slice of the filter in L2. Output row by output row, a
+    // pass over the whole filter per row (deep_cnn.nn's third layer: 1.2
+    // MB per row of 3 x 3 outputs) came from L3.
+    bool blocked = conv && filterBytes(conv) > kFilterCacheBytes;
+    auto outer =
+        blocked ? tileAndFuse(rw, consumer, {kImagesPerBlock, 0, 0, tc},
+                              LoopType::ForallOp, fuseOuter)
+                : tileAndFuse(rw, consumer, {1, 1, 0, 0}, LoopType::ForallOp,
+                              fuseOuter);
+    if (failed(outer))
+      return;
+    hintWork(rw, outer->loops.front(), work);
+    Operation *tiled = outer->tiledAndFusedOps.front();
+    Value h; // the output row, for the rows of taps skipped below
+    if (blocked) {
+      auto rowLoops =
+          tileAndFuse(rw, tiled, {1, 1, 0, 0}, LoopType::ForOp, fuse);
+      if (failed(rowLoops))
+        return;
+      tiled = rowLoops->tiledAndFusedOps.front();
+      h = cast<scf::ForOp>(rowLoops->loops[1].getOperation())
+              .getInductionVar();
+    } else {
+      h = cast<scf::ForallOp>(outer->loops.front().getOperation())
+              .getInductionVar(1);
+    }
+    auto inner =
+        tileAndFuse(rw, tiled, {0, 0, tw, tc}, LoopType::ForOp, fuse);
     if (failed(inner))
       return;
     for (LoopLikeOpInterface loop : inner->loops)
@@ -1044,8 +1083,6 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
       // row h reads input rows h * stride + kh.
       if (succeeded(taps) && rows) {
         auto kh = cast<scf::ForOp>(taps->loops.front().getOperation());
-        Value h = cast<scf::ForallOp>(outer->loops.front().getOperation())
-                      .getInductionVar(1);
         Location loc = kh.getLoc();
         rw.setInsertionPoint(kh);
         auto c = [&](int64_t v) -> Value {

@@ -218,6 +218,30 @@ func.func @conv_five_columns(%x: tensor<?x7x7x8xf32>, %f: tensor<3x3x8x32xf32>) 
 
 // -----
 
+// A filter over 256 KiB (3 x 3 x 64 x 160 x 4 bytes = 360 KiB) is read
+// block by block of output channels: forall over (16 images, 32 channels),
+// each looping over its images and output rows with its slice of the
+// filter in L2 (row by row, the whole filter per row came from L3).
+// CHECK-LABEL: func.func @conv_big_filter(
+// CHECK:         scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (%{{.*}}, 160) step (16, 32)
+// CHECK:           scf.for %{{.*}} = %c0 to %{{.*}} step %c1
+// CHECK:             scf.for %{{.*}} = %c0 to %c3 step %c1
+// CHECK:               scf.for {{.*}} -> (vector<1x3x32xf32>)
+// CHECK:           scf.forall.in_parallel
+// SMALL-LABEL: func.func @conv_big_filter(
+// SMALL:         scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (%{{.*}}, 160) step (16, 16)
+func.func @conv_big_filter(%x: tensor<?x5x5x64xf32>, %f: tensor<3x3x64x160xf32>) -> tensor<?x3x3x160xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x5x5x64xf32>
+  %e = tensor.empty(%n) : tensor<?x3x3x160xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<?x3x3x160xf32>) -> tensor<?x3x3x160xf32>
+  %conv = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>} ins(%x, %f : tensor<?x5x5x64xf32>, tensor<3x3x64x160xf32>) outs(%acc : tensor<?x3x3x160xf32>) -> tensor<?x3x3x160xf32>
+  return %conv : tensor<?x3x3x160xf32>
+}
+
+// -----
+
 // A convolution of a zero-padded input (same padding, or an input
 // gradient's padded dy): output row h runs only the taps kh whose input row
 // h + kh is not padding, [max(0, 2 - h), min(3, 2 + 5 - h)) with 2 rows of

@@ -10,7 +10,7 @@ Tolerances (max |nnc - torch| <= atol + rtol * |torch|):
   f32: rtol 2e-5, atol 2e-5 (1e-4 after long sums: matmul, conv, pooling)
   f64: rtol 1e-10, atol 1e-10
 Also the f32 gradients of convolutional networks (cnn_gradients,
-pooled_gradients) against PyTorch's autograd: max error below 2e-5 of each gradient's largest element;
+pooled_gradients, big_filter_gradients) against PyTorch's autograd: max error below 2e-5 of each gradient's largest element;
 and the gradients of maxpool2d and max at ties (gradient_ties).
 """
 import argparse
@@ -165,6 +165,15 @@ def cases():
                   # been allocated per row on the threads' stacks (a
                   # crash, once).
                   long_sums=True, batches=(1, 2, 3, 7, 33, 300)))
+    # A filter over 256 KiB, read by blocks of output channels and images
+    # (f64: 720 KiB; big_filter_gradients has its input gradient).
+    c.append(Case("conv2d_big_filter",
+                  "input x: {dt}[batch, 5, 4, 64]\n"
+                  "output y = conv2d(x, 160, kernel=3, padding=same)",
+                  {"x": ((5, 4, 64), "normal")},
+                  lambda i, v: [conv_ref(i["x"], v["y.weight"], v["y.bias"],
+                                         (1, 1), "same")],
+                  long_sums=True, batches=(1, 17, 40)))
     c.append(valid_conv_case("conv2d_winograd_even", (8, 10, 16), 32,
                              "tanh"))
     for kind in ("max", "avg"):
@@ -435,6 +444,38 @@ def pooled_gradients(nnc, rng):
     return None
 
 
+# A filter over 256 KiB (3 x 3 x 64 x 160 f32: 360 KiB; too big for the
+# Winograd form too): its convolution and its input gradient (the flipped
+# filter, as big) read it block by block of output channels, over blocks
+# of 16 images (batches 1, 17 and 40: a partial block, a whole one and a
+# rest); conv b's 5 x 5 input gradient from a padded 3 x 3 dy also takes
+# 5-column tiles with AVX2.
+BIG_FILTER = """model big
+input image: f32[batch, 5, 5, 6]
+target label: i32[batch]
+a = conv2d(image, 64, kernel=3, padding=same, activation=relu)
+b = a |> conv2d(160, kernel=3, activation=tanh)
+logits = b |> flatten |> dense(10)
+output probs = softmax(logits)
+loss = cross_entropy(logits, label)
+"""
+
+
+def big_filter_gradients(nnc, rng):
+    model, v, conv = model_and_variables(BIG_FILTER, nnc, "big", 11)
+    for batch in (1, 17, 40):
+        image = rng.standard_normal((batch, 5, 5, 6)).astype(np.float32)
+        label = rng.integers(0, 10, size=batch).astype(np.int32)
+        loss, grads = model.gradients([image], [label])
+        a = torch.relu(conv(torch.from_numpy(image), "a", 1, "same"))
+        b = torch.tanh(conv(a, "b"))
+        logits = b.reshape(batch, -1) @ v["logits.weight"] + v["logits.bias"]
+        problem = compare_gradients(batch, loss, grads, logits, label, v)
+        if problem:
+            return problem
+    return None
+
+
 # Layers 512 wide: B's rows are 2 KiB apart, so nnc-tile-and-vectorize
 # packs each block's panel of B (the weights forward, dy in the filter
 # gradients x^T dy) and transposes W's panel per block for dy W^T. The
@@ -523,6 +564,9 @@ def main():
     if not args.only or args.only in "pooled_gradients":
         checks.append(("pooled_gradients/f32",
                        lambda: pooled_gradients(args.nnc, rng)))
+    if not args.only or args.only in "big_filter_gradients":
+        checks.append(("big_filter_gradients/f32",
+                       lambda: big_filter_gradients(args.nnc, rng)))
     if not args.only or args.only in "wide_gradients":
         checks.append(("wide_gradients/f32",
                        lambda: wide_gradients(args.nnc, rng)))
