@@ -425,23 +425,33 @@ loss = cross_entropy(logits, label)
 """
 
 
-def pooled_gradients(nnc, rng):
-    model, v, conv = model_and_variables(POOLED, nnc, "pooled", 7)
-    for batch in (1, 13, 64):
-        image = rng.standard_normal((batch, 18, 19, 3)).astype(np.float32)
+def image_gradients(model, v, batches, shape, logits_of, rng):
+    """nnc's gradients of `model` on random images of `shape` at each
+    batch size against autograd's of logits_of(torch image, batch)."""
+    for batch in batches:
+        image = rng.standard_normal((batch,) + shape).astype(np.float32)
         label = rng.integers(0, 10, size=batch).astype(np.int32)
         loss, grads = model.gradients([image], [label])
-        a = torch.relu(conv(torch.from_numpy(image), "a", 1, "same"))
+        logits = logits_of(torch.from_numpy(image), batch)
+        problem = compare_gradients(batch, loss, grads, logits, label, v)
+        if problem:
+            return problem
+    return None
+
+
+def pooled_gradients(nnc, rng):
+    model, v, conv = model_and_variables(POOLED, nnc, "pooled", 7)
+
+    def logits_of(image, batch):
+        a = torch.relu(conv(image, "a", 1, "same"))
         b = pool_ref(torch.relu(conv(a, "b", 1, "same")), 2, 2, "valid",
                      "max")
         c = pool_ref(conv(b, "c", 2, "same"), 2, 2, "valid", "max")
         d = pool_ref(torch.relu(conv(a, "d")), 3, 3, "valid", "max")
         h = torch.cat([c.reshape(batch, -1), d.reshape(batch, -1)], dim=1)
-        logits = h @ v["logits.weight"] + v["logits.bias"]
-        problem = compare_gradients(batch, loss, grads, logits, label, v)
-        if problem:
-            return problem
-    return None
+        return h @ v["logits.weight"] + v["logits.bias"]
+
+    return image_gradients(model, v, (1, 13, 64), (18, 19, 3), logits_of, rng)
 
 
 # A filter over 256 KiB (3 x 3 x 64 x 160 f32: 360 KiB; too big for the
@@ -463,17 +473,12 @@ loss = cross_entropy(logits, label)
 
 def big_filter_gradients(nnc, rng):
     model, v, conv = model_and_variables(BIG_FILTER, nnc, "big", 11)
-    for batch in (1, 17, 40):
-        image = rng.standard_normal((batch, 5, 5, 6)).astype(np.float32)
-        label = rng.integers(0, 10, size=batch).astype(np.int32)
-        loss, grads = model.gradients([image], [label])
-        a = torch.relu(conv(torch.from_numpy(image), "a", 1, "same"))
-        b = torch.tanh(conv(a, "b"))
-        logits = b.reshape(batch, -1) @ v["logits.weight"] + v["logits.bias"]
-        problem = compare_gradients(batch, loss, grads, logits, label, v)
-        if problem:
-            return problem
-    return None
+
+    def logits_of(image, batch):
+        b = torch.tanh(conv(torch.relu(conv(image, "a", 1, "same")), "b"))
+        return b.reshape(batch, -1) @ v["logits.weight"] + v["logits.bias"]
+
+    return image_gradients(model, v, (1, 17, 40), (5, 5, 6), logits_of, rng)
 
 
 # Layers 512 wide: B's rows are 2 KiB apart, so nnc-tile-and-vectorize
