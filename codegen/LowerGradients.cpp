@@ -3,10 +3,13 @@
 // Patterns of nnc-lower-to-linalg for the gradient ops that conv2d,
 // pooling, reduce_max and embedding build (ir/Gradients.cpp), in shapes
 // that nnc-tile-and-vectorize already tiles well:
-// - conv2d_input_grad: the transposed convolution, a stride-1
-//   linalg.conv_2d_nhwc_hwcf of the gradient (padded, and dilated by the
-//   strides) with the filter flipped in H and W and its channels swapped:
-//   tiled and vectorized as the forward convolution.
+// - conv2d_input_grad: where dy is much smaller than dx (strided, or a
+//   small image under a large kernel), by taps: Y = dy W^T (one matmul)
+//   and each tap's slice of Y added to the slice of dx it lands on.
+//   Otherwise the transposed convolution, a stride-1
+//   linalg.conv_2d_nhwc_hwcf of the padded gradient with the filter
+//   flipped in H and W and its channels swapped: tiled and vectorized as
+//   the forward convolution.
 // - conv2d_filter_grad: a linalg.generic over (kh, kw, c, f | n, oh, ow)
 //   that reads the input through its windows (nnc-tile-and-vectorize gives
 //   it thread-private partial gradients and register tiles). It was the
@@ -55,49 +58,172 @@ static Value collapse(OpBuilder &b, Location loc, Value v,
 // Convolution
 //===----------------------------------------------------------------------===//
 
+/// The input gradient by taps, where dy is much smaller than dx (a strided
+/// convolution, or a small image under a large kernel): the padded and
+/// dilated dy would be mostly zeros, convolved all the same (deep_cnn.nn's
+/// third layer: a 5 x 5 dx from a 3 x 3 dy, 225 taps of which 81 are not
+/// on zeros; a stride of 2 puts 3 zeros around each element). Instead
+/// Y = dy W^T, [N * OH * OW, F] x [F, KH * KW * C]: only the products that
+/// count, as one matmul (nnc-tile-and-vectorize's dy W^T, packed panels of
+/// W); then each tap (kh, kw) adds its [N, OH', OW', C] slice of Y to the
+/// strided slice of dx it lands on (OH' x OW': the outputs whose tap falls
+/// inside dx), in place.
+static LogicalResult lowerConvInputGradByTaps(Conv2DInputGradOp op,
+                                              PatternRewriter &rw) {
+  Location loc = op.getLoc();
+  Value dy = op.getGrad(), w = op.getFilter();
+  RankedTensorType out = op.getType(), gt = typeOf(dy), ft = typeOf(w);
+  for (RankedTensorType t : {out, gt})
+    for (int64_t d = 1; d < 4; ++d)
+      if (t.isDynamicDim(d))
+        return failure();
+  if (!ft.hasStaticShape())
+    return failure();
+  int64_t h = out.getDimSize(1), wd = out.getDimSize(2),
+          ch = out.getDimSize(3);
+  int64_t oh = gt.getDimSize(1), ow = gt.getDimSize(2), f = gt.getDimSize(3);
+  int64_t kh = ft.getDimSize(0), kw = ft.getDimSize(1);
+  // Dense is as good where dy covers at least half of dx's positions
+  // with stride 1 (same padding, or a valid one over a larger image).
+  ArrayRef<int64_t> strides = op.getStrides(), pad = op.getPadding();
+  if (strides[0] == 1 && strides[1] == 1 && h * wd < 2 * oh * ow)
+    return failure();
+  Type el = out.getElementType();
+  Value flatDy = collapse(rw, loc, dy, {{0, 1, 2}, {3}});
+  Value flatW = collapse(rw, loc, w, {{0, 1, 2}, {3}}); // [KH*KW*C, F]
+  int64_t taps = kh * kw * ch;
+  Value wT = rw.create<linalg::TransposeOp>(
+                   loc, flatW,
+                   rw.create<tensor::EmptyOp>(
+                         loc, ArrayRef<int64_t>{f, taps}, el)
+                       .getResult(),
+                   ArrayRef<int64_t>{1, 0})
+                 .getResult()[0];
+  LinalgBuilder fb(rw, loc, {flatDy});
+  auto yType = RankedTensorType::get({ShapedType::kDynamic, taps}, el);
+  Value y = rw.create<linalg::MatmulOp>(loc, ValueRange{flatDy, wT},
+                                        ValueRange{fb.filled(yType, 0)})
+                .getResult(0);
+  auto y6Type = RankedTensorType::get(
+      {ShapedType::kDynamic, oh, ow, kh, kw, ch}, el);
+  Value y6 = rw.create<tensor::ExpandShapeOp>(
+      loc, y6Type, y,
+      SmallVector<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
+  // Image by image (one parallel loop, its image's dx in L1), each tap's
+  // slice of Y added to the strided slice of dx it lands on.
+  LinalgBuilder lb(rw, loc, {dy});
+  Value n = lb.batch();
+  auto idx = [&](int64_t v) -> OpFoldResult { return rw.getIndexAttr(v); };
+  Value work = rw.create<arith::MulIOp>(
+      loc, n, rw.create<arith::ConstantIndexOp>(loc, oh * ow * taps));
+  auto forall = rw.create<scf::ForallOp>(
+      loc, ArrayRef<OpFoldResult>{n}, ValueRange{lb.empty(out)},
+      std::nullopt);
+  OpBuilder::InsertionGuard guard(rw);
+  rw.setInsertionPointToStart(forall.getBody());
+  rw.create<nnc::ParallelWorkOp>(loc, work);
+  Value img = forall.getInductionVar(0);
+  SmallVector<OpFoldResult> imageAt = {img, idx(0), idx(0), idx(0)};
+  SmallVector<OpFoldResult> imageSizes = {idx(1), idx(h), idx(wd), idx(ch)};
+  SmallVector<OpFoldResult> ones(4, idx(1));
+  auto imageType = RankedTensorType::get({h, wd, ch}, el);
+  Value mine = rw.create<linalg::FillOp>(
+                     loc, lb.scalar(el, 0),
+                     rw.create<tensor::ExtractSliceOp>(
+                           loc, imageType, forall.getRegionIterArgs()[0],
+                           imageAt, imageSizes, ones)
+                         .getResult())
+                   .getResult(0);
+  // The outputs o in [lo, hi) of a dim whose tap t lands inside dx:
+  // 0 <= o * stride + t - before < size.
+  auto range = [](int64_t outs, int64_t t, int64_t stride, int64_t before,
+                  int64_t size) {
+    int64_t lo = 0, hi = outs;
+    while (lo < outs && lo * stride + t - before < 0)
+      ++lo;
+    while (hi > lo && (hi - 1) * stride + t - before >= size)
+      --hi;
+    return std::make_pair(lo, hi);
+  };
+  MLIRContext *ctx = rw.getContext();
+  AffineMap id = AffineMap::getMultiDimIdentityMap(3, ctx);
+  SmallVector<utils::IteratorType> parallel(3, utils::IteratorType::parallel);
+  for (int64_t i = 0; i < kh; ++i)
+    for (int64_t j = 0; j < kw; ++j) {
+      auto [r0, r1] = range(oh, i, strides[0], pad[0], h);
+      auto [c0, c1] = range(ow, j, strides[1], pad[2], wd);
+      if (r0 == r1 || c0 == c1)
+        continue;
+      auto sliceType = RankedTensorType::get({r1 - r0, c1 - c0, ch}, el);
+      Value src = rw.create<tensor::ExtractSliceOp>(
+          loc, sliceType, y6,
+          SmallVector<OpFoldResult>{img, idx(r0), idx(c0), idx(i), idx(j),
+                                    idx(0)},
+          SmallVector<OpFoldResult>{idx(1), idx(r1 - r0), idx(c1 - c0), idx(1),
+                                    idx(1), idx(ch)},
+          SmallVector<OpFoldResult>(6, idx(1)));
+      SmallVector<OpFoldResult> at = {idx(r0 * strides[0] + i - pad[0]),
+                                      idx(c0 * strides[1] + j - pad[2]),
+                                      idx(0)};
+      SmallVector<OpFoldResult> sizes = {idx(r1 - r0), idx(c1 - c0),
+                                         idx(ch)};
+      SmallVector<OpFoldResult> steps = {idx(strides[0]), idx(strides[1]),
+                                         idx(1)};
+      Value dst = rw.create<tensor::ExtractSliceOp>(loc, sliceType, mine, at,
+                                                    sizes, steps);
+      Value sum =
+          rw.create<linalg::GenericOp>(
+                loc, TypeRange{sliceType}, ValueRange{src}, ValueRange{dst},
+                ArrayRef<AffineMap>{id, id}, parallel,
+                [](OpBuilder &b, Location l, ValueRange a) {
+                  b.create<linalg::YieldOp>(
+                      l, ValueRange{b.create<arith::AddFOp>(l, a[1], a[0])});
+                })
+              .getResult(0);
+      mine = rw.create<tensor::InsertSliceOp>(loc, sum, mine, at, sizes,
+                                              steps);
+    }
+  rw.setInsertionPointToStart(forall.getTerminator().getBody());
+  rw.create<tensor::ParallelInsertSliceOp>(
+      loc, mine, forall.getRegionIterArgs()[0], imageAt, imageSizes, ones);
+  Value dx = forall.getResult(0);
+  rw.replaceOp(op, dx);
+  return success();
+}
+
 static LogicalResult lowerConvInputGrad(Conv2DInputGradOp op,
                                         PatternRewriter &rw) {
-  // dx = conv(dilate(dy, strides), flip(w)) with stride 1: output row i
-  // takes the taps kh of the rows oh with oh * stride + kh = i + top.
+  if (succeeded(lowerConvInputGradByTaps(op, rw)))
+    return success();
+  // Strided ones go by taps (their shapes are static but the batch).
+  if (llvm::any_of(op.getStrides(), [](int64_t s) { return s != 1; }))
+    return rw.notifyMatchFailure(op, "a strided input gradient of a "
+                                     "dynamic image size");
+  // dx = conv(pad(dy), flip(w)) with stride 1: output row i takes the
+  // taps kh of the rows oh with oh + kh = i + top.
   Location loc = op.getLoc();
   Value dy = op.getGrad(), w = op.getFilter();
   RankedTensorType out = op.getType(), gt = typeOf(dy), ft = typeOf(w);
   Type el = out.getElementType();
-  ArrayRef<int64_t> strides = op.getStrides(), pad = op.getPadding();
+  ArrayRef<int64_t> pad = op.getPadding();
   LinalgBuilder lb(rw, loc, {dy});
-  // Per spatial dim: pad the dilated gradient by k - 1 - before (and after,
-  // plus the input rows no window reaches); a negative pad is a crop of the
+  // Per spatial dim: pad the gradient by k - 1 - before (and after, plus
+  // the input rows no window reaches); a negative pad is a crop of the
   // convolution's result instead.
-  int64_t low[2], high[2], crop[2], convSize[2], dilated[2];
+  int64_t low[2], high[2], crop[2], convSize[2];
   for (int d = 0; d < 2; ++d) {
     int64_t in = out.getDimSize(1 + d), k = ft.getDimSize(d);
-    int64_t o = gt.getDimSize(1 + d), s = strides[d];
+    int64_t o = gt.getDimSize(1 + d);
     int64_t before = pad[2 * d], after = pad[2 * d + 1];
-    int64_t unreached = in + before + after - ((o - 1) * s + k);
+    int64_t unreached = in + before + after - (o - 1 + k);
     int64_t lo = k - 1 - before, hi = k - 1 - after + unreached;
     low[d] = std::max<int64_t>(lo, 0);
     high[d] = std::max<int64_t>(hi, 0);
     crop[d] = low[d] - lo;
     convSize[d] = in + crop[d] + (high[d] - hi);
-    dilated[d] = (o - 1) * s + 1;
   }
-  Value padded;
-  if (strides[0] == 1 && strides[1] == 1) {
-    padded = padNHWC(rw, loc, dy, {low[0], high[0], low[1], high[1]}, 0.0);
-  } else {
-    auto type = RankedTensorType::get(
-        {gt.getDimSize(0), low[0] + dilated[0] + high[0],
-         low[1] + dilated[1] + high[1], gt.getDimSize(3)},
-        el);
-    SmallVector<OpFoldResult> offsets = {
-        rw.getIndexAttr(0), rw.getIndexAttr(low[0]), rw.getIndexAttr(low[1]),
-        rw.getIndexAttr(0)};
-    SmallVector<OpFoldResult> steps = {
-        rw.getIndexAttr(1), rw.getIndexAttr(strides[0]),
-        rw.getIndexAttr(strides[1]), rw.getIndexAttr(1)};
-    padded = rw.create<tensor::InsertSliceOp>(
-        loc, dy, lb.filled(type, 0), offsets, lb.mixedSizes(gt), steps);
-  }
+  Value padded =
+      padNHWC(rw, loc, dy, {low[0], high[0], low[1], high[1]}, 0.0);
   // The filter flipped in H and W, input and output channels swapped:
   // [KH, KW, F, C]. (A static op, never tiled: its map may count down.)
   int64_t kh = ft.getDimSize(0), kw = ft.getDimSize(1);

@@ -59,10 +59,12 @@ static Operation *fusableAnchor(linalg::LinalgOp consumer) {
 static FailureOr<scf::SCFTileAndFuseResult>
 tileAndFuse(RewriterBase &rw, Operation *consumer, ArrayRef<int64_t> sizes,
             LoopType type, llvm::function_ref<bool(Operation *)> fuse,
-            bool fuseDestinations = true) {
+            bool fuseDestinations = true,
+            ArrayRef<int64_t> interchange = {}) {
   scf::SCFTilingOptions tiling;
   tiling.setTileSizes(indexAttrs(rw, sizes));
   tiling.setLoopType(type);
+  tiling.setInterchange(interchange);
   scf::SCFTileAndFuseOptions options;
   options.setTilingOptions(tiling);
   options.setFusionControlFn(
@@ -249,8 +251,9 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
 
   /// A padding by a constant of a batch (static sizes but the batch,
   /// static pads, none on the batch dim), or a batch inserted into a
-  /// filled tensor (a strided convolution's input gradient: dy's rows
-  /// every stride-th row of zeros), written sample by sample in place: an
+  /// filled tensor (dy dilated by a stride, as nnc-lower-to-linalg built
+  /// strided input gradients before they went by taps), written sample by
+  /// sample in place: an
   /// scf.forall whose iteration fills its sample's slice of the result and
   /// copies the sample into the slice's interior (a linalg.generic), both
   /// static ops that are then bounded and vectorized as any other. Tiled
@@ -695,8 +698,16 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
     if (!ShapedType::isDynamic(m) && m <= bm && tn >= n && tn == tileN)
       tn /= 2;
     Value work = loopWork(rw, matmul);
+    // Threads take contiguous runs of the blocks, the last dim fastest: a
+    // dynamic number of rows in tall blocks (M = 576 as 256 + 256 + 64)
+    // left one thread twice the other's work, where the column blocks
+    // vary slowest each thread takes whole columns of blocks.
+    SmallVector<int64_t> order;
+    if (tall && ShapedType::isDynamic(m) && !packLhs)
+      order = {1, 0};
     auto outer = tileAndFuse(rw, consumer, {bm, packLhs ? 0 : tn},
-                             LoopType::ForallOp, fuseOuter);
+                             LoopType::ForallOp, fuseOuter,
+                             /*fuseDestinations=*/true, order);
 
     if (failed(outer))
       return;
@@ -1106,8 +1117,7 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
 
   /// The rows [begin, end) of an NHWC tensor that may be non-zero, when it
   /// is padding (tensor.pad with zeros) or a gradient inserted into zeros
-  /// (a strided convolution's input gradient): outside them every element
-  /// is zero.
+  /// (a dilated dy): outside them every element is zero.
   static std::optional<std::pair<int64_t, int64_t>> nonZeroRows(Value v) {
     auto type = cast<RankedTensorType>(v.getType());
     if (auto pad = v.getDefiningOp<tensor::PadOp>()) {

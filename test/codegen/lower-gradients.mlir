@@ -19,17 +19,53 @@ func.func @conv_input_grad(%dy: tensor<?x7x6x4xf32>, %k: tensor<3x3x2x4xf32>) ->
 
 // -----
 
-// Stride 2: the gradient is dilated by a strided insert into zeros (its
-// padding in the offsets: 2 on top, 1 on the left where the input had 1).
+// Stride 2: dilated, dy would be 3 zeros in 4; by taps instead. Y = dy
+// W^T ([N*16, 4] x [4, 18]: the filter [3*3*2, 4] transposed), then image
+// by image, each tap (kh, kw)'s [4, OW', 2] slice of Y added in place to
+// the slice of dx it lands on, every 2nd row and column from
+// (kh - 0, kw - 1): tap (0, 0) skips output column 0 (dx column -1), tap
+// (0, 1) covers all four from dx column 0.
 
 // CHECK-LABEL: func.func @conv_input_grad_strided(
-// CHECK-SAME:    %[[DY:.*]]: tensor<?x4x4x4xf32>
-// CHECK:         %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x11x10x4xf32>)
-// CHECK:         %[[D:.*]] = tensor.insert_slice %[[DY]] into %[[Z]][0, 2, 1, 0] [%{{.*}}, 4, 4, 4] [1, 2, 2, 1]
-// CHECK:         linalg.conv_2d_nhwc_hwcf {{.*}} strides = dense<1> {{.*}} ins(%[[D]], %{{.*}} : tensor<?x11x10x4xf32>, tensor<3x3x4x2xf32>) outs(%{{.*}} : tensor<?x9x8x2xf32>)
+// CHECK-SAME:    %[[DY:[^:]*]]: tensor<?x4x4x4xf32>, %[[K:[^:]*]]: tensor<3x3x2x4xf32>
+// CHECK:         %[[FD:.*]] = tensor.collapse_shape %[[DY]] {{\[}}[0, 1, 2], [3]] : tensor<?x4x4x4xf32> into tensor<?x4xf32>
+// CHECK:         %[[FK:.*]] = tensor.collapse_shape %[[K]] {{\[}}[0, 1, 2], [3]] : tensor<3x3x2x4xf32> into tensor<18x4xf32>
+// CHECK:         %[[KT:.*]] = linalg.transpose ins(%[[FK]] : tensor<18x4xf32>) outs(%{{.*}} : tensor<4x18xf32>) permutation = [1, 0]
+// CHECK:         %[[Y:.*]] = linalg.matmul ins(%[[FD]], %[[KT]] : tensor<?x4xf32>, tensor<4x18xf32>)
+// CHECK:         %[[Y6:.*]] = tensor.expand_shape %[[Y]] {{.*}} into tensor<?x4x4x3x3x2xf32>
+// CHECK:         scf.forall (%[[N:.*]]) in (%{{.*}}) shared_outs(%[[S:.*]] = %{{.*}}) -> (tensor<?x9x8x2xf32>)
+// CHECK:           nnc.parallel_work
+// CHECK:           %[[IMG:.*]] = linalg.fill {{.*}} -> tensor<9x8x2xf32>
+// CHECK:           %[[T00:.*]] = tensor.extract_slice %[[Y6]][%[[N]], 0, 1, 0, 0, 0] [1, 4, 3, 1, 1, 2] [1, 1, 1, 1, 1, 1] : tensor<?x4x4x3x3x2xf32> to tensor<4x3x2xf32>
+// CHECK:           %[[D00:.*]] = tensor.extract_slice %[[IMG]][0, 1, 0] [4, 3, 2] [2, 2, 1] : tensor<9x8x2xf32> to tensor<4x3x2xf32>
+// CHECK:           %[[A00:.*]] = linalg.generic {{.*}} ins(%[[T00]] : tensor<4x3x2xf32>) outs(%[[D00]] : tensor<4x3x2xf32>)
+// CHECK:             arith.addf
+// CHECK:           %[[I00:.*]] = tensor.insert_slice %[[A00]] into %[[IMG]][0, 1, 0] [4, 3, 2] [2, 2, 1]
+// CHECK:           tensor.extract_slice %[[Y6]][%[[N]], 0, 0, 0, 1, 0] [1, 4, 4, 1, 1, 2]
+// CHECK:           tensor.extract_slice %[[I00]][0, 0, 0] [4, 4, 2] [2, 2, 1]
+// CHECK-COUNT-7:   tensor.insert_slice
+// CHECK:           tensor.parallel_insert_slice %{{.*}} into %[[S]][%[[N]], 0, 0, 0] [1, 9, 8, 2]
+// CHECK-NOT:     linalg.conv_2d_nhwc_hwcf
 func.func @conv_input_grad_strided(%dy: tensor<?x4x4x4xf32>, %k: tensor<3x3x2x4xf32>) -> tensor<?x9x8x2xf32> {
   %0 = nnc.conv2d_input_grad %dy, %k {strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 1, 0>} : tensor<?x4x4x4xf32>, tensor<3x3x2x4xf32> -> tensor<?x9x8x2xf32>
   return %0 : tensor<?x9x8x2xf32>
+}
+
+// -----
+
+// Stride 1, a 5 x 5 dx from a 3 x 3 dy (deep_cnn.nn's third layer): padded
+// by 2 all round, 144 of the 225 taps would be on zeros: by taps, each of
+// the 9 adding its whole 3 x 3 slice of Y at (kh, kw).
+
+// CHECK-LABEL: func.func @conv_input_grad_small_dy(
+// CHECK:         linalg.matmul {{.*}} : tensor<?x8xf32>, tensor<8x18xf32>)
+// CHECK:         scf.forall
+// CHECK:           tensor.extract_slice %{{.*}}[0, 0, 0] [3, 3, 2] [1, 1, 1] : tensor<5x5x2xf32> to tensor<3x3x2xf32>
+// CHECK:           tensor.extract_slice %{{.*}}[2, 2, 0] [3, 3, 2] [1, 1, 1] : tensor<5x5x2xf32> to tensor<3x3x2xf32>
+// CHECK-NOT:     linalg.conv_2d_nhwc_hwcf
+func.func @conv_input_grad_small_dy(%dy: tensor<?x3x3x8xf32>, %k: tensor<3x3x2x8xf32>) -> tensor<?x5x5x2xf32> {
+  %0 = nnc.conv2d_input_grad %dy, %k {strides = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x3x3x8xf32>, tensor<3x3x2x8xf32> -> tensor<?x5x5x2xf32>
+  return %0 : tensor<?x5x5x2xf32>
 }
 
 // -----

@@ -681,11 +681,13 @@ func.func @small_filter_grad(%p: tensor<?x9xf32>, %d: tensor<?x32xf32>) -> tenso
 // Blocks are 256 rows tall, so that one copy serves more tiles. The copy
 // and the full tiles are guarded by "the block has a full tile": the rows
 // left (all of them at batch 1-7) read B in place, as a matrix-vector
-// product reads each element once.
+// product reads each element once. The forall runs over (column block, row
+// block): the threads' contiguous runs of blocks are then whole columns of
+// blocks, balanced when the (dynamic) rows end in a short block.
 
 // CHECK-LABEL: func.func @packed_panel(
 // CHECK-SAME:    %{{[a-z0-9]+}}: tensor<?x1024xf32>, %[[W:[a-z0-9]+]]: tensor<1024x1024xf32>
-// CHECK:         scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (%{{.*}}, 1024) step (256, 32)
+// CHECK:         scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (1024, %{{.*}}) step (32, 256)
 // CHECK:           %[[PANEL:.*]] = tensor.extract_slice %[[W]][0, %{{.*}}] [1024, 32] [1, 1]
 // CHECK:           %[[FULL:.*]] = affine.apply
 // CHECK:           %[[ANY:.*]] = arith.cmpi sgt, %[[FULL]], %c0
@@ -733,7 +735,7 @@ func.func @packed_panel(%x: tensor<?x1024xf32>, %w: tensor<1024x1024xf32>) -> te
 // CHECK:           scf.for %{{.*}} = %c0 to %c112 step %c8
 // CHECK:             scf.for {{.*}} -> (vector<8x32xf32>)
 // CHECK:               vector.contract {{.*}} into vector<8x32xf32>
-// CHECK:         scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (%{{.*}}, 784) step (256, 16)
+// CHECK:         scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (784, %{{.*}}) step (16, 256)
 // CHECK:           tensor.extract_slice %[[W]][%{{.*}}, 0] [16, 512] [1, 1]
 // CHECK:           %[[T:.*]] = tensor.empty() : tensor<512x16xf32>
 // CHECK:           scf.for %{{.*}} = %c0 to %c512 step %c8 iter_args(%{{.*}} = %[[T]])
