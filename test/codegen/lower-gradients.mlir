@@ -23,8 +23,10 @@ func.func @conv_input_grad(%dy: tensor<?x7x6x4xf32>, %k: tensor<3x3x2x4xf32>) ->
 // W^T ([N*16, 4] x [4, 18]: the filter [3*3*2, 4] transposed), then image
 // by image, each tap (kh, kw)'s [4, OW', 2] slice of Y added in place to
 // the slice of dx it lands on, every 2nd row and column from
-// (kh - 0, kw - 1): tap (0, 0) skips output column 0 (dx column -1), tap
-// (0, 1) covers all four from dx column 0.
+// (kh + 2 * 0 - 0, kw + 2 * c0 - 1). Taps with the same ranges of outputs
+// go in one loop: kw = 0 skips output column 0 (its dx column -1, so
+// c0 = 1: dx column kw + 1), kw = 1 and 2 take all four (dx column
+// kw - 1); every kh takes all 4 rows.
 
 // CHECK-LABEL: func.func @conv_input_grad_strided(
 // CHECK-SAME:    %[[DY:[^:]*]]: tensor<?x4x4x4xf32>, %[[K:[^:]*]]: tensor<3x3x2x4xf32>
@@ -36,14 +38,19 @@ func.func @conv_input_grad(%dy: tensor<?x7x6x4xf32>, %k: tensor<3x3x2x4xf32>) ->
 // CHECK:         scf.forall (%[[N:.*]]) in (%{{.*}}) shared_outs(%[[S:.*]] = %{{.*}}) -> (tensor<?x9x8x2xf32>)
 // CHECK:           nnc.parallel_work
 // CHECK:           %[[IMG:.*]] = linalg.fill {{.*}} -> tensor<9x8x2xf32>
-// CHECK:           %[[T00:.*]] = tensor.extract_slice %[[Y6]][%[[N]], 0, 1, 0, 0, 0] [1, 4, 3, 1, 1, 2] [1, 1, 1, 1, 1, 1] : tensor<?x4x4x3x3x2xf32> to tensor<4x3x2xf32>
-// CHECK:           %[[D00:.*]] = tensor.extract_slice %[[IMG]][0, 1, 0] [4, 3, 2] [2, 2, 1] : tensor<9x8x2xf32> to tensor<4x3x2xf32>
-// CHECK:           %[[A00:.*]] = linalg.generic {{.*}} ins(%[[T00]] : tensor<4x3x2xf32>) outs(%[[D00]] : tensor<4x3x2xf32>)
-// CHECK:             arith.addf
-// CHECK:           %[[I00:.*]] = tensor.insert_slice %[[A00]] into %[[IMG]][0, 1, 0] [4, 3, 2] [2, 2, 1]
-// CHECK:           tensor.extract_slice %[[Y6]][%[[N]], 0, 0, 0, 1, 0] [1, 4, 4, 1, 1, 2]
-// CHECK:           tensor.extract_slice %[[I00]][0, 0, 0] [4, 4, 2] [2, 2, 1]
-// CHECK-COUNT-7:   tensor.insert_slice
+// CHECK:           scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step
+// CHECK:             scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step
+// CHECK:               %[[T0:.*]] = tensor.extract_slice %[[Y6]][%[[N]], 0, 1, %[[I]], %[[J]], 0] [1, 4, 3, 1, 1, 2] [1, 1, 1, 1, 1, 1] : tensor<?x4x4x3x3x2xf32> to tensor<4x3x2xf32>
+// CHECK:               %[[COL0:.*]] = arith.addi %[[J]], %c1{{(_[0-9]+)?}} : index
+// CHECK:               %[[D0:.*]] = tensor.extract_slice %{{.*}}[%{{.*}}, %[[COL0]], 0] [4, 3, 2] [2, 2, 1] : tensor<9x8x2xf32> to tensor<4x3x2xf32>
+// CHECK:               %[[A0:.*]] = linalg.generic {{.*}} ins(%[[T0]] : tensor<4x3x2xf32>) outs(%[[D0]] : tensor<4x3x2xf32>)
+// CHECK:                 arith.addf
+// CHECK:               tensor.insert_slice %[[A0]] into %{{.*}}[%{{.*}}, %[[COL0]], 0] [4, 3, 2] [2, 2, 1]
+// CHECK:           scf.for
+// CHECK:             scf.for %[[J1:.*]] = %c1{{(_[0-9]+)?}} to
+// CHECK:               tensor.extract_slice %[[Y6]][%[[N]], 0, 0, %{{.*}}, %[[J1]], 0] [1, 4, 4, 1, 1, 2]
+// CHECK:               %[[COL1:.*]] = arith.addi %[[J1]], %c-1{{(_[0-9]+)?}} : index
+// CHECK:               tensor.extract_slice %{{.*}}[%{{.*}}, %[[COL1]], 0] [4, 4, 2] [2, 2, 1]
 // CHECK:           tensor.parallel_insert_slice %{{.*}} into %[[S]][%[[N]], 0, 0, 0] [1, 9, 8, 2]
 // CHECK-NOT:     linalg.conv_2d_nhwc_hwcf
 func.func @conv_input_grad_strided(%dy: tensor<?x4x4x4xf32>, %k: tensor<3x3x2x4xf32>) -> tensor<?x9x8x2xf32> {
@@ -54,14 +61,18 @@ func.func @conv_input_grad_strided(%dy: tensor<?x4x4x4xf32>, %k: tensor<3x3x2x4x
 // -----
 
 // Stride 1, a 5 x 5 dx from a 3 x 3 dy (deep_cnn.nn's third layer): padded
-// by 2 all round, 144 of the 225 taps would be on zeros: by taps, each of
-// the 9 adding its whole 3 x 3 slice of Y at (kh, kw).
+// by 2 all round, 144 of the 225 taps would be on zeros: by taps, all 9 in
+// one loop nest (the same ranges), each adding its whole 3 x 3 slice of Y
+// at (kh, kw).
 
 // CHECK-LABEL: func.func @conv_input_grad_small_dy(
 // CHECK:         linalg.matmul {{.*}} : tensor<?x8xf32>, tensor<8x18xf32>)
 // CHECK:         scf.forall
-// CHECK:           tensor.extract_slice %{{.*}}[0, 0, 0] [3, 3, 2] [1, 1, 1] : tensor<5x5x2xf32> to tensor<3x3x2xf32>
-// CHECK:           tensor.extract_slice %{{.*}}[2, 2, 0] [3, 3, 2] [1, 1, 1] : tensor<5x5x2xf32> to tensor<3x3x2xf32>
+// CHECK:           scf.for %[[I:.*]] = %c0{{.*}} to %c3
+// CHECK:             scf.for %[[J:.*]] = %c0{{.*}} to %c3
+// CHECK:               tensor.extract_slice %{{.*}}[%{{.*}}, %{{.*}}, 0] [3, 3, 2] [1, 1, 1] : tensor<5x5x2xf32> to tensor<3x3x2xf32>
+// CHECK-NOT:       {{scf.for }}
+// CHECK:           tensor.parallel_insert_slice
 // CHECK-NOT:     linalg.conv_2d_nhwc_hwcf
 func.func @conv_input_grad_small_dy(%dy: tensor<?x3x3x8xf32>, %k: tensor<3x3x2x8xf32>) -> tensor<?x5x5x2xf32> {
   %0 = nnc.conv2d_input_grad %dy, %k {strides = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x3x3x8xf32>, tensor<3x3x2x8xf32> -> tensor<?x5x5x2xf32>
