@@ -58,7 +58,10 @@ LogicalResult nnc::buildLinalgPipeline(OpPassManager &pm,
                 std::to_string(options.vectorBits) +
                 "}, nnc-winograd-conv{vector-bits=" +
                 std::to_string(options.vectorBits) + "}),";
-  pipeline += "func.func(nnc-lower-to-linalg, canonicalize, cse),"
+  // Input gradients by taps on the CPU (an scf.forall the GPU mapping
+  // does not take).
+  pipeline += std::string("func.func(nnc-lower-to-linalg{input-grad-by-taps=") +
+              (options.cuda ? "0" : "1") + "}, canonicalize, cse),"
               "func.func(nnc-fuse-elementwise),"
               "canonicalize, cse";
   if (options.optLevel > 0 && !options.cuda)

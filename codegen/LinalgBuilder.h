@@ -149,8 +149,10 @@ mlir::Value firstMaxTaps(LinalgBuilder &lb, mlir::Value input,
 void populateLowerLossesPatterns(mlir::RewritePatternSet &patterns);
 /// Patterns of LowerGradients.cpp: the gradient ops of convolution,
 /// pooling, max and embedding. Marks what they build legal in `target`.
+/// `inputGradByTaps`: see the option of nnc-lower-to-linalg.
 void populateLowerGradientsPatterns(mlir::RewritePatternSet &patterns,
-                                    mlir::ConversionTarget &target);
+                                    mlir::ConversionTarget &target,
+                                    bool inputGradByTaps);
 
 /// Patterns of LowerRecurrent.cpp: recurrent, recurrent_train and
 /// recurrent_grad as loops over time. Marks scf legal in `target`.

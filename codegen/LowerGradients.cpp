@@ -3,13 +3,14 @@
 // Patterns of nnc-lower-to-linalg for the gradient ops that conv2d,
 // pooling, reduce_max and embedding build (ir/Gradients.cpp), in shapes
 // that nnc-tile-and-vectorize already tiles well:
-// - conv2d_input_grad: where dy is much smaller than dx (strided, or a
-//   small image under a large kernel), by taps: Y = dy W^T (one matmul)
-//   and each tap's slice of Y added to the slice of dx it lands on.
-//   Otherwise the transposed convolution, a stride-1
-//   linalg.conv_2d_nhwc_hwcf of the padded gradient with the filter
-//   flipped in H and W and its channels swapped: tiled and vectorized as
-//   the forward convolution.
+// - conv2d_input_grad: on the CPU (option input-grad-by-taps), where dy
+//   is much smaller than dx (strided, or a small image under a large
+//   kernel), by taps: Y = dy W^T (one matmul) and each tap's slice of Y
+//   added to the slice of dx it lands on. Otherwise the transposed
+//   convolution, a stride-1 linalg.conv_2d_nhwc_hwcf of the gradient
+//   (padded, and dilated by the strides) with the filter flipped in H and
+//   W and its channels swapped: tiled and vectorized as the forward
+//   convolution.
 // - conv2d_filter_grad: a linalg.generic over (kh, kw, c, f | n, oh, ow)
 //   that reads the input through its windows (nnc-tile-and-vectorize gives
 //   it thread-private partial gradients and register tiles). It was the
@@ -224,38 +225,50 @@ static LogicalResult lowerConvInputGradByTaps(Conv2DInputGradOp op,
 }
 
 static LogicalResult lowerConvInputGrad(Conv2DInputGradOp op,
-                                        PatternRewriter &rw) {
-  if (succeeded(lowerConvInputGradByTaps(op, rw)))
+                                        PatternRewriter &rw, bool byTaps) {
+  if (byTaps && succeeded(lowerConvInputGradByTaps(op, rw)))
     return success();
-  // Strided ones go by taps (their shapes are static but the batch).
-  if (llvm::any_of(op.getStrides(), [](int64_t s) { return s != 1; }))
-    return rw.notifyMatchFailure(op, "a strided input gradient of a "
-                                     "dynamic image size");
-  // dx = conv(pad(dy), flip(w)) with stride 1: output row i takes the
-  // taps kh of the rows oh with oh + kh = i + top.
+  // dx = conv(dilate(dy, strides), flip(w)) with stride 1: output row i
+  // takes the taps kh of the rows oh with oh * stride + kh = i + top.
   Location loc = op.getLoc();
   Value dy = op.getGrad(), w = op.getFilter();
   RankedTensorType out = op.getType(), gt = typeOf(dy), ft = typeOf(w);
   Type el = out.getElementType();
-  ArrayRef<int64_t> pad = op.getPadding();
+  ArrayRef<int64_t> strides = op.getStrides(), pad = op.getPadding();
   LinalgBuilder lb(rw, loc, {dy});
-  // Per spatial dim: pad the gradient by k - 1 - before (and after, plus
-  // the input rows no window reaches); a negative pad is a crop of the
+  // Per spatial dim: pad the dilated gradient by k - 1 - before (and after,
+  // plus the input rows no window reaches); a negative pad is a crop of the
   // convolution's result instead.
-  int64_t low[2], high[2], crop[2], convSize[2];
+  int64_t low[2], high[2], crop[2], convSize[2], dilated[2];
   for (int d = 0; d < 2; ++d) {
     int64_t in = out.getDimSize(1 + d), k = ft.getDimSize(d);
-    int64_t o = gt.getDimSize(1 + d);
+    int64_t o = gt.getDimSize(1 + d), s = strides[d];
     int64_t before = pad[2 * d], after = pad[2 * d + 1];
-    int64_t unreached = in + before + after - (o - 1 + k);
+    int64_t unreached = in + before + after - ((o - 1) * s + k);
     int64_t lo = k - 1 - before, hi = k - 1 - after + unreached;
     low[d] = std::max<int64_t>(lo, 0);
     high[d] = std::max<int64_t>(hi, 0);
     crop[d] = low[d] - lo;
     convSize[d] = in + crop[d] + (high[d] - hi);
+    dilated[d] = (o - 1) * s + 1;
   }
-  Value padded =
-      padNHWC(rw, loc, dy, {low[0], high[0], low[1], high[1]}, 0.0);
+  Value padded;
+  if (strides[0] == 1 && strides[1] == 1) {
+    padded = padNHWC(rw, loc, dy, {low[0], high[0], low[1], high[1]}, 0.0);
+  } else {
+    auto type = RankedTensorType::get(
+        {gt.getDimSize(0), low[0] + dilated[0] + high[0],
+         low[1] + dilated[1] + high[1], gt.getDimSize(3)},
+        el);
+    SmallVector<OpFoldResult> offsets = {
+        rw.getIndexAttr(0), rw.getIndexAttr(low[0]), rw.getIndexAttr(low[1]),
+        rw.getIndexAttr(0)};
+    SmallVector<OpFoldResult> steps = {
+        rw.getIndexAttr(1), rw.getIndexAttr(strides[0]),
+        rw.getIndexAttr(strides[1]), rw.getIndexAttr(1)};
+    padded = rw.create<tensor::InsertSliceOp>(
+        loc, dy, lb.filled(type, 0), offsets, lb.mixedSizes(gt), steps);
+  }
   // The filter flipped in H and W, input and output channels swapped:
   // [KH, KW, F, C]. (A static op, never tiled: its map may count down.)
   int64_t kh = ft.getDimSize(0), kw = ft.getDimSize(1);
@@ -688,10 +701,23 @@ static LogicalResult lowerEmbeddingGrad(EmbeddingGradOp op,
   return success();
 }
 
+namespace {
+struct LowerConvInputGrad : OpRewritePattern<Conv2DInputGradOp> {
+  LowerConvInputGrad(MLIRContext *ctx, bool byTaps)
+      : OpRewritePattern(ctx), byTaps(byTaps) {}
+  LogicalResult matchAndRewrite(Conv2DInputGradOp op,
+                                PatternRewriter &rw) const override {
+    return lowerConvInputGrad(op, rw, byTaps);
+  }
+  bool byTaps;
+};
+} // namespace
+
 void nnc::populateLowerGradientsPatterns(RewritePatternSet &patterns,
-                                         ConversionTarget &target) {
+                                         ConversionTarget &target,
+                                         bool inputGradByTaps) {
   target.addLegalDialect<scf::SCFDialect>();
-  patterns.add(lowerConvInputGrad);
+  patterns.add<LowerConvInputGrad>(patterns.getContext(), inputGradByTaps);
   patterns.add(lowerConvFilterGrad);
   patterns.add(lowerMaxPoolGrad);
   patterns.add(lowerAvgPoolGrad);

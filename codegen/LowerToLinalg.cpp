@@ -860,6 +860,7 @@ static void foldSharedWeightGradients(Operation *root) {
 
 namespace {
 struct LowerToLinalg : nnc::impl::LowerToLinalgBase<LowerToLinalg> {
+  using LowerToLinalgBase::LowerToLinalgBase;
   void runOnOperation() override {
     foldSharedWeightGradients(getOperation());
     RewritePatternSet patterns(&getContext());
@@ -895,7 +896,7 @@ struct LowerToLinalg : nnc::impl::LowerToLinalgBase<LowerToLinalg> {
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
                            arith::ArithDialect, math::MathDialect,
                            func::FuncDialect>();
-    populateLowerGradientsPatterns(patterns, target);
+    populateLowerGradientsPatterns(patterns, target, inputGradByTaps);
     populateLowerRecurrentPatterns(patterns, target);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))

@@ -14,6 +14,15 @@ def LowerToLinalg : Pass<"nnc-lower-to-linalg", "mlir::func::FuncOp"> {
     for batchnorm (running statistics); dropout must be gone before this
     pass (nnc-build-inference removes it).
   }];
+  let options = [
+    Option<"inputGradByTaps", "input-grad-by-taps", "bool",
+           /*default=*/"false",
+           "conv2d_input_grad where dy is much smaller than dx (a stride > 1, "
+           "or dx at least twice dy's positions) as Y = dy W^T and each "
+           "tap's slice of Y added to dx, image by image in an scf.forall "
+           "(the CPU pipeline's choice; the GPU mapping takes the dilated "
+           "convolution)">
+  ];
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",

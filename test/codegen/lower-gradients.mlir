@@ -1,4 +1,5 @@
 // RUN: nnc-opt %s -split-input-file -nnc-lower-to-linalg | FileCheck %s
+// RUN: nnc-opt %s -split-input-file -nnc-lower-to-linalg=input-grad-by-taps=1 | FileCheck %s --check-prefix=BYTAPS
 
 // d input, stride 1: the gradient padded by kernel - 1 - padding on each
 // side, convolved (stride 1) with the filter flipped in H and W and its
@@ -6,6 +7,8 @@
 
 // CHECK-DAG: #[[FLIP:.*]] = affine_map<(d0, d1, d2, d3) -> (-d0 + 2, -d1 + 2, d3, d2)>
 // CHECK-LABEL: func.func @conv_input_grad(
+// BYTAPS-LABEL: func.func @conv_input_grad(
+// BYTAPS:         linalg.conv_2d_nhwc_hwcf
 // CHECK-SAME:    %[[DY:.*]]: tensor<?x7x6x4xf32>, %[[K:.*]]: tensor<3x3x2x4xf32>
 // CHECK:         %[[P:.*]] = tensor.pad %[[DY]] low[0, 2, 2, 0] high[0, 2, 2, 0]
 // CHECK:         } : tensor<?x7x6x4xf32> to tensor<?x11x10x4xf32>
@@ -19,7 +22,16 @@ func.func @conv_input_grad(%dy: tensor<?x7x6x4xf32>, %k: tensor<3x3x2x4xf32>) ->
 
 // -----
 
-// Stride 2: dilated, dy would be 3 zeros in 4; by taps instead. Y = dy
+// Stride 2: the gradient is dilated by a strided insert into zeros (its
+// padding in the offsets: 2 on top, 1 on the left where the input had 1).
+// CHECK-LABEL: func.func @conv_input_grad_strided(
+// CHECK-SAME:    %[[DY:.*]]: tensor<?x4x4x4xf32>
+// CHECK:         %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x11x10x4xf32>)
+// CHECK:         %[[D:.*]] = tensor.insert_slice %[[DY]] into %[[Z]][0, 2, 1, 0] [%{{.*}}, 4, 4, 4] [1, 2, 2, 1]
+// CHECK:         linalg.conv_2d_nhwc_hwcf {{.*}} strides = dense<1> {{.*}} ins(%[[D]], %{{.*}} : tensor<?x11x10x4xf32>, tensor<3x3x4x2xf32>) outs(%{{.*}} : tensor<?x9x8x2xf32>)
+
+// With input-grad-by-taps (the CPU pipeline's), dy would be 3 zeros in 4
+// there: by taps instead. Y = dy
 // W^T ([N*16, 4] x [4, 18]: the filter [3*3*2, 4] transposed), then image
 // by image, each tap (kh, kw)'s [4, OW', 2] slice of Y added in place to
 // the slice of dx it lands on, every 2nd row and column from
@@ -28,31 +40,32 @@ func.func @conv_input_grad(%dy: tensor<?x7x6x4xf32>, %k: tensor<3x3x2x4xf32>) ->
 // c0 = 1: dx column kw + 1), kw = 1 and 2 take all four (dx column
 // kw - 1); every kh takes all 4 rows.
 
-// CHECK-LABEL: func.func @conv_input_grad_strided(
-// CHECK-SAME:    %[[DY:[^:]*]]: tensor<?x4x4x4xf32>, %[[K:[^:]*]]: tensor<3x3x2x4xf32>
-// CHECK:         %[[FD:.*]] = tensor.collapse_shape %[[DY]] {{\[}}[0, 1, 2], [3]] : tensor<?x4x4x4xf32> into tensor<?x4xf32>
-// CHECK:         %[[FK:.*]] = tensor.collapse_shape %[[K]] {{\[}}[0, 1, 2], [3]] : tensor<3x3x2x4xf32> into tensor<18x4xf32>
-// CHECK:         %[[KT:.*]] = linalg.transpose ins(%[[FK]] : tensor<18x4xf32>) outs(%{{.*}} : tensor<4x18xf32>) permutation = [1, 0]
-// CHECK:         %[[Y:.*]] = linalg.matmul ins(%[[FD]], %[[KT]] : tensor<?x4xf32>, tensor<4x18xf32>)
-// CHECK:         %[[Y6:.*]] = tensor.expand_shape %[[Y]] {{.*}} into tensor<?x4x4x3x3x2xf32>
-// CHECK:         scf.forall (%[[N:.*]]) in (%{{.*}}) shared_outs(%[[S:.*]] = %{{.*}}) -> (tensor<?x9x8x2xf32>)
-// CHECK:           nnc.parallel_work
-// CHECK:           %[[IMG:.*]] = linalg.fill {{.*}} -> tensor<9x8x2xf32>
-// CHECK:           scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step
-// CHECK:             scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step
-// CHECK:               %[[T0:.*]] = tensor.extract_slice %[[Y6]][%[[N]], 0, 1, %[[I]], %[[J]], 0] [1, 4, 3, 1, 1, 2] [1, 1, 1, 1, 1, 1] : tensor<?x4x4x3x3x2xf32> to tensor<4x3x2xf32>
-// CHECK:               %[[COL0:.*]] = arith.addi %[[J]], %c1{{(_[0-9]+)?}} : index
-// CHECK:               %[[D0:.*]] = tensor.extract_slice %{{.*}}[%{{.*}}, %[[COL0]], 0] [4, 3, 2] [2, 2, 1] : tensor<9x8x2xf32> to tensor<4x3x2xf32>
-// CHECK:               %[[A0:.*]] = linalg.generic {{.*}} ins(%[[T0]] : tensor<4x3x2xf32>) outs(%[[D0]] : tensor<4x3x2xf32>)
-// CHECK:                 arith.addf
-// CHECK:               tensor.insert_slice %[[A0]] into %{{.*}}[%{{.*}}, %[[COL0]], 0] [4, 3, 2] [2, 2, 1]
-// CHECK:           scf.for
-// CHECK:             scf.for %[[J1:.*]] = %c1{{(_[0-9]+)?}} to
-// CHECK:               tensor.extract_slice %[[Y6]][%[[N]], 0, 0, %{{.*}}, %[[J1]], 0] [1, 4, 4, 1, 1, 2]
-// CHECK:               %[[COL1:.*]] = arith.addi %[[J1]], %c-1{{(_[0-9]+)?}} : index
-// CHECK:               tensor.extract_slice %{{.*}}[%{{.*}}, %[[COL1]], 0] [4, 4, 2] [2, 2, 1]
-// CHECK:           tensor.parallel_insert_slice %{{.*}} into %[[S]][%[[N]], 0, 0, 0] [1, 9, 8, 2]
-// CHECK-NOT:     linalg.conv_2d_nhwc_hwcf
+// BYTAPS-LABEL: func.func @conv_input_grad_strided(
+// BYTAPS-SAME:    %[[DY:[^:]*]]: tensor<?x4x4x4xf32>, %[[K:[^:]*]]: tensor<3x3x2x4xf32>
+// BYTAPS:         %[[FD:.*]] = tensor.collapse_shape %[[DY]] {{\[}}[0, 1, 2], [3]] : tensor<?x4x4x4xf32> into tensor<?x4xf32>
+// BYTAPS:         %[[FK:.*]] = tensor.collapse_shape %[[K]] {{\[}}[0, 1, 2], [3]] : tensor<3x3x2x4xf32> into tensor<18x4xf32>
+// BYTAPS:         %[[KT:.*]] = linalg.transpose ins(%[[FK]] : tensor<18x4xf32>) outs(%{{.*}} : tensor<4x18xf32>) permutation = [1, 0]
+// BYTAPS:         %[[Y:.*]] = linalg.matmul ins(%[[FD]], %[[KT]] : tensor<?x4xf32>, tensor<4x18xf32>)
+// BYTAPS:         %[[Y6:.*]] = tensor.expand_shape %[[Y]] {{.*}} into tensor<?x4x4x3x3x2xf32>
+// BYTAPS:         scf.forall (%[[N:.*]]) in (%{{.*}}) shared_outs(%[[S:.*]] = %{{.*}}) -> (tensor<?x9x8x2xf32>)
+// BYTAPS:           nnc.parallel_work
+// BYTAPS:           %[[IMG:.*]] = linalg.fill {{.*}} -> tensor<9x8x2xf32>
+// BYTAPS:           scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step
+// BYTAPS:             scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step
+// BYTAPS:               %[[T0:.*]] = tensor.extract_slice %[[Y6]][%[[N]], 0, 1, %[[I]], %[[J]], 0] [1, 4, 3, 1, 1, 2] [1, 1, 1, 1, 1, 1] : tensor<?x4x4x3x3x2xf32> to tensor<4x3x2xf32>
+// BYTAPS:               %[[COL0:.*]] = arith.addi %[[J]], %c1{{(_[0-9]+)?}} : index
+// BYTAPS:               %[[D0:.*]] = tensor.extract_slice %{{.*}}[%{{.*}}, %[[COL0]], 0] [4, 3, 2] [2, 2, 1] : tensor<9x8x2xf32> to tensor<4x3x2xf32>
+// BYTAPS:               %[[A0:.*]] = linalg.generic {{.*}} ins(%[[T0]] : tensor<4x3x2xf32>) outs(%[[D0]] : tensor<4x3x2xf32>)
+// BYTAPS:                 arith.addf
+// BYTAPS:               tensor.insert_slice %[[A0]] into %{{.*}}[%{{.*}}, %[[COL0]], 0] [4, 3, 2] [2, 2, 1]
+// BYTAPS:           scf.for
+// BYTAPS:             scf.for %[[J1:.*]] = %c1{{(_[0-9]+)?}} to
+// BYTAPS:               tensor.extract_slice %[[Y6]][%[[N]], 0, 0, %{{.*}}, %[[J1]], 0] [1, 4, 4, 1, 1, 2]
+// BYTAPS:               %[[COL1:.*]] = arith.addi %[[J1]], %c-1{{(_[0-9]+)?}} : index
+// BYTAPS:               tensor.extract_slice %{{.*}}[%{{.*}}, %[[COL1]], 0] [4, 4, 2] [2, 2, 1]
+// BYTAPS:           tensor.parallel_insert_slice %{{.*}} into %[[S]][%[[N]], 0, 0, 0] [1, 9, 8, 2]
+// BYTAPS-NOT:     linalg.conv_2d_nhwc_hwcf
+// BYTAPS:         return
 func.func @conv_input_grad_strided(%dy: tensor<?x4x4x4xf32>, %k: tensor<3x3x2x4xf32>) -> tensor<?x9x8x2xf32> {
   %0 = nnc.conv2d_input_grad %dy, %k {strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 1, 0>} : tensor<?x4x4x4xf32>, tensor<3x3x2x4xf32> -> tensor<?x9x8x2xf32>
   return %0 : tensor<?x9x8x2xf32>
@@ -63,17 +76,21 @@ func.func @conv_input_grad_strided(%dy: tensor<?x4x4x4xf32>, %k: tensor<3x3x2x4x
 // Stride 1, a 5 x 5 dx from a 3 x 3 dy (deep_cnn.nn's third layer): padded
 // by 2 all round, 144 of the 225 taps would be on zeros: by taps, all 9 in
 // one loop nest (the same ranges), each adding its whole 3 x 3 slice of Y
-// at (kh, kw).
-
+// at (kh, kw). Without the option, a convolution of the padded dy.
 // CHECK-LABEL: func.func @conv_input_grad_small_dy(
-// CHECK:         linalg.matmul {{.*}} : tensor<?x8xf32>, tensor<8x18xf32>)
-// CHECK:         scf.forall
-// CHECK:           scf.for %[[I:.*]] = %c0{{.*}} to %c3
-// CHECK:             scf.for %[[J:.*]] = %c0{{.*}} to %c3
-// CHECK:               tensor.extract_slice %{{.*}}[%{{.*}}, %{{.*}}, 0] [3, 3, 2] [1, 1, 1] : tensor<5x5x2xf32> to tensor<3x3x2xf32>
-// CHECK-NOT:       {{scf.for }}
-// CHECK:           tensor.parallel_insert_slice
-// CHECK-NOT:     linalg.conv_2d_nhwc_hwcf
+// CHECK:         tensor.pad
+// CHECK:         linalg.conv_2d_nhwc_hwcf
+
+// BYTAPS-LABEL: func.func @conv_input_grad_small_dy(
+// BYTAPS:         linalg.matmul {{.*}} : tensor<?x8xf32>, tensor<8x18xf32>)
+// BYTAPS:         scf.forall
+// BYTAPS:           scf.for %[[I:.*]] = %c0{{.*}} to %c3
+// BYTAPS:             scf.for %[[J:.*]] = %c0{{.*}} to %c3
+// BYTAPS:               tensor.extract_slice %{{.*}}[%{{.*}}, %{{.*}}, 0] [3, 3, 2] [1, 1, 1] : tensor<5x5x2xf32> to tensor<3x3x2xf32>
+// BYTAPS-NOT:       {{scf.for }}
+// BYTAPS:           tensor.parallel_insert_slice
+// BYTAPS-NOT:     linalg.conv_2d_nhwc_hwcf
+// BYTAPS:         return
 func.func @conv_input_grad_small_dy(%dy: tensor<?x3x3x8xf32>, %k: tensor<3x3x2x8xf32>) -> tensor<?x5x5x2xf32> {
   %0 = nnc.conv2d_input_grad %dy, %k {strides = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x3x3x8xf32>, tensor<3x3x2x8xf32> -> tensor<?x5x5x2xf32>
   return %0 : tensor<?x5x5x2xf32>
