@@ -541,6 +541,35 @@ static Value inputGradient(IRRewriter &rw, Router &r, Conv2DInputGradOp op,
       groups.push_back({r0, std::min(rows, patchH - r0), p0,
                         std::min(cols, patchW - p0)});
   Value pad0 = cst(rw, loc, el, 0);
+  // Registers `regs` (rows x cols of `width` channels, row-major) added to
+  // the image at pixel row (window y's first) + dy, column (window x's
+  // first) + dx, channels from c0: one 3-D read and write (the
+  // bufferization's analysis and the loop-invariant subset hoisting
+  // compare every pair of subset ops on the image: 1-D ones per register
+  // made deep_cnn compile twice as long).
+  auto addBlock = [&](Value mine, ArrayRef<Value> regs, int64_t rows,
+                      int64_t cols, int64_t width, Value y, int64_t dy,
+                      Value x, int64_t dx, Value c0) -> Value {
+    Value top = rw.create<arith::MulIOp>(loc, y, r.c(r.wh * sh));
+    Value left = rw.create<arith::MulIOp>(loc, x, r.c(r.ww * sw));
+    auto blockType = VectorType::get({rows, cols, width}, el);
+    Value sum = rw.create<arith::ConstantOp>(
+        loc, blockType, DenseElementsAttr::get(blockType, rw.getZeroAttr(el)));
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        sum = rw.create<vector::InsertOp>(loc, regs[i * cols + j], sum,
+                                          ArrayRef<int64_t>{i, j});
+    SmallVector<Value, 3> to = {rw.create<arith::AddIOp>(loc, top, r.c(dy)),
+                                rw.create<arith::AddIOp>(loc, left, r.c(dx)),
+                                c0};
+    SmallVector<bool, 3> inBounds(3, true);
+    Value cur = rw.create<vector::TransferReadOp>(loc, blockType, mine, to,
+                                                  pad0, inBounds);
+    return rw
+        .create<vector::TransferWriteOp>(
+            loc, rw.create<arith::AddFOp>(loc, cur, sum), mine, to, inBounds)
+        .getResult();
+  };
   // Window (y, x)'s groups over channels [c0, c0 + width), added to the
   // image.
   auto addGroups = [&](Value y, Value x, Value c0, int64_t width,
@@ -585,30 +614,9 @@ static Value inputGradient(IRRewriter &rw, Router &r, Conv2DInputGradOp op,
               }
             return next;
           });
-      // The group added to the image: one 3-D read and write each (the
-      // bufferization's analysis and the loop-invariant subset hoisting
-      // compare every pair of subset ops on the image: 1-D ones per
-      // register made deep_cnn compile twice as long).
-      Value top = rw.create<arith::MulIOp>(loc, y, r.c(r.wh * sh));
-      Value left = rw.create<arith::MulIOp>(loc, x, r.c(r.ww * sw));
-      auto groupType = VectorType::get({gr.rows, gr.cols, width}, el);
-      Value sum = rw.create<arith::ConstantOp>(
-          loc, groupType,
-          DenseElementsAttr::get(groupType, rw.getZeroAttr(el)));
-      for (int64_t i = 0; i < gr.rows; ++i)
-        for (int64_t j = 0; j < gr.cols; ++j)
-          sum = rw.create<vector::InsertOp>(loc, accs[i * gr.cols + j], sum,
-                                            ArrayRef<int64_t>{i, j});
-      SmallVector<Value, 3> to = {
-          rw.create<arith::AddIOp>(loc, top, r.c(gr.r0)),
-          rw.create<arith::AddIOp>(loc, left, r.c(gr.p0)), c0};
-      SmallVector<bool, 3> inBounds(3, true);
-      Value cur = rw.create<vector::TransferReadOp>(loc, groupType, mine, to,
-                                                    pad0, inBounds);
-      mine = rw.create<vector::TransferWriteOp>(
-                   loc, rw.create<arith::AddFOp>(loc, cur, sum), mine, to,
-                   inBounds)
-                 .getResult();
+      // The group added to the image.
+      mine = addBlock(mine, accs, gr.rows, gr.cols, width, y, gr.r0, x,
+                      gr.p0, c0);
     }
     return mine;
   };
@@ -640,27 +648,8 @@ static Value inputGradient(IRRewriter &rw, Router &r, Conv2DInputGradOp op,
           }
           return next;
         });
-    auto rowType = VectorType::get({1, kw, width}, el);
-    Value sum = rw.create<arith::ConstantOp>(
-        loc, rowType, DenseElementsAttr::get(rowType, rw.getZeroAttr(el)));
-    for (int64_t j = 0; j < kw; ++j)
-      sum = rw.create<vector::InsertOp>(loc, accs[j], sum,
-                                        ArrayRef<int64_t>{0, j});
-    SmallVector<Value, 3> to = {
-        rw.create<arith::AddIOp>(
-            loc, rw.create<arith::MulIOp>(loc, y, r.c(r.wh * sh)),
-            r.c(q / r.ww * sh + i)),
-        rw.create<arith::AddIOp>(
-            loc, rw.create<arith::MulIOp>(loc, x, r.c(r.ww * sw)),
-            r.c(q % r.ww * sw)),
-        c0};
-    SmallVector<bool, 3> inBounds(3, true);
-    Value cur = rw.create<vector::TransferReadOp>(loc, rowType, mine, to,
-                                                  pad0, inBounds);
-    return rw
-        .create<vector::TransferWriteOp>(
-            loc, rw.create<arith::AddFOp>(loc, cur, sum), mine, to, inBounds)
-        .getResult();
+    return addBlock(mine, accs, 1, kw, width, y, q / r.ww * sh + i, x,
+                    q % r.ww * sw, c0);
   };
   int64_t perPixel = tapRowRegisters(vectorBits, kw);
   mine = r.loop(r.c(0), r.c(r.ph), mine, [&](Value y, Value mine) {
