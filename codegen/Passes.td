@@ -71,8 +71,13 @@ def WinogradConv : Pass<"nnc-winograd-conv", "mlir::func::FuncOp"> {
     channels with the transformed filter (G g G^T) in register tiles, and
     the output transform (A^T m A), which also adds the bias and applies
     relu when the convolution's only reader is a bias add and its only
-    reader a relu. 16 multiply-adds for 4 outputs instead of 36. Runs
-    before nnc-lower-to-linalg, on the CPU at -O1 and above.
+    reader a relu. 16 multiply-adds for 4 outputs instead of 36.
+    nnc.conv2d_input_grad of such a convolution becomes the same loops
+    over dy padded by 2 - padding, with the filter transposed to
+    [3, 3, F, C] and rotated by 180 degrees in its transform, where the
+    tiles of dx take at most 0.8 of the products of the direct forms
+    (9 per element of dy). Runs before nnc-lower-to-linalg, on the CPU at
+    -O1 and above.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::tensor::TensorDialect",

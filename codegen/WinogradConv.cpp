@@ -27,6 +27,11 @@
 // in L2. Runs before nnc-lower-to-linalg on the CPU at -O1 and above, after
 // nnc-route-pool-gradients (whose match reads the relu).
 //
+// The input gradient of a stride-1 3 x 3 convolution is such a
+// convolution too, of dy padded by 2 - padding with the filter rotated
+// by 180 degrees and C and F swapped: the same loops with the filter
+// transposed first and its taps reversed in the transform.
+//
 //===----------------------------------------------------------------------===//
 #include "codegen/BatchParts.h"
 #include "codegen/LinalgBuilder.h"
@@ -56,31 +61,46 @@ constexpr int64_t kMinChannels = 16;
 /// stream from memory and stay direct.
 constexpr int64_t kMaxFilterBytes = 512 * 1024;
 
-/// A convolution to rewrite, with the epilogue it absorbs.
+/// A convolution to rewrite, with the epilogue it absorbs: an nnc.conv2d
+/// or, as the convolution of its padded gradient with the flipped and
+/// transposed filter, an nnc.conv2d_input_grad.
 struct Candidate {
-  Conv2DOp conv;
-  AddOp bias; // or null
+  Operation *op;
+  Value input;  // NHWC, before `pad`
+  Value filter; // [3, 3, C, F] of a conv2d; [3, 3, F, C] of an input grad
+  SmallVector<int64_t, 4> pad; // top, bottom, left, right
+  bool inputGrad = false;
+  AddOp bias;  // or null
   ReluOp relu; // or null (only after a bias add)
 };
 
-static std::optional<Candidate> match(Conv2DOp conv, int64_t vectorBits) {
-  RankedTensorType in = typeOf(conv.getInput()), w = typeOf(conv.getFilter()),
-                   out = conv.getType();
+/// Whether a 3 x 3 stride-1 convolution of `in` (padded by `pad`) from c
+/// to f channels into `out` is worth its transforms.
+static bool eligible(RankedTensorType in, RankedTensorType out, int64_t c,
+                     int64_t f, int64_t vectorBits) {
   Type el = out.getElementType();
-  if (!isa<FloatType>(el) || in.getRank() != 4 || !w.hasStaticShape() ||
-      w.getDimSize(0) != 3 || w.getDimSize(1) != 3 ||
-      llvm::any_of(conv.getStrides(), [](int64_t s) { return s != 1; }))
-    return std::nullopt;
+  if (!isa<FloatType>(el) || in.getRank() != 4 || out.getRank() != 4)
+    return false;
   for (int64_t i = 1; i < 4; ++i)
     if (in.isDynamicDim(i) || out.isDynamicDim(i))
-      return std::nullopt;
-  int64_t c = w.getDimSize(2), f = w.getDimSize(3);
+      return false;
   int64_t bytes = 16 * c * f * el.getIntOrFloatBitWidth() / 8;
   // Two tiles a row at least: a row of one is a matmul of one row.
-  if (c < kMinChannels || f < kMinChannels || bytes > kMaxFilterBytes ||
-      out.getDimSize(1) < 2 || out.getDimSize(2) < 3 || vectorBits < 128)
+  return c >= kMinChannels && f >= kMinChannels && bytes <= kMaxFilterBytes &&
+         out.getDimSize(1) >= 2 && out.getDimSize(2) >= 3 && vectorBits >= 128;
+}
+
+static std::optional<Candidate> match(Conv2DOp conv, int64_t vectorBits) {
+  RankedTensorType w = typeOf(conv.getFilter()), out = conv.getType();
+  if (w.getRank() != 4 || !w.hasStaticShape() || w.getDimSize(0) != 3 ||
+      w.getDimSize(1) != 3 ||
+      llvm::any_of(conv.getStrides(), [](int64_t s) { return s != 1; }))
     return std::nullopt;
-  Candidate m{conv, nullptr, nullptr};
+  int64_t c = w.getDimSize(2), f = w.getDimSize(3);
+  if (!eligible(typeOf(conv.getInput()), out, c, f, vectorBits))
+    return std::nullopt;
+  Candidate m{conv, conv.getInput(), conv.getFilter(),
+              SmallVector<int64_t, 4>(conv.getPadding())};
   Value y = conv.getResult();
   if (!y.hasOneUse())
     return m;
@@ -93,6 +113,35 @@ static std::optional<Candidate> match(Conv2DOp conv, int64_t vectorBits) {
   m.bias = add;
   if (add.getResult().hasOneUse())
     m.relu = dyn_cast<ReluOp>(*add.getResult().getUsers().begin());
+  return m;
+}
+
+/// The input gradient of a 3 x 3 stride-1 convolution is one too: dx =
+/// conv(dy padded by 2 - pad on each side, the filter flipped in both
+/// spatial dims with C and F swapped). Taken where the transforms' 16
+/// products per 2 x 2 tile of dx and channel pair are at most 0.8 of the
+/// 9 per element of dy that the direct forms compute at best (by taps,
+/// skipping the padding): a dx much larger than dy is left to them.
+static std::optional<Candidate> match(Conv2DInputGradOp op,
+                                      int64_t vectorBits) {
+  RankedTensorType w = typeOf(op.getFilter()), dy = typeOf(op.getGrad()),
+                   dx = op.getType();
+  if (w.getRank() != 4 || !w.hasStaticShape() || w.getDimSize(0) != 3 ||
+      w.getDimSize(1) != 3 || dy.getRank() != 4 ||
+      llvm::any_of(op.getStrides(), [](int64_t s) { return s != 1; }) ||
+      llvm::any_of(op.getPadding(), [](int64_t p) { return p > 2; }))
+    return std::nullopt;
+  // The convolution's C and F: here input channels F, output channels C.
+  int64_t c = w.getDimSize(2), f = w.getDimSize(3);
+  if (!eligible(dy, dx, f, c, vectorBits) || dy.isDynamicDim(1) ||
+      dy.isDynamicDim(2))
+    return std::nullopt;
+  int64_t tiles = ((dx.getDimSize(1) + 1) / 2) * ((dx.getDimSize(2) + 1) / 2);
+  if (tiles * 16 * 10 > dy.getDimSize(1) * dy.getDimSize(2) * 9 * 8)
+    return std::nullopt;
+  Candidate m{op, op.getGrad(), op.getFilter(), {}, true};
+  for (int64_t p : op.getPadding())
+    m.pad.push_back(2 - p);
   return m;
 }
 
@@ -224,13 +273,17 @@ struct Winograd {
         .getResult();
   }
 
-  /// U [16, C, F]: G g G^T for each (c, f), vectors over f.
-  Value filter(Value w) {
+  /// U [16, C, F]: G g G^T for each (c, f), vectors over f; of the filter
+  /// rotated by 180 degrees (g[2 - i, 2 - j]) when `flip`.
+  Value filter(Value w, bool flip) {
     Value u = b.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{16, c, f}, el);
     return loop(b, loc, idx(0), idx(c), u, [&](OpBuilder &, Value ch, Value u) {
       return chunks(b, loc, f, lanes, u, [&](Value f0, int64_t wd, Value u) {
         Value taps = read(w, vec({3, 3, 1, wd}), {idx(0), idx(0), ch, f0});
-        SmallVector<Value> t = twoD(unpack(taps), 3, 3,
+        SmallVector<Value> parts = unpack(taps);
+        if (flip)
+          std::reverse(parts.begin(), parts.end());
+        SmallVector<Value> t = twoD(parts, 3, 3,
                                     [&](ArrayRef<Value> v) { return g(v); });
         return write(pack({16, 1}, t), u, {idx(0), ch, f0});
       });
@@ -350,18 +403,26 @@ static std::pair<int64_t, int64_t> registerTile(int64_t vectorBits,
                                                 int64_t vectorsOfF) {
   int64_t budget = vectorBits >= 512 ? 24 : 12;
   int64_t cols = std::min<int64_t>(vectorsOfF, vectorBits >= 512 ? 4 : 2);
-  return {std::min<int64_t>(6, budget / cols), cols};
+  return {std::min<int64_t>(cols <= 2 ? 8 : 6, budget / cols), cols};
 }
 
 static void rewrite(IRRewriter &rw, Candidate &m, int64_t vectorBits) {
-  Conv2DOp conv = m.conv;
-  Location loc = conv.getLoc();
-  RankedTensorType out = conv.getType(), wt = typeOf(conv.getFilter());
+  Location loc = m.op->getLoc();
+  auto out = cast<RankedTensorType>(m.op->getResult(0).getType());
   Type el = out.getElementType();
   Operation *last = m.relu ? m.relu.getOperation()
                     : m.bias ? m.bias.getOperation()
-                             : conv.getOperation();
+                             : m.op;
   rw.setInsertionPoint(last);
+  Value filter = m.filter;
+  if (m.inputGrad) {
+    RankedTensorType w = typeOf(filter);
+    filter = rw.create<TransposeOp>(
+        loc,
+        RankedTensorType::get({3, 3, w.getDimSize(3), w.getDimSize(2)}, el),
+        filter, ArrayRef<int64_t>{0, 1, 3, 2});
+  }
+  RankedTensorType wt = typeOf(filter);
   int64_t lanes =
       std::max<int64_t>(1, vectorBits / el.getIntOrFloatBitWidth());
   int64_t f = wt.getDimSize(3);
@@ -377,8 +438,8 @@ static void rewrite(IRRewriter &rw, Candidate &m, int64_t vectorBits) {
               (ow + 1) / 2,
               rowBlock,
               cols * lanes};
-  Value x = padNHWC(rw, loc, conv.getInput(), conv.getPadding(), 0.0);
-  Value u = wg.filter(conv.getFilter());
+  Value x = padNHWC(rw, loc, m.input, m.pad, 0.0);
+  Value u = wg.filter(filter, m.inputGrad);
   Value bias = m.bias ? m.bias.getRhs() : Value();
   Value n = rw.create<tensor::DimOp>(loc, x, 0);
   Value y = rw.create<tensor::EmptyOp>(loc, out.getShape(), el, ValueRange{n});
@@ -439,15 +500,20 @@ static void rewrite(IRRewriter &rw, Candidate &m, int64_t vectorBits) {
   if (m.bias && m.relu)
     rw.eraseOp(m.bias);
   if (m.bias)
-    rw.eraseOp(conv);
+    rw.eraseOp(m.op);
 }
 
 struct WinogradConv : nnc::impl::WinogradConvBase<WinogradConv> {
   using WinogradConvBase::WinogradConvBase;
   void runOnOperation() override {
     SmallVector<Candidate> found;
-    getOperation().walk([&](Conv2DOp conv) {
-      if (std::optional<Candidate> m = match(conv, vectorBits))
+    getOperation().walk([&](Operation *op) {
+      std::optional<Candidate> m;
+      if (auto conv = dyn_cast<Conv2DOp>(op))
+        m = match(conv, vectorBits);
+      else if (auto grad = dyn_cast<Conv2DInputGradOp>(op))
+        m = match(grad, vectorBits);
+      if (m)
         found.push_back(*m);
     });
     IRRewriter rw(&getContext());

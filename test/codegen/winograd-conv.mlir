@@ -104,3 +104,50 @@ func.func @direct(%x: tensor<?x9x9x16xf32>, %w2: tensor<3x3x16x16xf32>, %w5: ten
   %3 = nnc.conv2d %xb, %wb {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : tensor<?x7x7x128xf32>, tensor<3x3x128x256xf32> -> tensor<?x5x5x256xf32>
   return %0, %1, %2, %3 : tensor<?x4x4x16xf32>, tensor<?x5x5x16xf32>, tensor<?x7x7x16xf32>, tensor<?x5x5x256xf32>
 }
+
+// -----
+
+// Input gradients of 3 x 3 stride-1 convolutions are convolutions of dy,
+// padded by 2 - padding on each side, with the filter rotated by 180
+// degrees and its channels swapped ([3, 3, F, C]: a transpose, the
+// rotation in the filter transform): 16 products a 2 x 2 tile of dx
+// instead of 9 an element of dy. Valid: 13 x 12 from 11 x 10 (dy padded
+// to 15 x 14; 7 rows of tiles, the last of one row); same: dy padded by
+// one. The matmuls' register tiles take up to 8 rows when F is at most
+// two vectors: here a row's 6 tiles by dx's 16 channels, 6 x 1 FMAs.
+// CHECK-LABEL: func.func @input_grads(
+// CHECK:         %[[T:.*]] = nnc.transpose %{{.*}} {perm = array<i64: 0, 1, 3, 2>} : tensor<3x3x16x24xf32> -> tensor<3x3x24x16xf32>
+// CHECK:         tensor.pad %{{.*}} low[0, 2, 2, 0] high[0, 2, 2, 0]
+// CHECK:         : tensor<?x11x10x24xf32> to tensor<?x15x14x24xf32>
+// CHECK:         vector.transfer_read %[[T]]{{.*}} : tensor<3x3x24x16xf32>, vector<3x3x1x16xf32>
+// CHECK:         scf.forall (%{{.*}}) in (4) shared_outs({{.*}}) -> (tensor<?x13x12x16xf32>)
+// CHECK:           scf.for %{{.*}} = %c0 to %c16
+// CHECK:             scf.for %{{.*}} = %c0 to %c24
+// CHECK-COUNT-6:       vector.fma
+// CHECK-NOT:           vector.fma
+// CHECK:             vector.transfer_write %{{.*}} : vector<6x16xf32>, tensor<16x6x16xf32>
+// CHECK:         tensor.pad %{{.*}} low[0, 1, 1, 0] high[0, 1, 1, 0]
+// CHECK:         : tensor<?x11x10x24xf32> to tensor<?x13x12x24xf32>
+// CHECK:         scf.forall (%{{.*}}) in (4) shared_outs({{.*}}) -> (tensor<?x11x10x16xf32>)
+// CHECK-NOT:     nnc.conv2d_input_grad
+func.func @input_grads(%dy: tensor<?x11x10x24xf32>, %w: tensor<3x3x16x24xf32>) -> (tensor<?x13x12x16xf32>, tensor<?x11x10x16xf32>) {
+  %0 = nnc.conv2d_input_grad %dy, %w {strides = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x11x10x24xf32>, tensor<3x3x16x24xf32> -> tensor<?x13x12x16xf32>
+  %1 = nnc.conv2d_input_grad %dy, %w {strides = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>} : tensor<?x11x10x24xf32>, tensor<3x3x16x24xf32> -> tensor<?x11x10x16xf32>
+  return %0, %1 : tensor<?x13x12x16xf32>, tensor<?x11x10x16xf32>
+}
+
+// -----
+
+// Input gradients left to nnc-lower-to-linalg: stride 2; a dx much larger
+// than dy (5 x 5 from 3 x 3: 9 tiles x 16 products against 9 x 9, which
+// by taps computes); fewer than 16 channels of dx.
+// CHECK-LABEL: func.func @input_grads_direct(
+// CHECK-NOT:     scf.forall
+// CHECK-COUNT-3: nnc.conv2d_input_grad
+// CHECK-NOT:     scf.forall
+func.func @input_grads_direct(%dy: tensor<?x5x5x16xf32>, %w: tensor<3x3x16x16xf32>, %dy3: tensor<?x3x3x16xf32>, %dy8: tensor<?x9x9x16xf32>, %w8: tensor<3x3x8x16xf32>) -> (tensor<?x11x11x16xf32>, tensor<?x5x5x16xf32>, tensor<?x11x11x8xf32>) {
+  %0 = nnc.conv2d_input_grad %dy, %w {strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x5x5x16xf32>, tensor<3x3x16x16xf32> -> tensor<?x11x11x16xf32>
+  %1 = nnc.conv2d_input_grad %dy3, %w {strides = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x3x3x16xf32>, tensor<3x3x16x16xf32> -> tensor<?x5x5x16xf32>
+  %2 = nnc.conv2d_input_grad %dy8, %w8 {strides = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x9x9x16xf32>, tensor<3x3x8x16xf32> -> tensor<?x11x11x8xf32>
+  return %0, %1, %2 : tensor<?x11x11x16xf32>, tensor<?x5x5x16xf32>, tensor<?x11x11x8xf32>
+}

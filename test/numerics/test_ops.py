@@ -10,7 +10,8 @@ Tolerances (max |nnc - torch| <= atol + rtol * |torch|):
   f32: rtol 2e-5, atol 2e-5 (1e-4 after long sums: matmul, conv, pooling)
   f64: rtol 1e-10, atol 1e-10
 Also the f32 gradients of convolutional networks (cnn_gradients,
-pooled_gradients, big_filter_gradients) against PyTorch's autograd: max error below 2e-5 of each gradient's largest element;
+pooled_gradients, big_filter_gradients,
+winograd_input_gradients) against PyTorch's autograd: max error below 2e-5 of each gradient's largest element;
 and the gradients of maxpool2d and max at ties (gradient_ties).
 """
 import argparse
@@ -471,14 +472,49 @@ loss = cross_entropy(logits, label)
 """
 
 
-def big_filter_gradients(nnc, rng):
-    model, v, conv = model_and_variables(BIG_FILTER, nnc, "big", 11)
+def chain_gradients(nnc, rng, source, seed, batches, shape, layers):
+    """image_gradients of a chain of stride-1 convolutions, each (name,
+    padding, activation), into a dense layer named logits."""
+    name = source.split()[1]
+    model, v, conv = model_and_variables(source, nnc, name, seed)
 
     def logits_of(image, batch):
-        b = torch.tanh(conv(torch.relu(conv(image, "a", 1, "same")), "b"))
-        return b.reshape(batch, -1) @ v["logits.weight"] + v["logits.bias"]
+        h = image
+        for layer, padding, activation in layers:
+            h = activation(conv(h, layer, 1, padding))
+        return h.reshape(batch, -1) @ v["logits.weight"] + v["logits.bias"]
 
-    return image_gradients(model, v, (1, 17, 40), (5, 5, 6), logits_of, rng)
+    return image_gradients(model, v, batches, shape, logits_of, rng)
+
+
+def big_filter_gradients(nnc, rng):
+    return chain_gradients(nnc, rng, BIG_FILTER, 11, (1, 17, 40), (5, 5, 6),
+                           [("a", "same", torch.relu),
+                            ("b", "valid", torch.tanh)])
+
+
+# Convolutions whose input gradient is dense (no pool between them): the
+# 3 x 3 stride-1 input gradients with 16 channels or more run as Winograd
+# convolutions of the padded dy with the flipped filter (b's valid one:
+# 13 x 12 from 11 x 10, odd rows; c's same one), at batches that split
+# unevenly among the threads.
+WINOGRAD_INPUT = """model wgi
+input image: f32[batch, 13, 12, 3]
+target label: i32[batch]
+a = conv2d(image, 16, kernel=3, padding=same, activation=relu)
+b = a |> conv2d(24, kernel=3, activation=tanh)
+c = b |> conv2d(20, kernel=3, padding=same, activation=relu)
+logits = c |> flatten |> dense(10)
+output probs = softmax(logits)
+loss = cross_entropy(logits, label)
+"""
+
+
+def winograd_input_gradients(nnc, rng):
+    return chain_gradients(nnc, rng, WINOGRAD_INPUT, 12, (1, 5, 33),
+                           (13, 12, 3), [("a", "same", torch.relu),
+                                         ("b", "valid", torch.tanh),
+                                         ("c", "same", torch.relu)])
 
 
 # Layers 512 wide: B's rows are 2 KiB apart, so nnc-tile-and-vectorize
@@ -572,6 +608,9 @@ def main():
     if not args.only or args.only in "big_filter_gradients":
         checks.append(("big_filter_gradients/f32",
                        lambda: big_filter_gradients(args.nnc, rng)))
+    if not args.only or args.only in "winograd_input_gradients":
+        checks.append(("winograd_input_gradients/f32",
+                       lambda: winograd_input_gradients(args.nnc, rng)))
     if not args.only or args.only in "wide_gradients":
         checks.append(("wide_gradients/f32",
                        lambda: wide_gradients(args.nnc, rng)))
