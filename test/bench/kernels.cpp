@@ -165,6 +165,68 @@ void runTrainCase(benchmark::State &state, const std::string &source,
   report(state, flops, 0);
 }
 
+/// What a convolution's gradient rows run: the loss (eval), the loss and
+/// the gradients of the layer's filter and bias (filter), or those and the
+/// gradient of its input (all).
+enum class ConvPass { Loss, Filter, All };
+
+/// A 3x3 convolution of [batch, h, w, c] to `filters` channels (`padding`
+/// valid or same) under an mse loss, one pass of `pass`. The input's
+/// gradient is asked for through a trainable scale of x (`x * s`, s of
+/// [h, w, c]): its gradient sum_n(dx * x) needs dx. FLOPs: the direct
+/// convolution's count for each of forward, d-filter, d-input run.
+/// compare.py subtracts passes: d-filter = Filter - Loss, d-input =
+/// All - Filter (with s's multiply and reduction, two passes over x).
+void convGradCase(benchmark::State &state, int64_t batch, int64_t h,
+                  int64_t w, int64_t c, int64_t filters, bool same,
+                  ConvPass pass) {
+  int64_t oh = same ? h : h - 2, ow = same ? w : w - 2;
+  std::string dims = std::to_string(h) + ", " + std::to_string(w) + ", " +
+                     std::to_string(c);
+  std::string source =
+      "model cg\ninput x: f32[batch, " + dims + "]\ntarget t: f32[batch, " +
+      std::to_string(oh) + ", " + std::to_string(ow) + ", " +
+      std::to_string(filters) + "]\n" +
+      (pass == ConvPass::All ? "param s: f32[" + dims + "] init=ones\n" : "") +
+      "output y = conv2d(" + (pass == ConvPass::All ? "x * s" : "x") + ", " +
+      std::to_string(filters) + ", kernel=3" +
+      (same ? ", padding=same" : "") +
+      ")\nloss = mse(y, t)\ntrain {\n  optimizer = sgd(lr=0.01)\n}\n";
+  nnc_set_threads((int)state.range(0));
+  static std::map<std::string, std::unique_ptr<Case>> cases;
+  auto &cs = cases[source + std::to_string(batch)];
+  if (!cs)
+    cs = std::make_unique<Case>(source, batch);
+  std::vector<float> target(batch * oh * ow * filters, 0.5f);
+  std::vector<const void *> targets{target.data()};
+  nnc_model *m = cs->model.handle();
+  std::vector<std::vector<float>> grads;
+  std::vector<void *> gradPtrs;
+  for (int i = 0; i < cs->model.numVariables(); ++i) {
+    if (!nnc_variable_trainable(m, i))
+      continue;
+    int64_t n = 1;
+    for (int64_t d : cs->model.variableShape(i))
+      n *= d;
+    grads.emplace_back(n);
+    gradPtrs.push_back(grads.back().data());
+  }
+  double loss = 0;
+  auto run = [&] {
+    if (pass == ConvPass::Loss) {
+      cs->model.evalStep(batch, cs->in, targets);
+    } else if (nnc_gradients(m, batch, cs->in.data(), targets.data(), &loss,
+                             gradPtrs.data()) != 0) {
+      state.SkipWithError(nnc_last_error());
+    }
+  };
+  run(); // warm up
+  for (auto _ : state)
+    run();
+  double conv = 2.0 * batch * oh * ow * filters * 9 * c;
+  report(state, conv * (pass == ConvPass::Loss ? 1 : pass == ConvPass::Filter ? 2 : 3), 0);
+}
+
 void denseForward(benchmark::State &state, int64_t m, int64_t k, int64_t n) {
   std::string source = "model dense\ninput x: f32[batch, " +
                        std::to_string(k) + "]\noutput y = dense(x, " +
@@ -265,6 +327,24 @@ void BM_SoftmaxCrossEntropy_256x10(benchmark::State &state) {
   runCase(state, source, 256, 0, 256.0 * (10 * 4 + 4 + 10 * 4));
 }
 
+// The gradients of examples/cnn.nn's second convolution, of the
+// VGG-style net's 3x3 `same` convolution and of deep_cnn.nn's third
+// (5 x 5 x 128 -> 3 x 3 x 256: its filter is 1.2 MB; its input gradient
+// runs by taps), each as loss / filter / all passes (see convGradCase).
+#define CONV_GRAD_ROWS(NAME, B, H, W, C, F, SAME)                              \
+  void BM_ConvLoss_##NAME(benchmark::State &s) {                               \
+    convGradCase(s, B, H, W, C, F, SAME, ConvPass::Loss);                      \
+  }                                                                            \
+  void BM_ConvFilterGrad_##NAME(benchmark::State &s) {                         \
+    convGradCase(s, B, H, W, C, F, SAME, ConvPass::Filter);                    \
+  }                                                                            \
+  void BM_ConvAllGrads_##NAME(benchmark::State &s) {                           \
+    convGradCase(s, B, H, W, C, F, SAME, ConvPass::All);                       \
+  }
+CONV_GRAD_ROWS(64x13x13x32_64, 64, 13, 13, 32, 64, false)
+CONV_GRAD_ROWS(64x28x28x16_32, 64, 28, 28, 16, 32, true)
+CONV_GRAD_ROWS(64x5x5x128_256, 64, 5, 5, 128, 256, false)
+
 } // namespace
 
 BENCHMARK(BM_Dense_32x784x128)->Arg(1)->Arg(2)->UseRealTime();
@@ -279,5 +359,14 @@ BENCHMARK(BM_InputGrad_128x2048x2048)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_DenseStep_128x2048x2048)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_L2Read_392KiB)->Arg(1)->UseRealTime();
 BENCHMARK(BM_SoftmaxCrossEntropy_256x10)->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK(BM_ConvLoss_64x13x13x32_64)->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK(BM_ConvFilterGrad_64x13x13x32_64)->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK(BM_ConvAllGrads_64x13x13x32_64)->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK(BM_ConvLoss_64x28x28x16_32)->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK(BM_ConvFilterGrad_64x28x28x16_32)->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK(BM_ConvAllGrads_64x28x28x16_32)->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK(BM_ConvLoss_64x5x5x128_256)->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK(BM_ConvFilterGrad_64x5x5x128_256)->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK(BM_ConvAllGrads_64x5x5x128_256)->Arg(1)->Arg(2)->UseRealTime();
 
 BENCHMARK_MAIN();

@@ -83,20 +83,65 @@ def cases():
         F.softmax(logits, -1), F.cross_entropy(logits, labels)), [None]
 
 
+CONV_GRADS = [  # name, batch, height, width, channels, filters, same
+    ("64x13x13x32_64", 64, 13, 13, 32, 64, False),
+    ("64x28x28x16_32", 64, 28, 28, 16, 32, True),
+    ("64x5x5x128_256", 64, 5, 5, 128, 256, False),
+]
+
+
+def grad_cases():
+    """kernels.cpp's convGradCase: a 3x3 convolution under an mse loss,
+    the loss alone, the loss and the filter's and bias's gradients, and
+    those and the input's (through a trainable scale s of x, whose
+    gradient needs dx), by autograd, NCHW and channels-last."""
+    g = torch.Generator().manual_seed(0)
+    for name, b, h, w, c, f, same in CONV_GRADS:
+        oh, ow = (h, w) if same else (h - 2, w - 2)
+        pad = 1 if same else 0
+        loss, filt, every = [], [], []
+        for fmt in (torch.contiguous_format, torch.channels_last):
+            x = torch.randn(b, c, h, w, generator=g).contiguous(
+                memory_format=fmt)
+            wt = torch.randn(f, c, 3, 3, generator=g).contiguous(
+                memory_format=fmt).requires_grad_()
+            bias = torch.zeros(f, requires_grad=True)
+            s = torch.ones(c, h, w, requires_grad=True)
+            t = torch.full((b, f, oh, ow), 0.5).contiguous(memory_format=fmt)
+
+            def mse(inp, wt=wt, bias=bias, t=t, pad=pad):
+                return F.mse_loss(F.conv2d(inp, wt, bias, padding=pad), t)
+
+            def eval_loss(x=x, mse=mse):
+                with torch.no_grad():
+                    return mse(x)
+            loss.append(eval_loss)
+            filt.append(lambda x=x, mse=mse, wt=wt, bias=bias:
+                        torch.autograd.grad(mse(x), [wt, bias]))
+            every.append(lambda x=x, s=s, mse=mse, wt=wt, bias=bias:
+                         torch.autograd.grad(mse(x * s), [s, wt, bias]))
+        yield "ConvLoss_" + name, loss, [None]
+        yield "ConvFilterGrad_" + name, filt, [None]
+        yield "ConvAllGrads_" + name, every, [None]
+
+
 def main():
     ob = blas()
     results = []
-    with torch.inference_mode():
-        for threads in (1, 2):
-            torch.set_num_threads(threads)
-            for name, fns, _ in cases():
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        for grad, make in ((False, cases), (True, grad_cases)):
+            with torch.inference_mode(not grad):
+                all_cases = list(make())
+            for name, fns, _ in all_cases:
                 fns = fns if isinstance(fns, list) else [fns]
                 best = float("inf")
                 for blas_threads in sorted({1, threads}):
                     if ob:
                         ob.openblas_set_num_threads(blas_threads)
                     for fn in fns:
-                        best = min(best, timeit(fn))
+                        with torch.inference_mode(not grad):
+                            best = min(best, timeit(fn))
                 results.append({"name": name, "threads": threads,
                                 "seconds": best})
                 print(json.dumps(results[-1]), flush=True)
