@@ -984,6 +984,12 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
   static constexpr int64_t kFilterCacheBytes = 256 * 1024;
   /// Images per block of such a convolution.
   static constexpr int64_t kImagesPerBlock = 16;
+  /// A filter gradient's register tile takes at least this many steps (a
+  /// pixel of an image each) between its load and store of the partial:
+  /// images go in groups of up to kMaxImageGroup where one has fewer
+  /// pixels (tileFilterGradient).
+  static constexpr int64_t kFilterGradSteps = 64;
+  static constexpr int64_t kMaxImageGroup = 16;
 
   static int64_t filterBytes(linalg::Conv2DNhwcHwcfOp conv) {
     auto type = cast<RankedTensorType>(conv.getInputs()[1].getType());
@@ -1356,11 +1362,12 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
   /// [KH, KW * C, F] and x as [N, H, W * C]: for a pixel (oh, ow) and a
   /// row of taps kh, the rows (kw, c) of the gradient meet the
   /// contiguous KW * C elements of x from (oh * sh + kh, ow * sw). In a
-  /// part, image by image and tap row by tap row, tile-m x tile-n
-  /// register tiles of those rows and of the filters accumulate over the
-  /// image's pixels: each pixel an outer product of tile-m elements of x
-  /// and tile-n of dy (a 1-step linalg.matmul_transpose_a), from one
-  /// image's x and dy (L1 and L2) and the partial (L2). A first layer's
+  /// part, group of images by group (one image where it has 64 pixels
+  /// or more) and tap row by tap row, tile-m x tile-n register tiles of
+  /// those rows and of the filters accumulate over the group's pixels:
+  /// each pixel an outer product of tile-m elements of x and tile-n of dy
+  /// (a 1-step linalg.matmul_transpose_a), from the group's x and dy (L1
+  /// and L2) and the partial (L2). A first layer's
   /// single channel gets rows of KW taps instead of rows of one. The
   /// windows matrix this replaces ([N*OH*OW, KH*KW*C], 9x the input)
   /// streamed from memory for every column block of the gradient. When
@@ -1427,19 +1434,84 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
     auto tileType = [&](int64_t r, int64_t cols) {
       return RankedTensorType::get({r, cols}, el);
     };
+    // Images a group: a register tile loads and stores its rows of the
+    // partial once a group, between which it takes a step per pixel of
+    // each image; a small output (deep_cnn's conv3: 3 x 3 pixels) alone
+    // would give it 9 steps for a load and a store of its partial (1.2 MB
+    // a part, from L3). The group's dy, when computed here, in a buffer.
+    int64_t group = std::clamp<int64_t>(
+        (kFilterGradSteps + oh * ow - 1) / (oh * ow), 1, kMaxImageGroup);
+    bool buffered = fused && group > 1;
+    int64_t biasArg = fused && fused->bias ? 1 : -1;
+    if (buffered)
+      accs.push_back(rw.create<tensor::EmptyOp>(
+          loc,
+          ArrayRef<int64_t>{group, oh, ow, filters},
+          el));
     SmallVector<Operation *> replaced;
     auto images = rw.create<scf::ForOp>(
-        loc, first, last, c(rw, 1), accs,
-        [&](OpBuilder &b, Location, Value img, ValueRange args) {
-      // The image's dy: a slice of dy, or computed here.
-      Value dyImage = dy, imageAt = img;
-      if (fused) {
-        dyImage = fuseImage(b, loc, fused->root, img, replaced);
+        loc, first, last, c(rw, group), accs,
+        [&](OpBuilder &b, Location, Value g0, ValueRange args) {
+      // The group's images [g0, g0 + count), whose dy are dyImages's
+      // from dyBase on: dy's own, or computed here.
+      Value count = group == 1 ? c(b, 1)
+                               : b.create<arith::MinUIOp>(
+                                     loc, c(b, group),
+                                     b.create<arith::SubIOp>(loc, last, g0))
+                                     .getResult();
+      auto imageDy = [&](OpBuilder &b, Value img) {
+        Value v = fuseImage(b, loc, fused->root, img, replaced);
         if (fused->collapse)
-          dyImage = b.create<tensor::CollapseShapeOp>(
-              loc, dyImage, fused->collapse.getReassociationIndices());
-        imageAt = c(b, 0);
+          v = b.create<tensor::CollapseShapeOp>(
+              loc, v, fused->collapse.getReassociationIndices());
+        return v;
+      };
+      Value dyImages = dy, dyBase = g0;
+      if (fused && !buffered) {
+        dyImages = imageDy(b, g0);
+        dyBase = c(b, 0);
+      } else if (buffered) {
+        dyImages = loop(b, loc, c(b, 0), count, args.back(),
+                        [&](OpBuilder &b, Value j, Value buffer) {
+          SmallVector<OpFoldResult> at = {j};
+          at.append(attrs({0, 0, 0}));
+          return b
+              .create<tensor::InsertSliceOp>(
+                  loc, imageDy(b, b.create<arith::AddIOp>(loc, g0, j)),
+                  buffer, at, attrs({1, oh, ow, filters}),
+                  attrs({1, 1, 1, 1}))
+              .getResult();
+        });
+        dyBase = c(b, 0);
       }
+      // Steps over image j of the group's pixels into a register tile.
+      auto pixels = [&](OpBuilder &b, Value j, Value kh, Value r0, int64_t m,
+                        Value f0, int64_t cols, Value regs) {
+        Value img = b.create<arith::AddIOp>(loc, g0, j);
+        Value dyAt0 = b.create<arith::AddIOp>(loc, dyBase, j);
+        return loop(b, loc, c(b, 0), c(b, oh), regs,
+                    [&](OpBuilder &b, Value y, Value regs) {
+          Value row = b.create<arith::AddIOp>(
+              loc, b.create<arith::MulIOp>(loc, y, c(b, sh)), kh);
+          return loop(b, loc, c(b, 0), c(b, ow), regs,
+                      [&](OpBuilder &b, Value xo, Value regs) {
+            Value col = b.create<arith::AddIOp>(
+                loc, b.create<arith::MulIOp>(loc, xo, c(b, sw * shape[2])), r0);
+            SmallVector<OpFoldResult> xAt = {img, row, col};
+            SmallVector<OpFoldResult> dyAt = {dyAt0, y, xo, f0};
+            Value lhs = b.create<tensor::ExtractSliceOp>(
+                loc, tileType(1, m), xRows, xAt, attrs({1, 1, m}),
+                attrs({1, 1, 1}));
+            Value rhs = b.create<tensor::ExtractSliceOp>(
+                loc, tileType(1, cols), dyImages, dyAt, attrs({1, 1, 1, cols}),
+                attrs({1, 1, 1, 1}));
+            return b
+                .create<linalg::MatmulTransposeAOp>(
+                    loc, ValueRange{lhs, rhs}, ValueRange{regs})
+                .getResult(0);
+          });
+        });
+      };
       SmallVector<Value> yields;
       yields.push_back(loop(b, loc, c(b, 0), c(b, shape[0]), args[0],
                   [&](OpBuilder &b, Value kh, Value acc) {
@@ -1451,28 +1523,13 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
         Value regs = b.create<tensor::ExtractSliceOp>(
             loc, tileType(m, cols), acc, at, attrs({1, m, cols}),
             attrs({1, 1, 1}));
-        Value done = loop(b, loc, c(b, 0), c(b, oh), regs,
-                          [&](OpBuilder &b, Value y, Value regs) {
-          Value row = b.create<arith::AddIOp>(
-              loc, b.create<arith::MulIOp>(loc, y, c(b, sh)), kh);
-          return loop(b, loc, c(b, 0), c(b, ow), regs,
-                      [&](OpBuilder &b, Value xo, Value regs) {
-            Value col = b.create<arith::AddIOp>(
-                loc, b.create<arith::MulIOp>(loc, xo, c(b, sw * shape[2])), r0);
-            SmallVector<OpFoldResult> xAt = {img, row, col};
-            SmallVector<OpFoldResult> dyAt = {imageAt, y, xo, f0};
-            Value lhs = b.create<tensor::ExtractSliceOp>(
-                loc, tileType(1, m), xRows, xAt, attrs({1, 1, m}),
-                attrs({1, 1, 1}));
-            Value rhs = b.create<tensor::ExtractSliceOp>(
-                loc, tileType(1, cols), dyImage, dyAt, attrs({1, 1, 1, cols}),
-                attrs({1, 1, 1, 1}));
-            return b
-                .create<linalg::MatmulTransposeAOp>(
-                    loc, ValueRange{lhs, rhs}, ValueRange{regs})
-                .getResult(0);
-          });
-        });
+        Value done =
+            group == 1
+                ? pixels(b, c(b, 0), kh, r0, m, f0, cols, regs)
+                : loop(b, loc, c(b, 0), count, regs,
+                       [&](OpBuilder &b, Value j, Value regs) {
+                         return pixels(b, j, kh, r0, m, f0, cols, regs);
+                       });
         return b.create<tensor::InsertSliceOp>(loc, done, acc, at,
                                                attrs({1, m, cols}),
                                                attrs({1, 1, 1}))
@@ -1480,8 +1537,9 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
       });
       });
       }));
-      if (args.size() > 1) {
-        // The bias gradient's sum of the image, in the same pass.
+      if (biasArg > 0) {
+        // The bias gradient's sum of the group's dy, in the same pass,
+        // image by image (static shapes, vectorized).
         MLIRContext *ctx = b.getContext();
         SmallVector<AffineMap> maps = {
             AffineMap::getMultiDimIdentityMap(4, ctx),
@@ -1489,26 +1547,45 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
         SmallVector<utils::IteratorType> it(3,
                                             utils::IteratorType::reduction);
         it.push_back(utils::IteratorType::parallel);
-        yields.push_back(
-            b.create<linalg::GenericOp>(
-                 loc, TypeRange{biasType}, ValueRange{dyImage},
-                 ValueRange{args[1]}, maps, it,
-                 [](OpBuilder &nb, Location l, ValueRange a) {
-                   nb.create<linalg::YieldOp>(
-                       l, nb.create<arith::AddFOp>(l, a[1], a[0]).getResult());
-                 })
-                .getResult(0));
+        auto addImage = [&](OpBuilder &b, Value imageDy, Value sum) {
+          return b
+              .create<linalg::GenericOp>(
+                  loc, TypeRange{biasType}, ValueRange{imageDy},
+                  ValueRange{sum}, maps, it,
+                  [](OpBuilder &nb, Location l, ValueRange a) {
+                    nb.create<linalg::YieldOp>(
+                        l,
+                        nb.create<arith::AddFOp>(l, a[1], a[0]).getResult());
+                  })
+              .getResult(0);
+        };
+        if (!buffered) {
+          yields.push_back(addImage(b, dyImages, args[biasArg]));
+        } else {
+          yields.push_back(loop(b, loc, c(b, 0), count, args[biasArg],
+                                [&](OpBuilder &b, Value j, Value sum) {
+            SmallVector<OpFoldResult> at = {j};
+            at.append(attrs({0, 0, 0}));
+            Value image = b.create<tensor::ExtractSliceOp>(
+                loc, RankedTensorType::get({1, oh, ow, filters}, el),
+                dyImages, at, attrs({1, oh, ow, filters}),
+                attrs({1, 1, 1, 1}));
+            return addImage(b, image, sum);
+          }));
+        }
       }
+      if (buffered)
+        yields.push_back(dyImages);
       b.create<scf::YieldOp>(loc, yields);
     });
     rw.setInsertionPointToStart(forall.getTerminator().getBody());
     rw.create<tensor::ParallelInsertSliceOp>(
         loc, images.getResult(0), forall.getRegionIterArgs()[0], partOffsets,
         attrs(partSizes), attrs({1, 1, 1, 1}));
-    if (images.getNumResults() > 1)
+    if (biasArg > 0)
       rw.create<tensor::ParallelInsertSliceOp>(
-          loc, images.getResult(1), forall.getRegionIterArgs()[1], biasAt,
-          biasSizes, attrs({1, 1}));
+          loc, images.getResult(biasArg), forall.getRegionIterArgs()[1],
+          biasAt, biasSizes, attrs({1, 1}));
     // The parts added up.
     rw.setInsertionPointAfter(forall);
     Value total = addParts(rw, loc, forall.getResult(0), flatType);
