@@ -24,6 +24,7 @@ using LoopType = scf::SCFTilingOptions::LoopType;
 using nnc::addParts;
 using nnc::indexAttrs;
 using nnc::loop;
+using nnc::loops;
 using nnc::kBatchParts;
 using nnc::overBatchParts;
 
@@ -1413,6 +1414,7 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
       inits.push_back(
           rw.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{parts, filters}, el));
     auto [forall, first, last] = overBatchParts(rw, loc, n, inits, work);
+    Value end = last; // for the image loop's body (a lambda)
     Value part = forall.getInductionVar(0);
     SmallVector<OpFoldResult> biasAt = {part, rw.getIndexAttr(0)};
     SmallVector<OpFoldResult> biasSizes = attrs({1, filters});
@@ -1457,7 +1459,7 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
       Value count = group == 1 ? c(b, 1)
                                : b.create<arith::MinUIOp>(
                                      loc, c(b, group),
-                                     b.create<arith::SubIOp>(loc, last, g0))
+                                     b.create<arith::SubIOp>(loc, end, g0))
                                      .getResult();
       auto imageDy = [&](OpBuilder &b, Value img) {
         Value v = fuseImage(b, loc, fused->root, img, replaced);
@@ -1466,23 +1468,54 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
               loc, v, fused->collapse.getReassociationIndices());
         return v;
       };
+      // The bias gradient: each image's dy added where it is computed.
+      MLIRContext *ctx = b.getContext();
+      SmallVector<AffineMap> biasMaps = {
+          AffineMap::getMultiDimIdentityMap(4, ctx),
+          AffineMap::get(4, 0, getAffineDimExpr(3, ctx))};
+      SmallVector<utils::IteratorType> biasLoops(
+          3, utils::IteratorType::reduction);
+      biasLoops.push_back(utils::IteratorType::parallel);
+      auto addImage = [&](OpBuilder &b, Value image, Value sum) {
+        return b
+            .create<linalg::GenericOp>(
+                loc, TypeRange{biasType}, ValueRange{image}, ValueRange{sum},
+                biasMaps, biasLoops,
+                [](OpBuilder &nb, Location l, ValueRange a) {
+                  nb.create<linalg::YieldOp>(
+                      l, nb.create<arith::AddFOp>(l, a[1], a[0]).getResult());
+                })
+            .getResult(0);
+      };
+      Value biasSum = biasArg > 0 ? args[biasArg] : Value();
       Value dyImages = dy, dyBase = g0;
       if (fused && !buffered) {
         dyImages = imageDy(b, g0);
         dyBase = c(b, 0);
+        if (biasSum)
+          biasSum = addImage(b, dyImages, biasSum);
       } else if (buffered) {
-        dyImages = loop(b, loc, c(b, 0), count, args.back(),
-                        [&](OpBuilder &b, Value j, Value buffer) {
+        SmallVector<Value> inits = {args.back()};
+        if (biasSum)
+          inits.push_back(biasSum);
+        SmallVector<Value> filled = loops(
+            b, loc, c(b, 0), count, inits,
+            [&](OpBuilder &b, Value j, ValueRange acc) {
+          Value image = imageDy(b, b.create<arith::AddIOp>(loc, g0, j));
           SmallVector<OpFoldResult> at = {j};
           at.append(attrs({0, 0, 0}));
-          return b
-              .create<tensor::InsertSliceOp>(
-                  loc, imageDy(b, b.create<arith::AddIOp>(loc, g0, j)),
-                  buffer, at, attrs({1, oh, ow, filters}),
-                  attrs({1, 1, 1, 1}))
-              .getResult();
+          SmallVector<Value> next = {
+              b.create<tensor::InsertSliceOp>(loc, image, acc[0], at,
+                                              attrs({1, oh, ow, filters}),
+                                              attrs({1, 1, 1, 1}))};
+          if (acc.size() > 1)
+            next.push_back(addImage(b, image, acc[1]));
+          return next;
         });
+        dyImages = filled[0];
         dyBase = c(b, 0);
+        if (biasSum)
+          biasSum = filled[1];
       }
       // Steps over image j of the group's pixels into a register tile.
       auto pixels = [&](OpBuilder &b, Value j, Value kh, Value r0, int64_t m,
@@ -1537,43 +1570,8 @@ struct TileAndVectorize : nnc::impl::TileAndVectorizeBase<TileAndVectorize> {
       });
       });
       }));
-      if (biasArg > 0) {
-        // The bias gradient's sum of the group's dy, in the same pass,
-        // image by image (static shapes, vectorized).
-        MLIRContext *ctx = b.getContext();
-        SmallVector<AffineMap> maps = {
-            AffineMap::getMultiDimIdentityMap(4, ctx),
-            AffineMap::get(4, 0, getAffineDimExpr(3, ctx))};
-        SmallVector<utils::IteratorType> it(3,
-                                            utils::IteratorType::reduction);
-        it.push_back(utils::IteratorType::parallel);
-        auto addImage = [&](OpBuilder &b, Value imageDy, Value sum) {
-          return b
-              .create<linalg::GenericOp>(
-                  loc, TypeRange{biasType}, ValueRange{imageDy},
-                  ValueRange{sum}, maps, it,
-                  [](OpBuilder &nb, Location l, ValueRange a) {
-                    nb.create<linalg::YieldOp>(
-                        l,
-                        nb.create<arith::AddFOp>(l, a[1], a[0]).getResult());
-                  })
-              .getResult(0);
-        };
-        if (!buffered) {
-          yields.push_back(addImage(b, dyImages, args[biasArg]));
-        } else {
-          yields.push_back(loop(b, loc, c(b, 0), count, args[biasArg],
-                                [&](OpBuilder &b, Value j, Value sum) {
-            SmallVector<OpFoldResult> at = {j};
-            at.append(attrs({0, 0, 0}));
-            Value image = b.create<tensor::ExtractSliceOp>(
-                loc, RankedTensorType::get({1, oh, ow, filters}, el),
-                dyImages, at, attrs({1, oh, ow, filters}),
-                attrs({1, 1, 1, 1}));
-            return addImage(b, image, sum);
-          }));
-        }
-      }
+      if (biasSum)
+        yields.push_back(biasSum);
       if (buffered)
         yields.push_back(dyImages);
       b.create<scf::YieldOp>(loc, yields);

@@ -67,15 +67,23 @@ constexpr int64_t kMaxFilterBytes = 512 * 1024;
 struct Candidate {
   Operation *op;
   Value input;  // NHWC, before `pad`
-  Value filter; // [3, 3, C, F] of a conv2d; [3, 3, F, C] of an input grad
+  Value filter; // the op's [3, 3, C, F] (an input grad's is transposed
+                // to [3, 3, F, C] by rewrite)
   SmallVector<int64_t, 4> pad; // top, bottom, left, right
   bool inputGrad = false;
-  AddOp bias;  // or null
-  ReluOp relu; // or null (only after a bias add)
+  AddOp bias = {};  // or null
+  ReluOp relu = {}; // or null (only after a bias add)
 };
 
-/// Whether a 3 x 3 stride-1 convolution of `in` (padded by `pad`) from c
-/// to f channels into `out` is worth its transforms.
+/// A static 3 x 3 filter applied with stride 1.
+static bool threeByThree(RankedTensorType w, ArrayRef<int64_t> strides) {
+  return w.getRank() == 4 && w.hasStaticShape() && w.getDimSize(0) == 3 &&
+         w.getDimSize(1) == 3 &&
+         llvm::all_of(strides, [](int64_t s) { return s == 1; });
+}
+
+/// Whether a 3 x 3 stride-1 convolution of `in` (unpadded; static but
+/// the batch) from c to f channels into `out` is worth its transforms.
 static bool eligible(RankedTensorType in, RankedTensorType out, int64_t c,
                      int64_t f, int64_t vectorBits) {
   Type el = out.getElementType();
@@ -92,9 +100,7 @@ static bool eligible(RankedTensorType in, RankedTensorType out, int64_t c,
 
 static std::optional<Candidate> match(Conv2DOp conv, int64_t vectorBits) {
   RankedTensorType w = typeOf(conv.getFilter()), out = conv.getType();
-  if (w.getRank() != 4 || !w.hasStaticShape() || w.getDimSize(0) != 3 ||
-      w.getDimSize(1) != 3 ||
-      llvm::any_of(conv.getStrides(), [](int64_t s) { return s != 1; }))
+  if (!threeByThree(w, conv.getStrides()))
     return std::nullopt;
   int64_t c = w.getDimSize(2), f = w.getDimSize(3);
   if (!eligible(typeOf(conv.getInput()), out, c, f, vectorBits))
@@ -126,15 +132,12 @@ static std::optional<Candidate> match(Conv2DInputGradOp op,
                                       int64_t vectorBits) {
   RankedTensorType w = typeOf(op.getFilter()), dy = typeOf(op.getGrad()),
                    dx = op.getType();
-  if (w.getRank() != 4 || !w.hasStaticShape() || w.getDimSize(0) != 3 ||
-      w.getDimSize(1) != 3 || dy.getRank() != 4 ||
-      llvm::any_of(op.getStrides(), [](int64_t s) { return s != 1; }) ||
+  if (!threeByThree(w, op.getStrides()) ||
       llvm::any_of(op.getPadding(), [](int64_t p) { return p > 2; }))
     return std::nullopt;
   // The convolution's C and F: here input channels F, output channels C.
   int64_t c = w.getDimSize(2), f = w.getDimSize(3);
-  if (!eligible(dy, dx, f, c, vectorBits) || dy.isDynamicDim(1) ||
-      dy.isDynamicDim(2))
+  if (!eligible(dy, dx, f, c, vectorBits))
     return std::nullopt;
   int64_t tiles = ((dx.getDimSize(1) + 1) / 2) * ((dx.getDimSize(2) + 1) / 2);
   if (tiles * 16 * 10 > dy.getDimSize(1) * dy.getDimSize(2) * 9 * 8)

@@ -16,6 +16,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -120,6 +122,16 @@ struct Case {
   void run() { model.predict(batch, in, out); }
 };
 
+/// The compiled case of `source` at `batch`, made on first use (each
+/// benchmark runs once per thread count).
+Case &cachedCase(const std::string &source, int64_t batch) {
+  static std::map<std::string, std::unique_ptr<Case>> cases;
+  auto &c = cases[source + "@" + std::to_string(batch)];
+  if (!c)
+    c = std::make_unique<Case>(source, batch);
+  return *c;
+}
+
 void report(benchmark::State &state, double flops, double bytes) {
   int threads = (int)state.range(0);
   if (flops > 0) {
@@ -137,13 +149,10 @@ void report(benchmark::State &state, double flops, double bytes) {
 void runCase(benchmark::State &state, const std::string &source,
              int64_t batch, double flops, double bytes) {
   nnc_set_threads((int)state.range(0));
-  static std::map<std::string, std::unique_ptr<Case>> cases;
-  auto &c = cases[source + std::to_string(batch)];
-  if (!c)
-    c = std::make_unique<Case>(source, batch);
-  c->run(); // warm up
+  Case &c = cachedCase(source, batch);
+  c.run(); // warm up
   for (auto _ : state)
-    c->run();
+    c.run();
   report(state, flops, bytes);
 }
 
@@ -152,16 +161,12 @@ void runCase(benchmark::State &state, const std::string &source,
 void runTrainCase(benchmark::State &state, const std::string &source,
                   int64_t batch, int64_t targetSize, double flops) {
   nnc_set_threads((int)state.range(0));
-  static std::map<std::string, std::unique_ptr<Case>> cases;
-  static std::vector<float> target;
-  auto &c = cases[source + std::to_string(batch)];
-  if (!c)
-    c = std::make_unique<Case>(source, batch);
-  target.assign(batch * targetSize, 0.5f);
+  Case &c = cachedCase(source, batch);
+  std::vector<float> target(batch * targetSize, 0.5f);
   std::vector<const void *> targets{target.data()};
-  c->model.trainStep(batch, c->in, targets); // warm up
+  c.model.trainStep(batch, c.in, targets); // warm up
   for (auto _ : state)
-    c->model.trainStep(batch, c->in, targets);
+    c.model.trainStep(batch, c.in, targets);
   report(state, flops, 0);
 }
 
@@ -193,20 +198,17 @@ void convGradCase(benchmark::State &state, int64_t batch, int64_t h,
       (same ? ", padding=same" : "") +
       ")\nloss = mse(y, t)\ntrain {\n  optimizer = sgd(lr=0.01)\n}\n";
   nnc_set_threads((int)state.range(0));
-  static std::map<std::string, std::unique_ptr<Case>> cases;
-  auto &cs = cases[source + std::to_string(batch)];
-  if (!cs)
-    cs = std::make_unique<Case>(source, batch);
+  Case &cs = cachedCase(source, batch);
   std::vector<float> target(batch * oh * ow * filters, 0.5f);
   std::vector<const void *> targets{target.data()};
-  nnc_model *m = cs->model.handle();
+  nnc_model *m = cs.model.handle();
   std::vector<std::vector<float>> grads;
   std::vector<void *> gradPtrs;
-  for (int i = 0; i < cs->model.numVariables(); ++i) {
+  for (int i = 0; i < cs.model.numVariables(); ++i) {
     if (!nnc_variable_trainable(m, i))
       continue;
     int64_t n = 1;
-    for (int64_t d : cs->model.variableShape(i))
+    for (int64_t d : cs.model.variableShape(i))
       n *= d;
     grads.emplace_back(n);
     gradPtrs.push_back(grads.back().data());
@@ -214,8 +216,8 @@ void convGradCase(benchmark::State &state, int64_t batch, int64_t h,
   double loss = 0;
   auto run = [&] {
     if (pass == ConvPass::Loss) {
-      cs->model.evalStep(batch, cs->in, targets);
-    } else if (nnc_gradients(m, batch, cs->in.data(), targets.data(), &loss,
+      cs.model.evalStep(batch, cs.in, targets);
+    } else if (nnc_gradients(m, batch, cs.in.data(), targets.data(), &loss,
                              gradPtrs.data()) != 0) {
       state.SkipWithError(nnc_last_error());
     }
@@ -224,7 +226,8 @@ void convGradCase(benchmark::State &state, int64_t batch, int64_t h,
   for (auto _ : state)
     run();
   double conv = 2.0 * batch * oh * ow * filters * 9 * c;
-  report(state, conv * (pass == ConvPass::Loss ? 1 : pass == ConvPass::Filter ? 2 : 3), 0);
+  int passes = pass == ConvPass::Loss ? 1 : pass == ConvPass::Filter ? 2 : 3;
+  report(state, conv * passes, 0);
 }
 
 void denseForward(benchmark::State &state, int64_t m, int64_t k, int64_t n) {

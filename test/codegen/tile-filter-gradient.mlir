@@ -87,8 +87,8 @@ func.func @filter_gradient(%x: tensor<?x11x10x12xf32>, %dy: tensor<?x5x4x32xf32>
 // summed there into a [4, F] partial of its own (filled in place), then its
 // rows added up. Nothing of dy is left whole outside the loop. 16 pixels
 // make groups of 4 images: their dy go into a [4, 4, 4, 16] buffer (a
-// loop-carried tensor, allocated once) that the register tiles and the
-// bias gradient (over the group's images) read.
+// loop-carried tensor, allocated once) that the register tiles read; the
+// bias gradient adds each image's dy where it is computed.
 
 // CHECK-LABEL: func.func @fused_dy(
 // CHECK-SAME:    %[[X:.*]]: tensor<?x6x6x8xf32>, %[[G:.*]]: tensor<?x2x2x2x2x16xf32>, %[[ACT:.*]]: tensor<?x2x2x2x2x16xf32>
@@ -97,7 +97,7 @@ func.func @filter_gradient(%x: tensor<?x11x10x12xf32>, %dy: tensor<?x5x4x32xf32>
 // CHECK:           %[[ROW:.*]] = tensor.extract_slice %[[BIAS]][%[[P]], 0] [1, 16] [1, 1] : tensor<4x16xf32> to tensor<16xf32>
 // CHECK:           %[[SUMS:.*]]:3 = scf.for %[[G0:[a-z0-9]+]] = {{.*}} step %c4 {{.*}} -> (tensor<3x24x16xf32>, tensor<4x4x4x16xf32>, vector<16xf32>)
 // CHECK:             %[[COUNT:.*]] = arith.minui %{{.*}}, %c4
-// CHECK:             %[[BUF:.*]] = scf.for %[[J:.*]] = %c0 to %[[COUNT]] {{.*}} -> (tensor<4x4x4x16xf32>)
+// CHECK:             %[[BUF:.*]]:2 = scf.for %[[J:.*]] = %c0 to %[[COUNT]] {{.*}} -> (tensor<4x4x4x16xf32>, vector<16xf32>)
 // CHECK:               %[[IMG:.*]] = arith.addi %[[G0]], %[[J]]
 // CHECK:               tensor.extract_slice %[[G]][%[[IMG]], 0, 0, 0, 0, 0] [1, 2, 2, 2, 2, 16]
 // CHECK:               arith.mulf {{.*}} : vector<1x1x1x2x2x16xf32>
@@ -106,12 +106,12 @@ func.func @filter_gradient(%x: tensor<?x11x10x12xf32>, %dy: tensor<?x5x4x32xf32>
 // CHECK:               arith.select
 // CHECK:               %[[DYIMG:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2], [3, 4], [5]] : tensor<1x2x2x2x2x16xf32> into tensor<1x4x4x16xf32>
 // CHECK:               tensor.insert_slice %[[DYIMG]] into %{{.*}}[%[[J]], 0, 0, 0] [1, 4, 4, 16]
+// CHECK:               scf.for {{.*}} -> (vector<16xf32>)
+// CHECK:                 tensor.extract_slice %[[DYIMG]][0,
+// CHECK:                 vector.multi_reduction <add>, {{.*}} : vector<1x1x4x16xf32> to vector<16xf32>
 // CHECK:             scf.for %{{.*}} = %c0 to %[[COUNT]]
-// CHECK:               tensor.extract_slice %[[BUF]][
+// CHECK:               tensor.extract_slice %[[BUF]]#0[
 // CHECK:               vector.contract
-// CHECK:             scf.for %{{.*}} = %c0 to %[[COUNT]] {{.*}} -> (vector<16xf32>)
-// CHECK:               tensor.extract_slice %[[BUF]][%{{.*}}, 0, 0, 0] [1, 4, 4, 16]
-// CHECK:               vector.multi_reduction <add>, {{.*}} : vector<1x1x4x16xf32> to vector<16xf32>
 // CHECK:           %[[B:.*]] = vector.transfer_write %[[SUMS]]#2, %[[ROW]]
 // CHECK:           scf.forall.in_parallel
 // CHECK-NEXT:        tensor.parallel_insert_slice %[[SUMS]]#0 into %[[ALL]]
