@@ -115,7 +115,9 @@ loss = mse(o, t) + mean(d * d) * 0.1
 """,
     # 16 channels or more: the 3 x 3 stride-1 input gradients of b (valid,
     # 12 x 11 from 10 x 9: an odd width) and c (same, 10 x 9) run as
-    # Winograd convolutions of the padded dy with the flipped filter.
+    # Winograd convolutions of the padded dy with the flipped filter, and
+    # their filter gradients as Winograd sums over 2 x 2 tiles of dy (b's
+    # dy has an odd width).
     "conv2d_winograd_input": """
 input x: f64[batch, 12, 11, 2]
 target t: f64[batch, 2]

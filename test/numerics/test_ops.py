@@ -496,8 +496,10 @@ def big_filter_gradients(nnc, rng):
 # Convolutions whose input gradient is dense (no pool between them): the
 # 3 x 3 stride-1 input gradients with 16 channels or more run as Winograd
 # convolutions of the padded dy with the flipped filter (b's valid one:
-# 13 x 12 from 11 x 10, odd rows; c's same one), at batches that split
-# unevenly among the threads.
+# 13 x 12 from 11 x 10, odd rows; c's same one), and b's and c's filter
+# gradients as Winograd sums over dy's 2 x 2 tiles (11 x 10: a last row
+# of tiles one output row high), at batches that split unevenly among the
+# threads (1: three parts without an image).
 WINOGRAD_INPUT = """model wgi
 input image: f32[batch, 13, 12, 3]
 target label: i32[batch]
