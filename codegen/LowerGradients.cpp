@@ -179,8 +179,13 @@ static LogicalResult lowerConvInputGradByTaps(Conv2DInputGradOp op,
     return rw.create<arith::AddIOp>(loc, t, c(r0 * stride - before))
         .getResult();
   };
-  for (auto [i0, i1, r0, r1] : rowRuns)
-    for (auto [j0, j1, c0, c1] : colRuns) {
+  for (const auto &rowRun : rowRuns)
+    for (const auto &colRun : colRuns) {
+      // Plain variables: the lambdas below capture them (a structured
+      // binding is not capturable before C++20).
+      int64_t i0, i1, r0, r1, j0, j1, c0, c1;
+      std::tie(i0, i1, r0, r1) = rowRun;
+      std::tie(j0, j1, c0, c1) = colRun;
       auto sliceType = RankedTensorType::get({r1 - r0, c1 - c0, ch}, el);
       SmallVector<OpFoldResult> sizes = {idx(r1 - r0), idx(c1 - c0),
                                          idx(ch)};

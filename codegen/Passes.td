@@ -81,7 +81,8 @@ def WinogradConv : Pass<"nnc-winograd-conv", "mlir::func::FuncOp"> {
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::tensor::TensorDialect",
-    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
+    "::mlir::bufferization::BufferizationDialect"
   ];
   let options = [
     Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"512",

@@ -1,25 +1,32 @@
-//===- WinogradConv.cpp - 3 x 3 convolutions as Winograd F(2 x 2, 3 x 3) ---===//
+//===- WinogradConv.cpp - 3 x 3 convolutions as Winograd F(m x m, 3 x 3) -===//
 //
-// A 3 x 3, stride-1 convolution computes each 2 x 2 block of its output
-// from a 4 x 4 block of its input (Lavin and Gray, "Fast Algorithms for
-// Convolutional Neural Networks", 2016):
+// A 3 x 3, stride-1 convolution computes each m x m block of its output
+// from an (m + 2) x (m + 2) block of its input (Lavin and Gray, "Fast
+// Algorithms for Convolutional Neural Networks", 2016), m = 2 or 4:
 //
 //   U[xi, nu, c, f] = (G g[:, :, c, f] G^T)[xi, nu]       (the filter, once)
 //   V[xi, nu, t, c] = (B^T d_t[:, :, c] B)[xi, nu]        (each input tile t)
-//   M[xi, nu, t, f] = sum_c V[xi, nu, t, c] U[xi, nu, c, f]   (16 matmuls)
-//   y_t[:, :, f]    = A^T M[:, :, t, f] A                 (2 x 2 outputs)
+//   M[xi, nu, t, f] = sum_c V[xi, nu, t, c] U[xi, nu, c, f]  (a matmul each)
+//   y_t[:, :, f]    = A^T M[:, :, t, f] A                 (m x m outputs)
 //
-// 16 multiply-adds per input and output channel for 4 outputs instead of
-// 36: 2.25x fewer (less where an odd output size computes a row or column
-// of tiles that is dropped), for additions in the transforms that are
-// shared over the channels. The transforms are written out as sums
-// (B^T, A^T and 2G hold only 0 and +-1), vectorized over the channels.
+// F(2 x 2, 3 x 3): 16 multiply-adds per input and output channel for 4
+// outputs instead of 36 (2.25x fewer); F(4 x 4, 3 x 3): 36 for 16
+// instead of 144 (4x fewer), for larger transforms and a larger rounding
+// error (the transforms scale terms by up to 5 and 8 and cancel them:
+// ~5e-6 of the output's largest element in f32 against F(2 x 2)'s 3e-7,
+// test_ops.py). F(4 x 4) where its U (36 positions) fits 512 KiB and it
+// computes at most 3/4 of F(2 x 2)'s products (an output size that m
+// does not divide computes a row or column of tiles partly dropped).
+// The transforms are written out as sums and FMAs with constants,
+// vectorized over the channels.
 //
 // The batch runs in kBatchParts parallel parts (BatchParts.h), each going
-// through its images a row of tiles (two output rows) at a time: the
-// row's input tiles are transformed into V [16, TW, C], the 16 matmuls run
-// as register tiles (rows of V by vectors of U, accumulated over C) into
-// M [16, TW, F], and the output transform adds the bias and applies relu
+// through its images a block of rows of tiles at a time: the whole image
+// where its V and M fit 256 KiB (U read once an image), else a row of
+// tiles (m output rows). The block's input tiles are transformed into
+// V [P, T, C] (P = (m + 2)^2 positions, T tiles), the P matmuls run as
+// register tiles (rows of V by vectors of U, accumulated over C) into
+// M [P, T, F], and the output transform adds the bias and applies relu
 // when the convolution's only reader is a bias add (and its only one a
 // relu). Each part allocates its V and M once (on the stack when small:
 // one per iteration of a loop over rows was never released before the
@@ -32,7 +39,7 @@
 // by 180 degrees and C and F swapped: the same loops with the filter
 // transposed first and its taps reversed in the transform.
 //
-// Its filter gradient is the transpose of the same algorithm (Lavin and
+// Its filter gradient is the transpose of F(2 x 2, 3 x 3) (Lavin and
 // Gray, section 5): dw = G^T (sum over the tiles t of V_t * A dy_t A^T) G,
 // where dy_t is the 2 x 2 block of dy that tile t's outputs receive; the
 // sum over the tiles of the batch is 16 matmuls [C, T] x [T, F]. Each
@@ -45,6 +52,7 @@
 #include "ir/NncOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -184,9 +192,13 @@ struct Winograd {
   int64_t lanes;
   int64_t c, f;      // input and output channels
   int64_t ow;        // output width
-  int64_t tw;        // tiles in a row: ceil(OW / 2)
+  int64_t tw;        // tiles in a row: ceil(OW / tile)
   int64_t rowBlock;  // the matmuls' register tile: rows of V ...
   int64_t colBlock;  // ... by elements of U (whole vectors)
+  int64_t tile = 2;  // outputs a tile side: F(tile x tile, 3 x 3)
+
+  int64_t alpha() { return tile + 2; } // inputs a tile side
+  int64_t positions() { return alpha() * alpha(); }
 
   Value idx(int64_t v) { return b.create<arith::ConstantIndexOp>(loc, v); }
   Value plus(Value x, int64_t v) {
@@ -210,33 +222,69 @@ struct Winograd {
       return b.create<arith::NegFOp>(loc, y);
     return b.create<arith::SubFOp>(loc, x, y);
   }
-  Value half(Value x) {
+
+  /// k x, or null for a null x.
+  Value scale(double k, Value x) {
     if (!x)
       return x;
     auto t = cast<VectorType>(x.getType());
     return b.create<arith::MulFOp>(
-        loc, x, b.create<vector::BroadcastOp>(loc, t, cst(b, loc, el, 0.5)));
+        loc, x, b.create<vector::BroadcastOp>(loc, t, cst(b, loc, el, k)));
+  }
+  /// k x + y, null terms zero.
+  Value axpy(double k, Value x, Value y) {
+    if (!x || !y)
+      return x ? scale(k, x) : y;
+    auto t = cast<VectorType>(x.getType());
+    return b.create<vector::FMAOp>(
+        loc, b.create<vector::BroadcastOp>(loc, t, cst(b, loc, el, k)), x, y);
   }
 
-  // The 1-D transforms.
-  SmallVector<Value> bt(ArrayRef<Value> d) { // B^T d: 4 -> 4
-    return {sub(d[0], d[2]), add(d[1], d[2]), sub(d[2], d[1]),
-            sub(d[1], d[3])};
+  // The 1-D transforms of F(2, 3) and, for a tile of 4, of F(4, 3) (Lavin
+  // and Gray's B^T, G and A^T for the points 0, +-1, +-2).
+  SmallVector<Value> bt(ArrayRef<Value> d) { // B^T d: alpha -> alpha
+    if (tile == 2)
+      return {sub(d[0], d[2]), add(d[1], d[2]), sub(d[2], d[1]),
+              sub(d[1], d[3])};
+    Value s34 = add(d[3], d[4]), d43 = sub(d[4], d[3]);
+    Value s12 = add(d[1], d[2]), d12 = sub(d[1], d[2]);
+    Value d42 = sub(d[4], d[2]), d31 = sub(d[3], d[1]);
+    return {axpy(4, d[0], axpy(-5, d[2], d[4])),
+            axpy(-4, s12, s34),
+            axpy(4, d12, d43),
+            axpy(2, d31, d42),
+            axpy(-2, d31, d42),
+            axpy(4, d[1], axpy(-5, d[3], d[5]))};
   }
-  SmallVector<Value> g(ArrayRef<Value> w) { // G w: 3 -> 4
+  SmallVector<Value> g(ArrayRef<Value> w) { // G w: 3 -> alpha
     Value outer = add(w[0], w[2]);
-    return {w[0], half(add(outer, w[1])), half(sub(outer, w[1])), w[2]};
+    if (tile == 2)
+      return {w[0], scale(0.5, add(outer, w[1])),
+              scale(0.5, sub(outer, w[1])), w[2]};
+    Value quarterEnds = axpy(1.0 / 24, w[0], scale(1.0 / 6, w[2]));
+    return {scale(0.25, w[0]),
+            scale(-1.0 / 6, add(outer, w[1])),
+            scale(-1.0 / 6, sub(outer, w[1])),
+            axpy(1.0 / 12, w[1], quarterEnds),
+            axpy(-1.0 / 12, w[1], quarterEnds),
+            w[2]};
   }
-  SmallVector<Value> at(ArrayRef<Value> m) { // A^T m: 4 -> 2
-    Value mid = add(m[1], m[2]);
-    return {add(m[0], mid), sub(sub(m[1], m[2]), m[3])};
+  SmallVector<Value> at(ArrayRef<Value> m) { // A^T m: alpha -> tile
+    if (tile == 2) {
+      Value mid = add(m[1], m[2]);
+      return {add(m[0], mid), sub(sub(m[1], m[2]), m[3])};
+    }
+    Value s12 = add(m[1], m[2]), d12 = sub(m[1], m[2]);
+    Value s34 = add(m[3], m[4]), d34 = sub(m[3], m[4]);
+    return {add(add(m[0], s12), s34), axpy(2, d34, d12), axpy(4, s34, s12),
+            add(axpy(8, d34, d12), m[5])};
   }
   SmallVector<Value> a(ArrayRef<Value> y) { // A y: 2 -> 4
     return {y[0], add(y[0], y[1]), sub(y[0], y[1]), sub(Value(), y[1])};
   }
   SmallVector<Value> gt(ArrayRef<Value> m) { // G^T m: 4 -> 3
-    Value mid = half(add(m[1], m[2]));
-    return {add(m[0], mid), half(sub(m[1], m[2])), add(mid, m[3])};
+    Value mid = scale(0.5, add(m[1], m[2]));
+    return {add(m[0], mid), scale(0.5, sub(m[1], m[2])), add(mid, m[3])};
   }
   /// `t` applied to the columns of `in` (rows x cols, row-major), then to
   /// the rows of the result: t in[:, :] t^T, row-major.
@@ -311,10 +359,11 @@ struct Winograd {
         .getResult();
   }
 
-  /// U [16, C, F]: G g G^T for each (c, f), vectors over f; of the filter
-  /// rotated by 180 degrees (g[2 - i, 2 - j]) when `flip`.
+  /// U [positions, C, F]: G g G^T for each (c, f), vectors over f; of
+  /// the filter rotated by 180 degrees (g[2 - i, 2 - j]) when `flip`.
   Value filter(Value w, bool flip) {
-    Value u = b.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{16, c, f}, el);
+    Value u = b.create<tensor::EmptyOp>(
+        loc, ArrayRef<int64_t>{positions(), c, f}, el);
     return loop(b, loc, idx(0), idx(c), u, [&](OpBuilder &, Value ch, Value u) {
       return chunks(b, loc, f, lanes, u, [&](Value f0, int64_t wd, Value u) {
         Value taps = read(w, vec({3, 3, 1, wd}), {idx(0), idx(0), ch, f0});
@@ -323,30 +372,30 @@ struct Winograd {
           std::reverse(parts.begin(), parts.end());
         SmallVector<Value> t = twoD(parts, 3, 3,
                                     [&](ArrayRef<Value> v) { return g(v); });
-        return write(pack({16, 1}, t), u, {idx(0), ch, f0});
+        return write(pack({positions(), 1}, t), u, {idx(0), ch, f0});
       });
     });
   }
 
-  /// `body(tile, cols)` for the tiles of a row: the whole ones (two output
-  /// columns) in a loop, the last one of an odd width (one column) after.
+  /// `body(t, cols)` for the tiles t of a row: the whole ones (`tile`
+  /// output columns) in a loop, the last one of a width that `tile` does
+  /// not divide (the rest of the columns) after.
   Value overTiles(Value acc,
                   llvm::function_ref<Value(Value, int64_t, Value)> body) {
-    acc = loop(b, loc, idx(0), idx(ow / 2), acc,
-               [&](OpBuilder &, Value t, Value acc) { return body(t, 2, acc); });
-    if (ow % 2)
-      acc = body(idx(ow / 2), 1, acc);
+    acc = loop(b, loc, idx(0), idx(ow / tile), acc,
+               [&](OpBuilder &, Value t, Value acc) {
+                 return body(t, tile, acc);
+               });
+    if (ow % tile)
+      acc = body(idx(ow / tile), ow % tile, acc);
     return acc;
   }
 
-  /// One row of tiles: output rows [2 th, 2 th + rows) of image `img` of
-  /// the (padded) input x, written into `out` [rows, OW, F]; `v` and `m`
-  /// (V [16, TW, C] and M [16, TW, F]) are overwritten. Returns the three.
-  /// The `size` x `size` tile at [2 th, 2 t) of image `img` of the NHWC
-  /// `x`, rows x cols elements of it present (the rest past the image, an
-  /// odd output size: zero), transformed by twoD with `t1`, written into
-  /// `out` [16, tiles, channels] at tile `base` + t for each tile t of the
-  /// row.
+  /// The `size` x `size` tile at [tile th, tile t) of image `img` of the
+  /// NHWC `x` for each tile t of a row, rows + extra by cols + extra
+  /// elements of it present (the rest past the image, an output size that
+  /// `tile` does not divide: zero), transformed by twoD with `t1`, written
+  /// into `out` [positions, tiles, channels] at tile `base` + t.
   Value transformTiles(Value x, Value img, Value th, int64_t size,
                        int64_t extra, int64_t rows, int64_t channels,
                        Value out, Value base,
@@ -356,31 +405,46 @@ struct Winograd {
       return chunks(b, loc, channels, lanes, out, [&](Value c0, int64_t wd,
                                                       Value out) {
         int64_t h = rows + extra, w = cols + extra;
-        Value d = read(x, vec({h, w, wd}), {img, times(th, 2), times(t, 2), c0});
-        SmallVector<Value> parts = unpack(d), tile;
+        Value d = read(x, vec({h, w, wd}),
+                       {img, times(th, tile), times(t, tile), c0});
+        SmallVector<Value> parts = unpack(d), square;
         for (int64_t i = 0; i < size; ++i)
           for (int64_t j = 0; j < size; ++j)
-            tile.push_back(i < h && j < w ? parts[i * w + j] : Value());
-        SmallVector<Value> sums = twoD(tile, size, size, t1);
+            square.push_back(i < h && j < w ? parts[i * w + j] : Value());
+        SmallVector<Value> sums = twoD(square, size, size, t1);
         for (Value &s : sums) // all its inputs absent: none is
           if (!s)
             s = zeros(vec({wd}));
-        return write(pack({16, 1}, sums), out,
+        return write(pack({static_cast<int64_t>(sums.size()), 1}, sums), out,
                      {idx(0), b.create<arith::AddIOp>(loc, base, t), c0});
       });
     });
   }
 
-  SmallVector<Value> tileRow(Value x, Value u, Value bias, bool relu,
-                             Value img, Value th, int64_t rows, Value out,
-                             Value v, Value m) {
+  /// A block of rows of tiles of image `img` of the (padded) input x:
+  /// `full` whole ones from row th0 and, when `rest` > 0, one of `rest`
+  /// output rows after them, written into `out` [the block's output rows,
+  /// OW, F]. V [positions, T, C] and M [positions, T, F] hold the block's
+  /// T = rows x TW tiles and are overwritten. Returns the three.
+  SmallVector<Value> tileBlock(Value x, Value u, Value bias, bool relu,
+                               Value img, Value th0, int64_t full,
+                               int64_t rest, Value out, Value v, Value m) {
     // V: the input tiles, transformed: rows + 2 by cols + 2 inputs each.
-    v = transformTiles(x, img, th, 4, 2, rows, c, v, idx(0),
-                       [&](ArrayRef<Value> d) { return bt(d); });
-    // M [16, TW, F] = V U, one [TW, C] x [C, F] matmul per (xi, nu), in
-    // register tiles accumulated over C.
+    auto input = [&](Value th, int64_t rows, Value v) {
+      return transformTiles(x, img, b.create<arith::AddIOp>(loc, th0, th),
+                            alpha(), 2, rows, c, v, times(th, tw),
+                            [&](ArrayRef<Value> d) { return bt(d); });
+    };
+    v = loop(b, loc, idx(0), idx(full), v, [&](OpBuilder &, Value th,
+                                               Value v) {
+      return input(th, tile, v);
+    });
+    if (rest)
+      v = input(idx(full), rest, v);
+    // M = V U, one [T, C] x [C, F] matmul per position, in register tiles
+    // accumulated over C.
     m = registerTiles(
-        m, tw, idx(c),
+        m, (full + (rest ? 1 : 0)) * tw, idx(c),
         [&](Value k, Value ch, Value row) {
           return b.create<tensor::ExtractOp>(loc, v, ValueRange{k, row, ch});
         },
@@ -410,31 +474,43 @@ struct Winograd {
           return write(tile, m, {k, t0, f0});
         });
     // y = A^T M A (+ bias, relu) for each tile's rows x cols outputs.
-    out = overTiles(out, [&](Value t, int64_t cols, Value out) {
-      return chunks(b, loc, f, lanes, out, [&](Value f0, int64_t wd,
-                                               Value out) {
-        SmallVector<Value> sums =
-            twoD(unpack(read(m, vec({16, 1, wd}), {idx(0), t, f0})), 4, 4,
-                 [&](ArrayRef<Value> d) { return at(d); });
-        Value bv = bias ? read(bias, vec({wd}), {f0}) : Value();
-        SmallVector<Value> ys;
-        for (int64_t i = 0; i < rows; ++i)
-          for (int64_t j = 0; j < cols; ++j) {
-            Value y = add(sums[i * 2 + j], bv);
-            if (relu)
-              y = b.create<arith::MaximumFOp>(
-                  loc, y,
-                  b.create<vector::BroadcastOp>(loc, vec({wd}),
-                                                cst(b, loc, el, 0)));
-            ys.push_back(y);
-          }
-        return write(pack({rows, cols}, ys), out, {idx(0), times(t, 2), f0});
+    auto output = [&](Value th, int64_t rows, Value out) {
+      Value base = times(th, tw);
+      return overTiles(out, [&](Value t, int64_t cols, Value out) {
+        return chunks(b, loc, f, lanes, out, [&](Value f0, int64_t wd,
+                                                 Value out) {
+          SmallVector<Value> sums = twoD(
+              unpack(read(m, vec({positions(), 1, wd}),
+                          {idx(0), b.create<arith::AddIOp>(loc, base, t),
+                           f0})),
+              alpha(), alpha(), [&](ArrayRef<Value> d) { return at(d); });
+          Value bv = bias ? read(bias, vec({wd}), {f0}) : Value();
+          SmallVector<Value> ys;
+          for (int64_t i = 0; i < rows; ++i)
+            for (int64_t j = 0; j < cols; ++j) {
+              Value y = add(sums[i * tile + j], bv);
+              if (relu)
+                y = b.create<arith::MaximumFOp>(
+                    loc, y,
+                    b.create<vector::BroadcastOp>(loc, vec({wd}),
+                                                  cst(b, loc, el, 0)));
+              ys.push_back(y);
+            }
+          return write(pack({rows, cols}, ys), out,
+                       {times(th, tile), times(t, tile), f0});
+        });
       });
+    };
+    out = loop(b, loc, idx(0), idx(full), out, [&](OpBuilder &, Value th,
+                                                   Value out) {
+      return output(th, tile, out);
     });
+    if (rest)
+      out = output(idx(full), rest, out);
     return {out, v, m};
   }
 
-  /// `t` [16, rows, width], zeroed.
+  /// `t` [16, rows, width] (a filter gradient's dU), zeroed.
   Value zeroed(Value t, int64_t rows, int64_t width) {
     return loop(b, loc, idx(0), idx(rows), t, [&](OpBuilder &, Value r,
                                                   Value t) {
@@ -465,8 +541,8 @@ struct Winograd {
       TileFn start, FinishFn finish) {
     int64_t blocks = (rows + rowBlock - 1) / rowBlock;
     int64_t rb = (rows + blocks - 1) / blocks; // equal blocks, the rest after
-    return loop(b, loc, idx(0), idx(16), out, [&](OpBuilder &, Value k,
-                                                  Value out) {
+    return loop(b, loc, idx(0), idx(positions()), out,
+                [&](OpBuilder &, Value k, Value out) {
       return chunks(b, loc, rows, rb, out, [&](Value r0, int64_t nr,
                                                Value out) {
         return chunks(b, loc, f, colBlock, out, [&](Value f0, int64_t cw,
@@ -553,6 +629,17 @@ struct Winograd {
   }
 };
 
+/// A scratch tensor [shape] carried through loops beside others: an
+/// allocation of its own. (Two tensor.empty of one type, V and M where C
+/// = F, are one value after CSE; as the inits of two iter_args of one
+/// loop they bufferized into one buffer, M's writes overwriting the V
+/// that later column blocks read.)
+static Value scratch(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                     Type el) {
+  return b.create<bufferization::AllocTensorOp>(
+      loc, RankedTensorType::get(shape, el), ValueRange{});
+}
+
 /// The register tile of the matmuls: rows of V by vectors of U, within
 /// 24 of AVX-512's 32 registers (6 x 4) and 12 of AVX2's 16 (6 x 2).
 static std::pair<int64_t, int64_t> registerTile(int64_t vectorBits,
@@ -560,6 +647,24 @@ static std::pair<int64_t, int64_t> registerTile(int64_t vectorBits,
   int64_t budget = vectorBits >= 512 ? 24 : 12;
   int64_t cols = std::min<int64_t>(vectorsOfF, vectorBits >= 512 ? 4 : 2);
   return {std::min<int64_t>(cols <= 2 ? 8 : 6, budget / cols), cols};
+}
+
+/// Kept in L2 (with U or dU): the transformed tiles of this many bytes'
+/// worth of rows of tiles go through the matmuls together.
+constexpr int64_t kTileBytes = 256 * 1024;
+
+/// The output tile's side: 4, F(4 x 4, 3 x 3) (36 products per 16
+/// outputs, against F(2 x 2)'s 64), where its transformed filter fits
+/// kMaxFilterBytes and it computes at most 3/4 of F(2 x 2)'s products
+/// (sizes that 4 does not divide waste more); else 2.
+static int64_t outputTile(int64_t oh, int64_t ow, int64_t c, int64_t f,
+                          Type el) {
+  auto products = [&](int64_t t) {
+    return ((oh + t - 1) / t) * ((ow + t - 1) / t) * (t + 2) * (t + 2);
+  };
+  if (36 * c * f * el.getIntOrFloatBitWidth() / 8 > kMaxFilterBytes)
+    return 2;
+  return products(4) * 4 <= products(2) * 3 ? 4 : 2;
 }
 
 static void rewrite(IRRewriter &rw, Candidate &m, int64_t vectorBits) {
@@ -581,19 +686,12 @@ static void rewrite(IRRewriter &rw, Candidate &m, int64_t vectorBits) {
   RankedTensorType wt = typeOf(filter);
   int64_t lanes =
       std::max<int64_t>(1, vectorBits / el.getIntOrFloatBitWidth());
-  int64_t f = wt.getDimSize(3);
+  int64_t c = wt.getDimSize(2), f = wt.getDimSize(3);
   auto [rowBlock, cols] = registerTile(vectorBits, (f + lanes - 1) / lanes);
   int64_t oh = out.getDimSize(1), ow = out.getDimSize(2);
-  Winograd wg{rw,
-              loc,
-              el,
-              lanes,
-              wt.getDimSize(2),
-              f,
-              ow,
-              (ow + 1) / 2,
-              rowBlock,
-              cols * lanes};
+  int64_t tile = outputTile(oh, ow, c, f, el);
+  int64_t tw = (ow + tile - 1) / tile, th = (oh + tile - 1) / tile;
+  Winograd wg{rw, loc, el, lanes, c, f, ow, tw, rowBlock, cols * lanes, tile};
   Value x = padNHWC(rw, loc, m.input, m.pad, 0.0);
   Value u = wg.filter(filter, m.kind == Kind::InputGrad);
   Value bias = m.bias ? m.bias.getRhs() : Value();
@@ -602,9 +700,14 @@ static void rewrite(IRRewriter &rw, Candidate &m, int64_t vectorBits) {
   // The batch in kBatchParts parallel parts, each with its own V and M
   // (allocated once: on the stack, one per iteration of a parallel loop
   // over (image, tile row) was not released between iterations) going
-  // through its images' rows of tiles, the last one of an odd height
-  // (one output row) after the whole ones.
-  Value work = wg.times(n, 16 * ((oh + 1) / 2) * wg.tw * wg.c * f);
+  // through its images a block of rows of tiles at a time: a whole image
+  // where its V and M fit kTileBytes (U read once an image), else a row
+  // of tiles (the last one of fewer output rows after the whole ones).
+  int64_t p = wg.positions();
+  Value work = wg.times(n, p * th * tw * c * f);
+  bool whole = p * th * tw * (c + f) * el.getIntOrFloatBitWidth() / 8 <=
+               kTileBytes;
+  int64_t blockTiles = whole ? th * tw : tw;
   scf::ForallOp forall;
   Value first, lastImage; // a lambda captures first: no structured binding
   std::tie(forall, first, lastImage) =
@@ -617,23 +720,23 @@ static void rewrite(IRRewriter &rw, Candidate &m, int64_t vectorBits) {
   SmallVector<OpFoldResult> unit = indexAttrs(rw, {1, 1, 1, 1});
   Value mine = rw.create<tensor::ExtractSliceOp>(
       loc, forall.getRegionIterArgs()[0], partAt, partSizes, unit);
-  Value v = rw.create<tensor::EmptyOp>(
-      loc, ArrayRef<int64_t>{16, wg.tw, wg.c}, el);
-  Value mt = rw.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{16, wg.tw, f},
-                                        el);
-  // Output rows [2 th, 2 th + rows) of image i of the part.
-  auto row = [&](Value i, Value th, int64_t rows,
-                 ValueRange acc) -> SmallVector<Value> {
-    SmallVector<OpFoldResult> at = {i, wg.times(th, 2), rw.getIndexAttr(0),
-                                    rw.getIndexAttr(0)};
+  Value v = scratch(rw, loc, {p, blockTiles, c}, el);
+  Value mt = scratch(rw, loc, {p, blockTiles, f}, el);
+  // Image i of the part, `full` whole rows of tiles from th0 and a last
+  // one of `rest` output rows.
+  auto block = [&](Value i, Value th0, int64_t full, int64_t rest,
+                   ValueRange acc) -> SmallVector<Value> {
+    int64_t rows = full * tile + rest;
+    SmallVector<OpFoldResult> at = {i, wg.times(th0, tile),
+                                    rw.getIndexAttr(0), rw.getIndexAttr(0)};
     SmallVector<OpFoldResult> sizes = indexAttrs(rw, {1, rows, ow, f});
     auto rowType = RankedTensorType::get({rows, ow, f}, el);
     Value slice = rw.create<tensor::ExtractSliceOp>(loc, rowType, acc[0], at,
                                                     sizes, unit);
-    SmallVector<Value> res = wg.tileRow(
+    SmallVector<Value> res = wg.tileBlock(
         x, u, bias, static_cast<bool>(m.relu),
-        rw.create<arith::AddIOp>(loc, first, i), th, rows, slice, acc[1],
-        acc[2]);
+        rw.create<arith::AddIOp>(loc, first, i), th0, full, rest, slice,
+        acc[1], acc[2]);
     res[0] = rw.create<tensor::InsertSliceOp>(loc, res[0], acc[0], at, sizes,
                                               unit);
     return res;
@@ -641,13 +744,15 @@ static void rewrite(IRRewriter &rw, Candidate &m, int64_t vectorBits) {
   SmallVector<Value> acc = loops(
       rw, loc, wg.idx(0), count, {mine, v, mt},
       [&](OpBuilder &, Value i, ValueRange acc) {
+        if (whole)
+          return block(i, wg.idx(0), oh / tile, oh % tile, acc);
         SmallVector<Value> next =
-            loops(rw, loc, wg.idx(0), wg.idx(oh / 2), acc,
-                  [&](OpBuilder &, Value th, ValueRange acc) {
-                    return row(i, th, 2, acc);
+            loops(rw, loc, wg.idx(0), wg.idx(oh / tile), acc,
+                  [&](OpBuilder &, Value r, ValueRange acc) {
+                    return block(i, r, 1, 0, acc);
                   });
-        if (oh % 2)
-          next = row(i, wg.idx(oh / 2), 1, next);
+        if (oh % tile)
+          next = block(i, wg.idx(oh / tile), 0, oh % tile, next);
         return next;
       });
   rw.setInsertionPointToStart(forall.getTerminator().getBody());
@@ -661,11 +766,6 @@ static void rewrite(IRRewriter &rw, Candidate &m, int64_t vectorBits) {
   if (m.bias)
     rw.eraseOp(m.op);
 }
-
-/// Kept in L2 with dU: the transformed tiles of this many bytes' worth of
-/// rows of tiles go through the matmuls together (a whole image of cnn's
-/// conv2 at once; 6 of the 14 rows of a 28 x 28, 16 -> 32 one).
-constexpr int64_t kFilterGradTileBytes = 256 * 1024;
 
 /// A filter gradient: each part of the batch accumulates its own dU over
 /// its images, rows of tiles transformed into V [16, T, C] and dy's
@@ -691,7 +791,7 @@ static void rewriteFilterGrad(IRRewriter &rw, Candidate &m,
   int64_t full = oh / 2; // whole rows of tiles (eligible: oh >= 2)
   int64_t rowBytes = 16 * tw * (c + f) * el.getIntOrFloatBitWidth() / 8;
   int64_t chunk =
-      std::clamp<int64_t>(kFilterGradTileBytes / rowBytes, 1, full);
+      std::clamp<int64_t>(kTileBytes / rowBytes, 1, full);
   Value all = rw.create<tensor::EmptyOp>(
       loc, ArrayRef<int64_t>{kBatchParts, 16, c, f}, el);
   Value work = wg.times(n, 16 * ((oh + 1) / 2) * tw * c * f);
@@ -700,12 +800,9 @@ static void rewriteFilterGrad(IRRewriter &rw, Candidate &m,
   std::tie(forall, first, lastImage) =
       overBatchParts(rw, loc, n, {all}, work);
   Value count = rw.create<arith::SubIOp>(loc, lastImage, first);
-  Value du = wg.zeroed(
-      rw.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{16, c, f}, el), c, f);
-  Value v = rw.create<tensor::EmptyOp>(
-      loc, ArrayRef<int64_t>{16, chunk * tw, c}, el);
-  Value mt = rw.create<tensor::EmptyOp>(
-      loc, ArrayRef<int64_t>{16, chunk * tw, f}, el);
+  Value du = wg.zeroed(scratch(rw, loc, {16, c, f}, el), c, f);
+  Value v = scratch(rw, loc, {16, chunk * tw, c}, el);
+  Value mt = scratch(rw, loc, {16, chunk * tw, f}, el);
   // Row of tiles th (rows output rows) of image img into tiles [slot,
   // slot + tw) of V and M.
   auto row = [&](Value img, Value th, int64_t rows, Value slot, Value v,

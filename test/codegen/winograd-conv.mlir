@@ -2,63 +2,64 @@
 // RUN: nnc-opt %s -split-input-file -nnc-winograd-conv="vector-bits=256" -canonicalize -cse | FileCheck %s --check-prefix=AVX2
 
 // A 3 x 3 convolution over 20 channels into 24, its bias add and relu:
-// Winograd F(2 x 2, 3 x 3). The filter transformed once into U [16, C, F]
-// (vectors over F: 16 + 8 lanes). The batch in 4 parallel parts, each
-// with one V [16, TW, C] and one M [16, TW, F] that all its rows of tiles
-// reuse; 7 x 9 outputs: three whole rows of 2 x 2 tiles, then the last
-// (odd) output row; in a row, four whole tiles and a last one of one
-// column. Input tiles of 4 x 4 (3 rows in the last row of tiles, 3
-// columns in the last tile) into V; 16 matmuls of [5, 20] x [20, 24] as
-// register tiles of 5 rows x (16 + 8) lanes; the output transform adds
-// the bias and applies relu.
+// Winograd F(4 x 4, 3 x 3) (36 products per 4 x 4 outputs; F(2 x 2)
+// would take 64). The filter transformed once into U [36, C, F] (vectors
+// over F: 16 + 8 lanes). The batch in 4 parallel parts, each with one
+// V [36, T, C] and one M [36, T, F] that all its images reuse; here they
+// hold a whole image's T = 2 x 3 tiles (under 256 KiB). 7 x 9 outputs:
+// one whole row of 4 x 4 tiles, then one of the last 3 output rows; in
+// a row, two whole tiles and a last one of one column. Input tiles of
+// 6 x 6 (5 rows in the last row of tiles, 3 columns in the last tile)
+// into V; 36 matmuls of [6, 20] x [20, 24] as register tiles of 6 rows x
+// (16 + 8) lanes; the output transform adds the bias and applies relu.
 
 // CHECK-LABEL: func.func @fused(
 // CHECK-NOT:     nnc.
 // CHECK:         %[[U:.*]] = scf.for %{{.*}} = %c0 to %c20
 // CHECK:           vector.transfer_read %{{.*}} : tensor<3x3x20x24xf32>, vector<3x3x1x16xf32>
-// CHECK:           vector.transfer_write %{{.*}} : vector<16x1x16xf32>, tensor<16x20x24xf32>
+// CHECK:           vector.transfer_write %{{.*}} : vector<36x1x16xf32>, tensor<36x20x24xf32>
 // CHECK:           vector.transfer_read %{{.*}} : tensor<3x3x20x24xf32>, vector<3x3x1x8xf32>
 // CHECK:         scf.forall (%{{.*}}) in (4) shared_outs({{.*}}) -> (tensor<?x7x9x24xf32>)
 // CHECK:           nnc.parallel_work
-// CHECK:           %[[V:.*]] = tensor.empty() : tensor<16x5x20xf32>
-// CHECK:           %[[M:.*]] = tensor.empty() : tensor<16x5x24xf32>
+// CHECK:           %[[V:.*]] = bufferization.alloc_tensor() : tensor<36x6x20xf32>
+// CHECK:           %[[M:.*]] = bufferization.alloc_tensor() : tensor<36x6x24xf32>
 // CHECK:           scf.for {{.*}} iter_args({{.*}} = %[[V]], {{.*}} = %[[M]])
-// CHECK:             scf.for %{{.*}} = %c0 to %c3
-// CHECK:               tensor.extract_slice %{{.*}} [1, 2, 9, 24] [1, 1, 1, 1] : tensor<?x7x9x24xf32> to tensor<2x9x24xf32>
-// CHECK:               scf.for %{{.*}} = %c0 to %c4
-// CHECK:                 vector.transfer_read %{{.*}} : tensor<?x9x11x20xf32>, vector<4x4x16xf32>
-// CHECK:                 vector.transfer_write %{{.*}} : vector<16x1x16xf32>, tensor<16x5x20xf32>
-// CHECK:                 vector.transfer_read %{{.*}} : tensor<?x9x11x20xf32>, vector<4x4x4xf32>
-// CHECK:               vector.transfer_read %{{.*}} : tensor<?x9x11x20xf32>, vector<4x3x16xf32>
-// CHECK:               scf.for %[[K:.*]] = %c0 to %c16
-// CHECK:                 scf.for %[[C:.*]] = %c0 to %c20
-// CHECK-COUNT-2:           vector.transfer_read %[[U]][%[[K]], %[[C]], %{{.*}}]
-// CHECK-COUNT-10:          vector.fma
-// CHECK:                 vector.transfer_write %{{.*}} : vector<5x24xf32>, tensor<16x5x24xf32>
-// CHECK:               scf.for
-// CHECK:                 vector.transfer_read %{{.*}} : tensor<16x5x24xf32>, vector<16x1x16xf32>
-// CHECK:                 arith.maximumf
-// CHECK:                 vector.transfer_write %{{.*}} : vector<2x2x16xf32>, tensor<2x9x24xf32>
-// CHECK:               vector.transfer_write %{{.*}} : vector<2x1x16xf32>, tensor<2x9x24xf32>
-// CHECK:               tensor.insert_slice
-// CHECK:             tensor.extract_slice %{{.*}}[%{{.*}}, 6, 0, 0] [1, 1, 9, 24]
-// CHECK:             vector.transfer_read %{{.*}} : tensor<?x9x11x20xf32>, vector<3x4x16xf32>
-// CHECK:             vector.transfer_read %{{.*}} : tensor<?x9x11x20xf32>, vector<3x3x16xf32>
-// CHECK:             vector.transfer_write %{{.*}} : vector<1x2x16xf32>, tensor<1x9x24xf32>
-// CHECK:             vector.transfer_write %{{.*}} : vector<1x1x16xf32>, tensor<1x9x24xf32>
+// CHECK:             tensor.extract_slice %{{.*}} [1, 7, 9, 24] [1, 1, 1, 1] : tensor<?x7x9x24xf32> to tensor<7x9x24xf32>
+// CHECK:             scf.for %{{.*}} = %c0 to %c2
+// CHECK:               vector.transfer_read %{{.*}} : tensor<?x9x11x20xf32>, vector<6x6x16xf32>
+// CHECK:               vector.transfer_write %{{.*}} : vector<36x1x16xf32>, tensor<36x6x20xf32>
+// CHECK:               vector.transfer_read %{{.*}} : tensor<?x9x11x20xf32>, vector<6x6x4xf32>
+// CHECK:             vector.transfer_read %{{.*}} : tensor<?x9x11x20xf32>, vector<6x3x16xf32>
+// CHECK:             scf.for %{{.*}} = %c0 to %c2
+// CHECK:               vector.transfer_read %{{.*}} : tensor<?x9x11x20xf32>, vector<5x6x16xf32>
+// CHECK:             vector.transfer_read %{{.*}} : tensor<?x9x11x20xf32>, vector<5x3x16xf32>
+// CHECK:             scf.for %[[K:.*]] = %c0 to %c36
+// CHECK:               scf.for %[[C:.*]] = %c0 to %c20
+// CHECK-COUNT-2:         vector.transfer_read %[[U]][%[[K]], %[[C]], %{{.*}}]
+// CHECK-COUNT-12:        vector.fma
+// CHECK:               vector.transfer_write %{{.*}} : vector<6x24xf32>, tensor<36x6x24xf32>
+// CHECK:             scf.for %{{.*}} = %c0 to %c2
+// CHECK:               vector.transfer_read %{{.*}} : tensor<36x6x24xf32>, vector<36x1x16xf32>
+// CHECK:               arith.maximumf
+// CHECK:               vector.transfer_write %{{.*}} : vector<4x4x16xf32>, tensor<7x9x24xf32>
+// CHECK:             vector.transfer_write %{{.*}} : vector<4x1x16xf32>, tensor<7x9x24xf32>
+// CHECK:             scf.for %{{.*}} = %c0 to %c2
+// CHECK:               vector.transfer_write %{{.*}} : vector<3x4x16xf32>, tensor<7x9x24xf32>
+// CHECK:             vector.transfer_write %{{.*}} : vector<3x1x16xf32>, tensor<7x9x24xf32>
+// CHECK:             tensor.insert_slice
 // CHECK:           tensor.parallel_insert_slice
 
-// With AVX2 the register tiles are 5 rows x 2 vectors of 8, then the
-// rest of F (8 lanes) as 5 x 1.
+// With AVX2 the register tiles are 6 rows x 2 vectors of 8, then the
+// rest of F (8 lanes) as 6 x 1.
 // AVX2-LABEL: func.func @fused(
 // AVX2:         scf.forall
-// AVX2:           scf.for %{{.*}} = %c0 to %c16
+// AVX2:           scf.for %{{.*}} = %c0 to %c36
 // AVX2:             scf.for %{{.*}} = %c0 to %c20
-// AVX2-COUNT-10:      vector.fma %{{.*}} : vector<8xf32>
-// AVX2:             vector.transfer_write %{{.*}} : vector<5x16xf32>, tensor<16x5x24xf32>
+// AVX2-COUNT-12:      vector.fma %{{.*}} : vector<8xf32>
+// AVX2:             vector.transfer_write %{{.*}} : vector<6x16xf32>, tensor<36x6x24xf32>
 // AVX2:             scf.for %{{.*}} = %c0 to %c20
-// AVX2-COUNT-5:       vector.fma %{{.*}} : vector<8xf32>
-// AVX2:             vector.transfer_write %{{.*}} : vector<5x8xf32>, tensor<16x5x24xf32>
+// AVX2-COUNT-6:       vector.fma %{{.*}} : vector<8xf32>
+// AVX2:             vector.transfer_write %{{.*}} : vector<6x8xf32>, tensor<36x6x24xf32>
 func.func @fused(%x: tensor<?x9x11x20xf32>, %w: tensor<3x3x20x24xf32>, %b: tensor<24xf32>) -> tensor<?x7x9x24xf32> {
   %0 = nnc.conv2d %x, %w {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : tensor<?x9x11x20xf32>, tensor<3x3x20x24xf32> -> tensor<?x7x9x24xf32>
   %1 = nnc.add %0, %b : tensor<?x7x9x24xf32>, tensor<24xf32> -> tensor<?x7x9x24xf32>
@@ -75,8 +76,8 @@ func.func @fused(%x: tensor<?x9x11x20xf32>, %w: tensor<3x3x20x24xf32>, %b: tenso
 // CHECK:         tensor.pad %{{.*}} low[0, 1, 1, 0] high[0, 1, 1, 0]
 // CHECK:         scf.forall
 // CHECK-NOT:       arith.maximumf
-// CHECK:           vector.transfer_write %{{.*}} : vector<2x2x16xf32>, tensor<2x8x16xf32>
-// CHECK-NOT:       tensor<1x8x16xf32>
+// CHECK:           vector.transfer_write %{{.*}} : vector<4x4x16xf32>, tensor<8x8x16xf32>
+// CHECK-NOT:       vector<{{[1-3]}}x{{[0-9]}}x16xf32>, tensor<8x8x16xf32>
 // CHECK:           tensor.parallel_insert_slice
 // CHECK-NOT:     scf.forall (
 // CHECK:         nnc.add
@@ -86,6 +87,42 @@ func.func @padded(%x: tensor<?x8x8x16xf32>, %w: tensor<3x3x16x16xf32>, %b: tenso
   %1 = nnc.add %0, %b : tensor<?x8x8x16xf32>, tensor<16xf32> -> tensor<?x8x8x16xf32>
   %2 = nnc.relu %1 : tensor<?x8x8x16xf32>
   return %0, %2 : tensor<?x8x8x16xf32>, tensor<?x8x8x16xf32>
+}
+
+// -----
+
+// F(2 x 2, 3 x 3) where F(4 x 4)'s U would be over 512 KiB (36 x 64 x 64
+// floats: 576 KiB), a row of tiles at a time where a whole image's V and
+// M would be over 256 KiB: 11 x 11 outputs from 64 channels into 64, 6
+// tiles a row, 5 whole rows of tiles and a last one of one output row.
+// V and M have one type (C = F) and are two allocations (two tensor.empty
+// became one value after CSE, and one buffer: M overwrote V).
+// And where F(4 x 4) would not compute 3/4 of the products or fewer: 5 x
+// 5 outputs, 4 tiles of 36 against 9 of 16; its V and M hold the whole
+// image (2 whole rows of tiles, a last one of one output row).
+// CHECK-LABEL: func.func @two_by_two(
+// CHECK:         tensor.empty() : tensor<16x64x64xf32>
+// CHECK:         scf.forall (%{{.*}}) in (4) shared_outs({{.*}}) -> (tensor<?x11x11x64xf32>)
+// CHECK:           %[[V2:.*]] = bufferization.alloc_tensor() : tensor<16x6x64xf32>
+// CHECK:           %[[M2:.*]] = bufferization.alloc_tensor() : tensor<16x6x64xf32>
+// CHECK:           scf.for {{.*}} iter_args({{.*}}, {{.*}} = %[[V2]], {{.*}} = %[[M2]])
+// CHECK:           scf.for %{{.*}} = %c0 to %c5
+// CHECK:             tensor.extract_slice %{{.*}} [1, 2, 11, 64] [1, 1, 1, 1] : tensor<?x11x11x64xf32> to tensor<2x11x64xf32>
+// CHECK:             vector.transfer_read %{{.*}} : tensor<?x13x13x64xf32>, vector<4x4x16xf32>
+// CHECK:           tensor.extract_slice %{{.*}} [1, 1, 11, 64] [1, 1, 1, 1] : tensor<?x11x11x64xf32> to tensor<1x11x64xf32>
+// CHECK:         tensor.empty() : tensor<16x16x16xf32>
+// CHECK:         scf.forall (%{{.*}}) in (4) shared_outs({{.*}}) -> (tensor<?x5x5x16xf32>)
+// CHECK:           bufferization.alloc_tensor() : tensor<16x9x16xf32>
+// CHECK:             tensor.extract_slice %{{.*}} [1, 5, 5, 16] [1, 1, 1, 1] : tensor<?x5x5x16xf32> to tensor<5x5x16xf32>
+// CHECK:             scf.for %{{.*}} = %c0 to %c2
+// CHECK:               vector.transfer_read %{{.*}} : tensor<?x7x7x16xf32>, vector<4x4x16xf32>
+// CHECK:             vector.transfer_read %{{.*}} : tensor<?x7x7x16xf32>, vector<3x4x16xf32>
+// CHECK:             scf.for %{{.*}} = %c0 to %c16
+// CHECK:               vector.transfer_write %{{.*}} : vector<5x16xf32>, tensor<16x9x16xf32>
+func.func @two_by_two(%x: tensor<?x13x13x64xf32>, %w: tensor<3x3x64x64xf32>, %x7: tensor<?x7x7x16xf32>, %w7: tensor<3x3x16x16xf32>) -> (tensor<?x11x11x64xf32>, tensor<?x5x5x16xf32>) {
+  %0 = nnc.conv2d %x, %w {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : tensor<?x13x13x64xf32>, tensor<3x3x64x64xf32> -> tensor<?x11x11x64xf32>
+  %1 = nnc.conv2d %x7, %w7 {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : tensor<?x7x7x16xf32>, tensor<3x3x16x16xf32> -> tensor<?x5x5x16xf32>
+  return %0, %1 : tensor<?x11x11x64xf32>, tensor<?x5x5x16xf32>
 }
 
 // -----
@@ -113,19 +150,21 @@ func.func @direct(%x: tensor<?x9x9x16xf32>, %w2: tensor<3x3x16x16xf32>, %w5: ten
 // rotation in the filter transform): 16 products a 2 x 2 tile of dx
 // instead of 9 an element of dy. Valid: 13 x 12 from 11 x 10 (dy padded
 // to 15 x 14; 7 rows of tiles, the last of one row); same: dy padded by
-// one. The matmuls' register tiles take up to 8 rows when F is at most
-// two vectors: here a row's 6 tiles by dx's 16 channels, 6 x 1 FMAs.
+// one. Both as F(4 x 4): the matmuls' register tiles take up to 8 rows
+// when F is at most two vectors: here an image's 12 tiles in two blocks
+// of 6 by dx's 16 channels, 6 x 1 FMAs.
 // CHECK-LABEL: func.func @input_grads(
 // CHECK:         %[[T:.*]] = nnc.transpose %{{.*}} {perm = array<i64: 0, 1, 3, 2>} : tensor<3x3x16x24xf32> -> tensor<3x3x24x16xf32>
 // CHECK:         tensor.pad %{{.*}} low[0, 2, 2, 0] high[0, 2, 2, 0]
 // CHECK:         : tensor<?x11x10x24xf32> to tensor<?x15x14x24xf32>
 // CHECK:         vector.transfer_read %[[T]]{{.*}} : tensor<3x3x24x16xf32>, vector<3x3x1x16xf32>
 // CHECK:         scf.forall (%{{.*}}) in (4) shared_outs({{.*}}) -> (tensor<?x13x12x16xf32>)
-// CHECK:           scf.for %{{.*}} = %c0 to %c16
-// CHECK:             scf.for %{{.*}} = %c0 to %c24
-// CHECK-COUNT-6:       vector.fma
-// CHECK-NOT:           vector.fma
-// CHECK:             vector.transfer_write %{{.*}} : vector<6x16xf32>, tensor<16x6x16xf32>
+// CHECK:           scf.for %{{.*}} = %c0 to %c36
+// CHECK:             scf.for %{{.*}} = %c0 to %c2
+// CHECK:               scf.for %{{.*}} = %c0 to %c24
+// CHECK-COUNT-6:         vector.fma
+// CHECK-NOT:             vector.fma
+// CHECK:               vector.transfer_write %{{.*}} : vector<6x16xf32>, tensor<36x12x16xf32>
 // CHECK:         tensor.pad %{{.*}} low[0, 1, 1, 0] high[0, 1, 1, 0]
 // CHECK:         : tensor<?x11x10x24xf32> to tensor<?x13x12x24xf32>
 // CHECK:         scf.forall (%{{.*}}) in (4) shared_outs({{.*}}) -> (tensor<?x11x10x16xf32>)
@@ -170,8 +209,8 @@ func.func @input_grads_direct(%dy: tensor<?x5x5x16xf32>, %w: tensor<3x3x16x16xf3
 // CHECK:         scf.forall (%[[P:.*]]) in (4) shared_outs({{.*}}) -> (tensor<4x16x16x24xf32>)
 // CHECK:           nnc.parallel_work
 // CHECK:           vector.transfer_write %{{.*}} : vector<16x1x16xf32>, tensor<16x16x24xf32>
-// CHECK:           %[[V:.*]] = tensor.empty() : tensor<16x25x16xf32>
-// CHECK:           %[[M:.*]] = tensor.empty() : tensor<16x25x24xf32>
+// CHECK:           %[[V:.*]] = bufferization.alloc_tensor() : tensor<16x25x16xf32>
+// CHECK:           %[[M:.*]] = bufferization.alloc_tensor() : tensor<16x25x24xf32>
 // CHECK:           scf.for {{.*}} iter_args({{.*}}, {{.*}} = %[[V]], {{.*}} = %[[M]])
 // CHECK:             scf.for %{{.*}} = %c0 to %c5
 // CHECK:               scf.for %{{.*}} = %c0 to %c5
@@ -199,8 +238,8 @@ func.func @input_grads_direct(%dy: tensor<?x5x5x16xf32>, %w: tensor<3x3x16x16xf3
 // CHECK:           vector.transfer_write %{{.*}} : vector<3x3x1x16xf32>, tensor<3x3x16x24xf32>
 // CHECK:         tensor.pad %{{.*}} low[0, 1, 1, 0] high[0, 1, 1, 0]
 // CHECK:         scf.forall (%{{.*}}) in (4) shared_outs({{.*}}) -> (tensor<4x16x32x64xf32>)
-// CHECK:           tensor.empty() : tensor<16x42x32xf32>
-// CHECK:           tensor.empty() : tensor<16x42x64xf32>
+// CHECK:           bufferization.alloc_tensor() : tensor<16x42x32xf32>
+// CHECK:           bufferization.alloc_tensor() : tensor<16x42x64xf32>
 // CHECK:             scf.for %{{.*}} = %c0 to %c5
 // CHECK:               arith.minui %{{.*}}, %c3
 // CHECK-NOT:     nnc.conv2d_filter_grad
