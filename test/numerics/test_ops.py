@@ -37,7 +37,7 @@ class Case:
     transforms add and cancel terms of that size), not with each element:
     the absolute tolerance is 2e-5 of the output's largest |element|
     where that is more than atol (F(4 x 4, 3 x 3): 4e-6 to 7e-6 of it
-    here, F(2 x 2) and the direct sums 3e-7)."""
+    here, F(2 x 2) 3e-7)."""
 
     def __init__(self, name, source, inputs, ref, long_sums=False,
                  batches=BATCHES, winograd=False):
