@@ -39,11 +39,12 @@
 // by 180 degrees and C and F swapped: the same loops with the filter
 // transposed first and its taps reversed in the transform.
 //
-// Its filter gradient is the transpose of F(2 x 2, 3 x 3) (Lavin and
+// Its filter gradient is the transpose of the same algorithm (Lavin and
 // Gray, section 5): dw = G^T (sum over the tiles t of V_t * A dy_t A^T) G,
-// where dy_t is the 2 x 2 block of dy that tile t's outputs receive; the
-// sum over the tiles of the batch is 16 matmuls [C, T] x [T, F]. Each
-// part of the batch accumulates its own dU, reduced in order at the end.
+// where dy_t is the m x m block of dy that tile t's outputs receive; the
+// sum over the tiles of the batch is P matmuls [C, T] x [T, F], m chosen
+// as for the forward. Each part of the batch accumulates its own dU,
+// reduced in order at the end.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/BatchParts.h"
@@ -169,9 +170,10 @@ static std::optional<Candidate> match(Conv2DInputGradOp op,
 }
 
 /// The filter gradient of a 3 x 3 stride-1 convolution, dw = sum over
-/// the tiles t of G^T (V_t * A dy_t A^T) G (elementwise): 16 products per
-/// 2 x 2 tile of dy and channel pair, at most 0.79 of the direct form's 9
-/// per element of dy for any dy eligible() takes (3 x 3: 64 against 81).
+/// the tiles t of G^T (V_t * A dy_t A^T) G (elementwise): F(2 x 2)'s 16
+/// products per 2 x 2 tile of dy and channel pair are at most 0.79 of the
+/// direct form's 9 per element of dy for any dy eligible() takes (3 x 3:
+/// 64 against 81), and F(4 x 4) is taken only where it computes fewer.
 static std::optional<Candidate> match(Conv2DFilterGradOp op,
                                       int64_t vectorBits) {
   RankedTensorType w = op.getType();
@@ -279,12 +281,26 @@ struct Winograd {
     return {add(add(m[0], s12), s34), axpy(2, d34, d12), axpy(4, s34, s12),
             add(axpy(8, d34, d12), m[5])};
   }
-  SmallVector<Value> a(ArrayRef<Value> y) { // A y: 2 -> 4
-    return {y[0], add(y[0], y[1]), sub(y[0], y[1]), sub(Value(), y[1])};
+  // The filter gradient's: A = (A^T)^T, G^T.
+  SmallVector<Value> a(ArrayRef<Value> y) { // A y: tile -> alpha
+    if (tile == 2)
+      return {y[0], add(y[0], y[1]), sub(y[0], y[1]), sub(Value(), y[1])};
+    Value even = add(y[0], y[2]), odd = add(y[1], y[3]);
+    Value even4 = axpy(4, y[2], y[0]), odd4 = axpy(8, y[3], scale(2, y[1]));
+    return {y[0], add(even, odd), sub(even, odd), add(even4, odd4),
+            sub(even4, odd4), y[3]};
   }
-  SmallVector<Value> gt(ArrayRef<Value> m) { // G^T m: 4 -> 3
-    Value mid = scale(0.5, add(m[1], m[2]));
-    return {add(m[0], mid), scale(0.5, sub(m[1], m[2])), add(mid, m[3])};
+  SmallVector<Value> gt(ArrayRef<Value> m) { // G^T m: alpha -> 3
+    if (tile == 2) {
+      Value mid = scale(0.5, add(m[1], m[2]));
+      return {add(m[0], mid), scale(0.5, sub(m[1], m[2])), add(mid, m[3])};
+    }
+    Value s12 = add(m[1], m[2]), d12 = sub(m[1], m[2]);
+    Value s34 = add(m[3], m[4]), d34 = sub(m[3], m[4]);
+    Value sixths = scale(-1.0 / 6, s12);
+    return {axpy(0.25, m[0], axpy(1.0 / 24, s34, sixths)),
+            axpy(-1.0 / 6, d12, scale(1.0 / 12, d34)),
+            add(axpy(1.0 / 6, s34, sixths), m[5])};
   }
   /// `t` applied to the columns of `in` (rows x cols, row-major), then to
   /// the rows of the result: t in[:, :] t^T, row-major.
@@ -510,18 +526,18 @@ struct Winograd {
     return {out, v, m};
   }
 
-  /// `t` [16, rows, width] (a filter gradient's dU), zeroed.
+  /// `t` [positions, rows, width] (a filter gradient's dU), zeroed.
   Value zeroed(Value t, int64_t rows, int64_t width) {
     return loop(b, loc, idx(0), idx(rows), t, [&](OpBuilder &, Value r,
                                                   Value t) {
       return chunks(b, loc, width, lanes, t, [&](Value w0, int64_t wd,
                                                  Value t) {
-        return write(zeros(vec({16, 1, wd})), t, {idx(0), r, w0});
+        return write(zeros(vec({positions(), 1, wd})), t, {idx(0), r, w0});
       });
     });
   }
 
-  /// For each of the 16 positions k, `out[k]` [rows, F] from register
+  /// For each of the P positions k, `out[k]` [rows, F] from register
   /// tiles of up to rowBlock rows (in equal blocks) by colBlock elements
   /// of F: `start` gives a tile's accumulators (one per row and vector of
   /// F, row-major), which go through [0, depth) as
@@ -571,8 +587,8 @@ struct Winograd {
     });
   }
 
-  /// A filter gradient's dU [16, C, F] += V[k]^T M[k] for each k, over the
-  /// tiles [0, count) of V [16, T, C] and M [16, T, F] (dy's tiles,
+  /// A filter gradient's dU [P, C, F] += V[k]^T M[k] for each k, over the
+  /// tiles [0, count) of V [P, T, C] and M [P, T, F] (dy's tiles,
   /// transformed): register tiles of C rows by F vectors, read from dU
   /// once and accumulated over the tiles.
   Value accumulate(Value v, Value m, Value count, Value du) {
@@ -609,20 +625,20 @@ struct Winograd {
   }
 
   /// The filter gradient [3, 3, C, F] into `dw`: G^T dU G of the sum of
-  /// the parts' dU (`parts` [kBatchParts, 16, C, F]), in the parts' order.
+  /// the parts' dU (`parts` [kBatchParts, P, C, F]), in the parts' order.
   Value filterGradient(Value parts, Value dw) {
     return loop(b, loc, idx(0), idx(c), dw, [&](OpBuilder &, Value ch,
                                                 Value dw) {
       return chunks(b, loc, f, lanes, dw, [&](Value f0, int64_t wd, Value dw) {
-        SmallVector<Value> sum(16);
+        SmallVector<Value> sum(positions());
         for (int64_t p = 0; p < kBatchParts; ++p) {
-          SmallVector<Value> part =
-              unpack(read(parts, vec({16, 1, wd}), {idx(p), idx(0), ch, f0}));
-          for (int64_t k = 0; k < 16; ++k)
+          SmallVector<Value> part = unpack(read(
+              parts, vec({positions(), 1, wd}), {idx(p), idx(0), ch, f0}));
+          for (int64_t k = 0; k < positions(); ++k)
             sum[k] = add(sum[k], part[k]);
         }
-        SmallVector<Value> w =
-            twoD(sum, 4, 4, [&](ArrayRef<Value> m) { return gt(m); });
+        SmallVector<Value> w = twoD(sum, alpha(), alpha(),
+                                    [&](ArrayRef<Value> m) { return gt(m); });
         return write(pack({3, 3, 1}, w), dw, {idx(0), idx(0), ch, f0});
       });
     });
@@ -768,8 +784,8 @@ static void rewrite(IRRewriter &rw, Candidate &m, int64_t vectorBits) {
 }
 
 /// A filter gradient: each part of the batch accumulates its own dU over
-/// its images, rows of tiles transformed into V [16, T, C] and dy's
-/// A dy A^T into M [16, T, F] a chunk of rows at a time; then G^T dU G of
+/// its images, rows of tiles transformed into V [P, T, C] and dy's
+/// A dy A^T into M [P, T, F] a chunk of rows at a time; then G^T dU G of
 /// the parts' sum.
 static void rewriteFilterGrad(IRRewriter &rw, Candidate &m,
                               int64_t vectorBits) {
@@ -783,33 +799,35 @@ static void rewriteFilterGrad(IRRewriter &rw, Candidate &m,
   auto [rowBlock, cols] = registerTile(vectorBits, (f + lanes - 1) / lanes);
   RankedTensorType dyType = typeOf(m.filter);
   int64_t oh = dyType.getDimSize(1), ow = dyType.getDimSize(2);
-  int64_t tw = (ow + 1) / 2;
-  Winograd wg{rw, loc, el, lanes, c, f, ow, tw, rowBlock, cols * lanes};
+  int64_t tile = outputTile(oh, ow, c, f, el);
+  int64_t tw = (ow + tile - 1) / tile;
+  Winograd wg{rw, loc, el, lanes, c, f, ow, tw, rowBlock, cols * lanes, tile};
+  int64_t p = wg.positions();
   Value x = padNHWC(rw, loc, m.input, m.pad, 0.0);
   Value dy = m.filter;
   Value n = rw.create<tensor::DimOp>(loc, x, 0);
-  int64_t full = oh / 2; // whole rows of tiles (eligible: oh >= 2)
-  int64_t rowBytes = 16 * tw * (c + f) * el.getIntOrFloatBitWidth() / 8;
+  int64_t full = oh / tile; // whole rows of tiles (none where oh < 4)
+  int64_t rowBytes = p * tw * (c + f) * el.getIntOrFloatBitWidth() / 8;
   int64_t chunk =
-      std::clamp<int64_t>(kTileBytes / rowBytes, 1, full);
+      std::max<int64_t>(1, std::min(kTileBytes / rowBytes, full));
   Value all = rw.create<tensor::EmptyOp>(
-      loc, ArrayRef<int64_t>{kBatchParts, 16, c, f}, el);
-  Value work = wg.times(n, 16 * ((oh + 1) / 2) * tw * c * f);
+      loc, ArrayRef<int64_t>{kBatchParts, p, c, f}, el);
+  Value work = wg.times(n, p * ((oh + tile - 1) / tile) * tw * c * f);
   scf::ForallOp forall;
   Value first, lastImage; // a lambda captures first: no structured binding
   std::tie(forall, first, lastImage) =
       overBatchParts(rw, loc, n, {all}, work);
   Value count = rw.create<arith::SubIOp>(loc, lastImage, first);
-  Value du = wg.zeroed(scratch(rw, loc, {16, c, f}, el), c, f);
-  Value v = scratch(rw, loc, {16, chunk * tw, c}, el);
-  Value mt = scratch(rw, loc, {16, chunk * tw, f}, el);
+  Value du = wg.zeroed(scratch(rw, loc, {p, c, f}, el), c, f);
+  Value v = scratch(rw, loc, {p, chunk * tw, c}, el);
+  Value mt = scratch(rw, loc, {p, chunk * tw, f}, el);
   // Row of tiles th (rows output rows) of image img into tiles [slot,
   // slot + tw) of V and M.
   auto row = [&](Value img, Value th, int64_t rows, Value slot, Value v,
                  Value mt) -> SmallVector<Value> {
-    return {wg.transformTiles(x, img, th, 4, 2, rows, c, v, slot,
+    return {wg.transformTiles(x, img, th, wg.alpha(), 2, rows, c, v, slot,
                               [&](ArrayRef<Value> d) { return wg.bt(d); }),
-            wg.transformTiles(dy, img, th, 2, 0, rows, f, mt, slot,
+            wg.transformTiles(dy, img, th, tile, 0, rows, f, mt, slot,
                               [&](ArrayRef<Value> y) { return wg.a(y); })};
   };
   SmallVector<Value> acc = loops(
@@ -826,16 +844,16 @@ static void rewriteFilterGrad(IRRewriter &rw, Candidate &m,
               SmallVector<Value> vm = loops(
                   rw, loc, wg.idx(0), rows, acc.drop_front(),
                   [&](OpBuilder &, Value r, ValueRange vm) {
-                    return row(img, rw.create<arith::AddIOp>(loc, th0, r), 2,
-                               wg.times(r, tw), vm[0], vm[1]);
+                    return row(img, rw.create<arith::AddIOp>(loc, th0, r),
+                               tile, wg.times(r, tw), vm[0], vm[1]);
                   });
               return SmallVector<Value>{
                   wg.accumulate(vm[0], vm[1], wg.times(rows, tw), acc[0]),
                   vm[0], vm[1]};
             });
-        if (oh % 2) { // the last output row, alone
+        if (oh % tile) { // the last output rows, alone
           SmallVector<Value> vm =
-              row(img, wg.idx(full), 1, wg.idx(0), next[1], next[2]);
+              row(img, wg.idx(full), oh % tile, wg.idx(0), next[1], next[2]);
           next = {wg.accumulate(vm[0], vm[1], wg.idx(tw), next[0]), vm[0],
                   vm[1]};
         }
@@ -846,7 +864,7 @@ static void rewriteFilterGrad(IRRewriter &rw, Candidate &m,
   partAt.append(indexAttrs(rw, {0, 0, 0}));
   rw.create<tensor::ParallelInsertSliceOp>(
       loc, acc[0], forall.getRegionIterArgs()[0], partAt,
-      indexAttrs(rw, {1, 16, c, f}), indexAttrs(rw, {1, 1, 1, 1}));
+      indexAttrs(rw, {1, p, c, f}), indexAttrs(rw, {1, 1, 1, 1}));
   rw.setInsertionPointAfter(forall);
   Value dw = wg.filterGradient(
       forall.getResult(0),

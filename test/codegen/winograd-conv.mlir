@@ -194,59 +194,74 @@ func.func @input_grads_direct(%dy: tensor<?x5x5x16xf32>, %w: tensor<3x3x16x16xf3
 // -----
 
 // Filter gradients of 3 x 3 stride-1 convolutions: dw = G^T dU G, dU the
-// sum over the tiles of V * A dy A^T (elementwise, per channel pair).
-// Each of the 4 parts of the batch zeroes its own dU [16, C, F] and goes
-// through its images a chunk of rows of tiles at a time: the rows' input
-// tiles (4 x 4) into V [16, T, C], dy's (2 x 2) into M [16, T, F], then
-// 16 matmuls V^T M accumulated into dU in register tiles of C rows by F
-// vectors, over the chunk's T tiles. Valid, 11 x 10 from 13 x 12: all 5
-// whole rows of 5 tiles in one chunk, then the last (odd) output row
-// alone (inputs 3 x 4, dy 1 x 2). The parts' dU go out in one [4, 16, C,
-// F] tensor, summed in order and transformed by G^T . G into [3, 3, C, F].
-// Same over 28 x 28 (32 -> 64 channels): 3 rows of 14 tiles to a chunk
-// (256 KiB of V and M), 5 chunks, the last of two rows.
+// sum over the tiles of V * A dy A^T (elementwise, per channel pair), as
+// F(4 x 4, 3 x 3) where the forward would be (36 positions) and F(2 x 2)
+// otherwise. Each of the 4 parts of the batch zeroes its own dU [P, C, F]
+// and goes through its images a chunk of rows of tiles at a time: the
+// rows' input tiles (6 x 6) into V [P, T, C], dy's (4 x 4) into M [P, T,
+// F], then P matmuls V^T M accumulated into dU in register tiles of C
+// rows by F vectors, over the chunk's T tiles. Valid, 11 x 10 from
+// 13 x 12: both whole rows of 3 tiles in one chunk, then the last row of
+// tiles alone (3 output rows: inputs 5 x 6, dy 3 x 4; its last tile 2
+// columns of dy). The parts' dU go out in one [4, P, C, F] tensor, summed
+// in order and transformed by G^T . G into [3, 3, C, F]. Same over
+// 28 x 28 (32 -> 64 channels): 2 rows of 7 tiles to a chunk (256 KiB of
+// V and M), 4 chunks, the last of one row. F(2 x 2) for 10 x 9 (F(4 x 4)
+// would compute more than 3/4 of its products): 5 rows of 4 x 4 input
+// and 2 x 2 dy tiles; C = F, and V and M are two allocations.
 // CHECK-LABEL: func.func @filter_grads(
-// CHECK:         scf.forall (%[[P:.*]]) in (4) shared_outs({{.*}}) -> (tensor<4x16x16x24xf32>)
+// CHECK:         scf.forall (%[[P:.*]]) in (4) shared_outs({{.*}}) -> (tensor<4x36x16x24xf32>)
 // CHECK:           nnc.parallel_work
-// CHECK:           vector.transfer_write %{{.*}} : vector<16x1x16xf32>, tensor<16x16x24xf32>
-// CHECK:           %[[V:.*]] = bufferization.alloc_tensor() : tensor<16x25x16xf32>
-// CHECK:           %[[M:.*]] = bufferization.alloc_tensor() : tensor<16x25x24xf32>
+// CHECK:           vector.transfer_write %{{.*}} : vector<36x1x16xf32>, tensor<36x16x24xf32>
+// CHECK:           %[[V:.*]] = bufferization.alloc_tensor() : tensor<36x6x16xf32>
+// CHECK:           %[[M:.*]] = bufferization.alloc_tensor() : tensor<36x6x24xf32>
 // CHECK:           scf.for {{.*}} iter_args({{.*}}, {{.*}} = %[[V]], {{.*}} = %[[M]])
-// CHECK:             scf.for %{{.*}} = %c0 to %c5
-// CHECK:               scf.for %{{.*}} = %c0 to %c5
-// CHECK:                 vector.transfer_read %{{.*}} : tensor<?x13x12x16xf32>, vector<4x4x16xf32>
-// CHECK:                 vector.transfer_write %{{.*}} : vector<16x1x16xf32>, tensor<16x25x16xf32>
-// CHECK:               scf.for %{{.*}} = %c0 to %c5
-// CHECK:                 vector.transfer_read %{{.*}} : tensor<?x11x10x24xf32>, vector<2x2x16xf32>
-// CHECK:                 vector.transfer_write %{{.*}} : vector<16x1x16xf32>, tensor<16x25x24xf32>
-// CHECK:                 vector.transfer_read %{{.*}} : tensor<?x11x10x24xf32>, vector<2x2x8xf32>
-// CHECK:             scf.for %[[K:.*]] = %c0 to %c16
+// CHECK:             scf.for %{{.*}} = %c0 to %c2
 // CHECK:               scf.for %{{.*}} = %c0 to %c2
-// CHECK:                 scf.for %[[T:.*]] = %c0 to %c25
-// CHECK:                   vector.transfer_read %{{.*}}[%[[K]], %[[T]], %c0]{{.*}} : tensor<16x25x24xf32>, vector<16xf32>
-// CHECK:                   vector.transfer_read %{{.*}}[%[[K]], %[[T]], %c16]{{.*}} : tensor<16x25x24xf32>, vector<8xf32>
+// CHECK:                 vector.transfer_read %{{.*}} : tensor<?x13x12x16xf32>, vector<6x6x16xf32>
+// CHECK:                 vector.transfer_write %{{.*}} : vector<36x1x16xf32>, tensor<36x6x16xf32>
+// CHECK:               scf.for %{{.*}} = %c0 to %c2
+// CHECK:                 vector.transfer_read %{{.*}} : tensor<?x11x10x24xf32>, vector<4x4x16xf32>
+// CHECK:                 vector.transfer_write %{{.*}} : vector<36x1x16xf32>, tensor<36x6x24xf32>
+// CHECK:                 vector.transfer_read %{{.*}} : tensor<?x11x10x24xf32>, vector<4x4x8xf32>
+// CHECK:             scf.for %[[K:.*]] = %c0 to %c36
+// CHECK:               scf.for %{{.*}} = %c0 to %c2
+// CHECK:                 scf.for %[[T:.*]] = %c0 to %c6
+// CHECK:                   vector.transfer_read %{{.*}}[%[[K]], %[[T]], %c0]{{.*}} : tensor<36x6x24xf32>, vector<16xf32>
+// CHECK:                   vector.transfer_read %{{.*}}[%[[K]], %[[T]], %c16]{{.*}} : tensor<36x6x24xf32>, vector<8xf32>
 // CHECK-COUNT-16:          vector.fma
 // CHECK-NOT:               vector.fma
-// CHECK:                 vector.transfer_write %{{.*}} : vector<16xf32>, tensor<16x16x24xf32>
-// CHECK:             vector.transfer_read %{{.*}} : tensor<?x13x12x16xf32>, vector<3x4x16xf32>
-// CHECK:             vector.transfer_read %{{.*}} : tensor<?x11x10x24xf32>, vector<1x2x16xf32>
-// CHECK:             scf.for %{{.*}} = %c0 to %c16
-// CHECK:                 scf.for %{{.*}} = %c0 to %c5
-// CHECK:           tensor.parallel_insert_slice %{{.*}} into %{{.*}}[%[[P]], 0, 0, 0] [1, 16, 16, 24] [1, 1, 1, 1] : tensor<16x16x24xf32> into tensor<4x16x16x24xf32>
+// CHECK:                 vector.transfer_write %{{.*}} : vector<16xf32>, tensor<36x16x24xf32>
+// CHECK:             vector.transfer_read %{{.*}} : tensor<?x13x12x16xf32>, vector<5x6x16xf32>
+// CHECK:             vector.transfer_read %{{.*}} : tensor<?x13x12x16xf32>, vector<5x4x16xf32>
+// CHECK:             vector.transfer_read %{{.*}} : tensor<?x11x10x24xf32>, vector<3x4x16xf32>
+// CHECK:             vector.transfer_read %{{.*}} : tensor<?x11x10x24xf32>, vector<3x2x16xf32>
+// CHECK:             scf.for %{{.*}} = %c0 to %c36
+// CHECK:                 scf.for %{{.*}} = %c0 to %c3
+// CHECK:           tensor.parallel_insert_slice %{{.*}} into %{{.*}}[%[[P]], 0, 0, 0] [1, 36, 16, 24] [1, 1, 1, 1] : tensor<36x16x24xf32> into tensor<4x36x16x24xf32>
 // CHECK:         scf.for %{{.*}} = %c0 to %c16
-// CHECK-COUNT-4:   vector.transfer_read %{{.*}} : tensor<4x16x16x24xf32>, vector<16x1x16xf32>
+// CHECK-COUNT-4:   vector.transfer_read %{{.*}} : tensor<4x36x16x24xf32>, vector<36x1x16xf32>
 // CHECK:           vector.transfer_write %{{.*}} : vector<3x3x1x16xf32>, tensor<3x3x16x24xf32>
 // CHECK:         tensor.pad %{{.*}} low[0, 1, 1, 0] high[0, 1, 1, 0]
-// CHECK:         scf.forall (%{{.*}}) in (4) shared_outs({{.*}}) -> (tensor<4x16x32x64xf32>)
-// CHECK:           bufferization.alloc_tensor() : tensor<16x42x32xf32>
-// CHECK:           bufferization.alloc_tensor() : tensor<16x42x64xf32>
-// CHECK:             scf.for %{{.*}} = %c0 to %c5
-// CHECK:               arith.minui %{{.*}}, %c3
+// CHECK:         scf.forall (%{{.*}}) in (4) shared_outs({{.*}}) -> (tensor<4x36x32x64xf32>)
+// CHECK:           bufferization.alloc_tensor() : tensor<36x14x32xf32>
+// CHECK:           bufferization.alloc_tensor() : tensor<36x14x64xf32>
+// CHECK:             scf.for %{{.*}} = %c0 to %c4
+// CHECK:               arith.minui %{{.*}}, %c2
+// CHECK:         scf.forall (%{{.*}}) in (4) shared_outs({{.*}}) -> (tensor<4x16x16x16xf32>)
+// CHECK:           %[[V2:.*]] = bufferization.alloc_tensor() : tensor<16x25x16xf32>
+// CHECK:           %[[M2:.*]] = bufferization.alloc_tensor() : tensor<16x25x16xf32>
+// CHECK:           scf.for {{.*}} iter_args({{.*}}, {{.*}} = %[[V2]], {{.*}} = %[[M2]])
+// CHECK:               vector.transfer_read %{{.*}} : tensor<?x12x11x16xf32>, vector<4x4x16xf32>
+// CHECK:               vector.transfer_read %{{.*}} : tensor<?x10x9x16xf32>, vector<2x2x16xf32>
+// CHECK:             vector.transfer_read %{{.*}} : tensor<?x10x9x16xf32>, vector<2x1x16xf32>
+// CHECK:         vector.transfer_write %{{.*}} : vector<3x3x1x16xf32>, tensor<3x3x16x16xf32>
 // CHECK-NOT:     nnc.conv2d_filter_grad
-func.func @filter_grads(%x: tensor<?x13x12x16xf32>, %dy: tensor<?x11x10x24xf32>, %xs: tensor<?x28x28x32xf32>, %dys: tensor<?x28x28x64xf32>) -> (tensor<3x3x16x24xf32>, tensor<3x3x32x64xf32>) {
+func.func @filter_grads(%x: tensor<?x13x12x16xf32>, %dy: tensor<?x11x10x24xf32>, %xs: tensor<?x28x28x32xf32>, %dys: tensor<?x28x28x64xf32>, %x2: tensor<?x12x11x16xf32>, %dy2: tensor<?x10x9x16xf32>) -> (tensor<3x3x16x24xf32>, tensor<3x3x32x64xf32>, tensor<3x3x16x16xf32>) {
   %0 = nnc.conv2d_filter_grad %x, %dy {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : tensor<?x13x12x16xf32>, tensor<?x11x10x24xf32> -> tensor<3x3x16x24xf32>
   %1 = nnc.conv2d_filter_grad %xs, %dys {padding = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : tensor<?x28x28x32xf32>, tensor<?x28x28x64xf32> -> tensor<3x3x32x64xf32>
-  return %0, %1 : tensor<3x3x16x24xf32>, tensor<3x3x32x64xf32>
+  %2 = nnc.conv2d_filter_grad %x2, %dy2 {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : tensor<?x12x11x16xf32>, tensor<?x10x9x16xf32> -> tensor<3x3x16x16xf32>
+  return %0, %1, %2 : tensor<3x3x16x24xf32>, tensor<3x3x32x64xf32>, tensor<3x3x16x16xf32>
 }
 
 // -----

@@ -127,6 +127,17 @@ c = conv2d(b, 16, kernel=3, padding=same)
 output o = dense(flatten(c), 2)
 loss = mse(o, t)
 """,
+    # F(4 x 4, 3 x 3) (4 x 4 tiles of dy: 11 x 11, a last row and column
+    # of tiles 3 wide): b's and c's filter gradients (c's with C = F), c's
+    # forward and input gradient.
+    "conv2d_winograd_f4": """
+input x: f64[batch, 13, 13, 16]
+target t: f64[batch, 2]
+b = conv2d(x, 16, kernel=3, activation=tanh)
+c = conv2d(b, 16, kernel=3, padding=same)
+output o = dense(flatten(c), 2)
+loss = mse(o, t)
+""",
     # Stride 2 (and [2, 1]): valid with input rows no window reaches, same
     # with padding after only.
     "conv2d_stride2": """
