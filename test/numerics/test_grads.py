@@ -129,13 +129,16 @@ loss = mse(o, t)
 """,
     # F(4 x 4, 3 x 3) (4 x 4 tiles of dy: 11 x 11, a last row and column
     # of tiles 3 wide): b's and c's filter gradients (c's with C = F), c's
-    # forward and input gradient.
+    # forward and input gradient; e's forward and filter gradient over a
+    # 3 x 3 output, no whole row of tiles.
     "conv2d_winograd_f4": """
 input x: f64[batch, 13, 13, 16]
+input y: f64[batch, 5, 5, 16]
 target t: f64[batch, 2]
 b = conv2d(x, 16, kernel=3, activation=tanh)
 c = conv2d(b, 16, kernel=3, padding=same)
-output o = dense(flatten(c), 2)
+e = conv2d(y, 16, kernel=3)
+output o = dense(concat(flatten(c), flatten(e)), 2)
 loss = mse(o, t)
 """,
     # Stride 2 (and [2, 1]): valid with input rows no window reaches, same
