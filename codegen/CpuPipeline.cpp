@@ -55,9 +55,14 @@ LogicalResult nnc::buildLinalgPipeline(OpPassManager &pm,
   // convolutions as Winograd F(2 x 2, 3 x 3) (CPU).
   if (options.optLevel > 0 && !options.cuda)
     pipeline += "func.func(nnc-route-pool-gradients{vector-bits=" +
-                std::to_string(options.vectorBits) +
-                "}, nnc-winograd-conv{vector-bits=" +
-                std::to_string(options.vectorBits) + "}),";
+                std::to_string(options.vectorBits) + "}" +
+                (options.winogradTile
+                     ? ", nnc-winograd-conv{vector-bits=" +
+                           std::to_string(options.vectorBits) +
+                           " max-tile=" +
+                           std::to_string(options.winogradTile) + "}"
+                     : std::string()) +
+                "),";
   // Input gradients by taps on the CPU (an scf.forall the GPU mapping
   // does not take).
   pipeline += std::string("func.func(nnc-lower-to-linalg{input-grad-by-taps=") +

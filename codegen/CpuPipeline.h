@@ -23,6 +23,10 @@ struct CodegenOptions {
   /// bucketBytes.
   bool distributed = false;
   int64_t bucketBytes = 1 << 20;
+  /// The largest Winograd output tile of 3 x 3 stride-1 convolutions on
+  /// the CPU: 4 (F(4 x 4) where it pays, else F(2 x 2)), 2, or 0 (direct
+  /// convolutions only: their rounding). nnc --winograd=auto|2x2|off.
+  unsigned winogradTile = 4;
   /// Width of the target's vector registers (set by resolveTarget).
   unsigned vectorBits = 256;
   /// Generate kernels for an NVIDIA GPU (--target=cuda) of this

@@ -87,7 +87,10 @@ def WinogradConv : Pass<"nnc-winograd-conv", "mlir::func::FuncOp"> {
   let options = [
     Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"512",
            "the target's vector register width in bits (the matmuls' "
-           "register tiles are vectors of it)">
+           "register tiles are vectors of it)">,
+    Option<"maxTile", "max-tile", "int64_t", /*default=*/"4",
+           "the largest output tile: 4 (F(4 x 4, 3 x 3) where it pays) "
+           "or 2 (F(2 x 2, 3 x 3) only)">
   ];
 }
 

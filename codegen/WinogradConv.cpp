@@ -674,7 +674,9 @@ constexpr int64_t kTileBytes = 256 * 1024;
 /// kMaxFilterBytes and it computes at most 3/4 of F(2 x 2)'s products
 /// (sizes that 4 does not divide waste more); else 2.
 static int64_t outputTile(int64_t oh, int64_t ow, int64_t c, int64_t f,
-                          Type el) {
+                          Type el, int64_t maxTile) {
+  if (maxTile < 4)
+    return 2;
   auto products = [&](int64_t t) {
     return ((oh + t - 1) / t) * ((ow + t - 1) / t) * (t + 2) * (t + 2);
   };
@@ -683,7 +685,8 @@ static int64_t outputTile(int64_t oh, int64_t ow, int64_t c, int64_t f,
   return products(4) * 4 <= products(2) * 3 ? 4 : 2;
 }
 
-static void rewrite(IRRewriter &rw, Candidate &m, int64_t vectorBits) {
+static void rewrite(IRRewriter &rw, Candidate &m, int64_t vectorBits,
+                    int64_t maxTile) {
   Location loc = m.op->getLoc();
   auto out = cast<RankedTensorType>(m.op->getResult(0).getType());
   Type el = out.getElementType();
@@ -705,7 +708,7 @@ static void rewrite(IRRewriter &rw, Candidate &m, int64_t vectorBits) {
   int64_t c = wt.getDimSize(2), f = wt.getDimSize(3);
   auto [rowBlock, cols] = registerTile(vectorBits, (f + lanes - 1) / lanes);
   int64_t oh = out.getDimSize(1), ow = out.getDimSize(2);
-  int64_t tile = outputTile(oh, ow, c, f, el);
+  int64_t tile = outputTile(oh, ow, c, f, el, maxTile);
   int64_t tw = (ow + tile - 1) / tile, th = (oh + tile - 1) / tile;
   Winograd wg{rw, loc, el, lanes, c, f, ow, tw, rowBlock, cols * lanes, tile};
   Value x = padNHWC(rw, loc, m.input, m.pad, 0.0);
@@ -788,7 +791,7 @@ static void rewrite(IRRewriter &rw, Candidate &m, int64_t vectorBits) {
 /// A dy A^T into M [P, T, F] a chunk of rows at a time; then G^T dU G of
 /// the parts' sum.
 static void rewriteFilterGrad(IRRewriter &rw, Candidate &m,
-                              int64_t vectorBits) {
+                              int64_t vectorBits, int64_t maxTile) {
   Location loc = m.op->getLoc();
   auto w = cast<RankedTensorType>(m.op->getResult(0).getType());
   Type el = w.getElementType();
@@ -799,7 +802,7 @@ static void rewriteFilterGrad(IRRewriter &rw, Candidate &m,
   auto [rowBlock, cols] = registerTile(vectorBits, (f + lanes - 1) / lanes);
   RankedTensorType dyType = typeOf(m.filter);
   int64_t oh = dyType.getDimSize(1), ow = dyType.getDimSize(2);
-  int64_t tile = outputTile(oh, ow, c, f, el);
+  int64_t tile = outputTile(oh, ow, c, f, el, maxTile);
   int64_t tw = (ow + tile - 1) / tile;
   Winograd wg{rw, loc, el, lanes, c, f, ow, tw, rowBlock, cols * lanes, tile};
   int64_t p = wg.positions();
@@ -890,9 +893,9 @@ struct WinogradConv : nnc::impl::WinogradConvBase<WinogradConv> {
     IRRewriter rw(&getContext());
     for (Candidate &m : found)
       if (m.kind == Kind::FilterGrad)
-        rewriteFilterGrad(rw, m, vectorBits);
+        rewriteFilterGrad(rw, m, vectorBits, maxTile);
       else
-        rewrite(rw, m, vectorBits);
+        rewrite(rw, m, vectorBits, maxTile);
   }
 };
 } // namespace

@@ -1,5 +1,6 @@
 // RUN: nnc-opt %s -split-input-file -nnc-winograd-conv -canonicalize -cse | FileCheck %s
 // RUN: nnc-opt %s -split-input-file -nnc-winograd-conv="vector-bits=256" -canonicalize -cse | FileCheck %s --check-prefix=AVX2
+// RUN: nnc-opt %s -split-input-file -nnc-winograd-conv="max-tile=2" -canonicalize -cse | FileCheck %s --check-prefix=TWO
 
 // A 3 x 3 convolution over 20 channels into 24, its bias add and relu:
 // Winograd F(4 x 4, 3 x 3) (36 products per 4 x 4 outputs; F(2 x 2)
@@ -60,6 +61,14 @@
 // AVX2:             scf.for %{{.*}} = %c0 to %c20
 // AVX2-COUNT-6:       vector.fma %{{.*}} : vector<8xf32>
 // AVX2:             vector.transfer_write %{{.*}} : vector<6x8xf32>, tensor<36x6x24xf32>
+// With max-tile=2 (nnc --winograd=2x2), F(2 x 2): U of 16 positions,
+// 4 x 4 input tiles.
+// TWO-LABEL: func.func @fused(
+// TWO:         tensor.empty() : tensor<16x20x24xf32>
+// TWO-NOT:     tensor<36x
+// TWO:         vector.transfer_read %{{.*}} : tensor<?x9x11x20xf32>, vector<4x4x16xf32>
+// TWO-NOT:     tensor<36x
+// TWO-LABEL: func.func @padded(
 func.func @fused(%x: tensor<?x9x11x20xf32>, %w: tensor<3x3x20x24xf32>, %b: tensor<24xf32>) -> tensor<?x7x9x24xf32> {
   %0 = nnc.conv2d %x, %w {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : tensor<?x9x11x20xf32>, tensor<3x3x20x24xf32> -> tensor<?x7x9x24xf32>
   %1 = nnc.add %0, %b : tensor<?x7x9x24xf32>, tensor<24xf32> -> tensor<?x7x9x24xf32>

@@ -87,6 +87,13 @@ cl::opt<std::string> targetCpu(
 cl::opt<unsigned> optLevel(
     "O", cl::desc("Optimization level 0-3 (default 2)"), cl::Prefix,
     cl::init(2), cl::cat(nncCategory));
+cl::opt<std::string> winograd(
+    "winograd",
+    cl::desc("3 x 3 stride-1 convolutions on the CPU: auto (default; "
+             "Winograd F(4 x 4, 3 x 3) or F(2 x 2, 3 x 3) where they pay), "
+             "2x2 (F(2 x 2) only: less rounding error), or off "
+             "(direct convolutions)"),
+    cl::init("auto"), cl::cat(nncCategory));
 cl::opt<bool> printIrAfterAll("print-ir-after-all",
                               cl::desc("Print the IR after every pass"),
                               cl::cat(nncCategory));
@@ -259,6 +266,7 @@ int run(MLIRContext &context, llvm::SourceMgr &sourceMgr,
   codegen.cuda = target == "cuda";
   codegen.gpuArch = gpuArch;
   codegen.gpuEmulate = gpuEmulate;
+  codegen.winogradTile = winograd == "auto" ? 4 : winograd == "2x2" ? 2 : 0;
   nnc::resolveTarget(codegen);
   if (failed(runPhase(context, *module, root, "functions",
                       [&](OpPassManager &pm) {
@@ -434,6 +442,11 @@ int main(int argc, char **argv) {
   if (target != "cpu" && target != "cuda") {
     llvm::errs() << "nnc: error: --target must be cpu or cuda, got '"
                  << target << "'\n";
+    return 2;
+  }
+  if (winograd != "auto" && winograd != "2x2" && winograd != "off") {
+    llvm::errs() << "nnc: error: --winograd must be auto, 2x2 or off, got '"
+                 << winograd << "'\n";
     return 2;
   }
   if (optLevel > 3) {
